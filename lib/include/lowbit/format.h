@@ -1,0 +1,185 @@
+/* lowbit/format.h — number formats: spec strings, the registry, quantize, encode/decode.
+ *
+ * A format is parsed from a spec string: a registered name ("bf16", "fp8_e4m3", ...) or
+ * "family:key=value,flag,..." ("fp:e=5,m=2,sat", "fx:wl=8,fl=6", "lns:bits=8,frac=3,scale=tensor").
+ * Every family implements the same vtable (lb_family) in one file under lib/src/formats/, and
+ * lib/src/formats/formats.def is the one list of registered formats.
+ *
+ * Semantics shared by every family ("grid semantics"): the format is a finite set of values
+ * (its grid, possibly times a per-tensor or per-channel scale). Quantization returns
+ *   rne  the nearest grid value; a tie goes to the value of even rank (rank = position in the
+ *        sorted list of non-negative grid magnitudes, 0 has rank 0): IEEE round-half-even
+ *   rna  the nearest; a tie goes away from zero
+ *   rtz  the largest-magnitude grid value not above |x| (never overflows to inf)
+ *   sr   one of the two neighbours, the upper with probability (|x|-lo)/(hi-lo), drawn from
+ *        the counter-based generator keyed by (seed, tensor id, step, element index)
+ * Values beyond the largest magnitude follow the format's overflow policy. LNS rounds in the
+ * log domain (see lns.c). Quantization is fake quantization: the output is float32 and equals
+ * decode(encode(x)) bit for bit wherever encode is defined (formats of at most 16 bits). */
+#ifndef LOWBIT_FORMAT_H
+#define LOWBIT_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lowbit/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum lb_round { LB_ROUND_RNE = 0, LB_ROUND_RNA, LB_ROUND_RTZ, LB_ROUND_SR } lb_round;
+
+/* What happens to finite values beyond the largest finite magnitude (after rounding). */
+typedef enum lb_overflow {
+    LB_OVERFLOW_SAT = 0, /* clamp to +-max (also +-inf inputs) */
+    LB_OVERFLOW_INF,     /* +-inf (formats with an infinity code) */
+    LB_OVERFLOW_NAN      /* NaN (OCP E4M3 non-saturating mode) */
+} lb_overflow;
+
+/* Which codes of a minifloat are reserved. */
+typedef enum lb_specials {
+    LB_SPECIALS_IEEE = 0, /* top exponent: inf (mantissa 0) and NaN */
+    LB_SPECIALS_FN,       /* only S.1..1.1..1 is NaN; no infinity (OCP E4M3 "FN") */
+    LB_SPECIALS_NONE      /* every code finite; NaN inputs become +0 (MX FP4/FP6 elements) */
+} lb_specials;
+
+typedef enum lb_scale_mode {
+    LB_SCALE_NONE = 0,
+    LB_SCALE_TENSOR, /* one scale for the whole call */
+    LB_SCALE_CHANNEL /* one scale per index along lb_qctx.axis */
+} lb_scale_mode;
+
+struct lb_family;
+
+#define LB_NAME_LEN 96
+
+/* A parsed format. Plain data: copy it freely. */
+typedef struct lb_format {
+    const struct lb_family *family;
+    char name[LB_NAME_LEN]; /* canonical spec string, e.g. "fp:e=5,m=2,sub,inf" or a preset name */
+    int bits;               /* storage bits per element */
+    lb_round round;         /* default rounding (spec key round=); a call may override it */
+    lb_scale_mode scale;
+    union {
+        struct {
+            int e, m, bias;
+            int subnormals; /* 1: gradual underflow; 0: the grid jumps from 0 to the min normal */
+            lb_specials specials;
+            lb_overflow overflow;
+        } fp;
+        struct {
+            int wl, fl;    /* word length, fractional bits: value = k * 2^-fl */
+            int symmetric; /* 1: k in [-(2^(wl-1)-1), 2^(wl-1)-1]; 0: two's complement range */
+        } fx;
+        struct {
+            int bits; /* symmetric: k in [-(2^(bits-1)-1), 2^(bits-1)-1], value = k * scale */
+        } iq;
+        struct {
+            int frac;      /* F: log2 magnitude is a fixed-point number with F fraction bits */
+            int logbits;   /* L: bits of the two's-complement log code */
+            int zero_flag; /* 1: sign + zero flag + L bits; 0: sign + L bits, most negative code = 0 */
+            int underflow_zero; /* 1: below the smallest magnitude rounds to 0; 0: saturates */
+        } lns;
+        uint64_t reserved[8]; /* room for new families' parameters */
+    } p;
+} lb_format;
+
+/* Per-call quantization context. Zero-initialise, then set what you need. */
+typedef struct lb_qctx {
+    uint64_t seed;       /* stochastic rounding key: (seed, tensor_id, step, element index) */
+    uint64_t tensor_id;
+    uint64_t step;
+    int round_override;  /* 0: use the format's round; else 1 + lb_round */
+    int threads;         /* 0 or 1: single thread; results are identical for any value */
+    /* Shape, for per-channel scales (and block formats): element i belongs to channel
+     * (i / inner) % dims[axis], with inner = product of dims after axis. ndim 0 = flat. */
+    int ndim;
+    int axis;
+    int64_t dims[8];
+    /* Scales. On quantize/encode of a scaled format the library computes the scale(s) from
+     * the data and, if scales_out != NULL, stores them there (1 float, or dims[axis] floats).
+     * If scales_in != NULL the library uses those instead of computing them: this is how a
+     * test fixes the grid, and how decode gets the scale. For LNS the "scale" is the integer
+     * exponent-code offset, stored as a float. */
+    const float *scales_in;
+    float *scales_out;
+} lb_qctx;
+
+typedef struct lb_format_info {
+    int bits;
+    double max;         /* largest finite magnitude (times the scale for scaled formats) */
+    double min_pos;     /* smallest positive magnitude (times the scale) */
+    double min_normal;  /* smallest normal magnitude (minifloats), else = min_pos */
+    int scaled;         /* 1: max/min are relative to a data-dependent scale */
+    int has_inf, has_nan;
+    int signed_zero;    /* 1: -0 is a distinct value (minifloats); else zeros are +0 */
+    lb_overflow overflow;
+    /* The virtual grid point just above max used for rounding decisions when overflow is not
+     * saturating (max + one ulp for minifloats): a value rounding to it overflows. */
+    double next_above_max;
+    int log_rounding;   /* 1: nearest and midpoints are taken in the log2 domain (LNS) */
+    int encodable;      /* 1: encode/decode to integer codes are available (bits <= 16) */
+    char description[160];
+} lb_format_info;
+
+/* ---- the family vtable: one per file in lib/src/formats/ --------------------------------- */
+typedef struct lb_kv {
+    char key[32];
+    char value[64]; /* "" for flags */
+    int used;
+} lb_kv;
+
+typedef struct lb_family {
+    const char *key;         /* spec prefix: "fp", "fx", "int", "lns" */
+    const char *description; /* one line */
+    const char *keys_help;   /* accepted keys, for error messages */
+    /* Fill f->p, f->bits, f->scale from kv (family keys); mark each used kv. */
+    lb_status (*parse)(lb_format *f, lb_kv *kv, int nkv, lb_error *err);
+    void (*info)(const lb_format *f, lb_format_info *out);
+    lb_status (*quantize)(const lb_format *f, float *out, const float *in, size_t n, lb_round r,
+                          const lb_qctx *ctx);
+    /* Optional (NULL if the family has no codes): codes are the low f->bits of each uint16. */
+    lb_status (*encode)(const lb_format *f, uint16_t *codes, const float *in, size_t n,
+                        lb_round r, const lb_qctx *ctx);
+    lb_status (*decode)(const lb_format *f, float *out, const uint16_t *codes, size_t n,
+                        const lb_qctx *ctx);
+} lb_family;
+
+/* ---- the registry (lib/src/formats/formats.def) ----------------------------------------- */
+typedef struct lb_registry_entry {
+    const char *name;          /* registered name, usable as a spec */
+    const lb_family *family;
+    const char *params;        /* family parameters, e.g. "e=8,m=7" */
+    const char *description;
+} lb_registry_entry;
+
+/* The registered formats in formats.def order; *count receives their number. */
+const lb_registry_entry *lb_registry(int *count);
+
+/* Parse a spec string. On error returns LB_ERR_SPEC with a message naming the bad key/value. */
+lb_status lb_format_parse(lb_format *f, const char *spec, lb_error *err);
+void lb_format_info_get(const lb_format *f, lb_format_info *out);
+
+const char *lb_round_name(lb_round r);
+lb_status lb_round_parse(lb_round *r, const char *s);
+
+/* out[i] = Q(in[i]); out may alias in. ctx may be NULL (seed 0, flat, format's rounding). */
+lb_status lb_quantize(const lb_format *f, float *out, const float *in, size_t n,
+                      const lb_qctx *ctx);
+/* Integer codes for formats of at most 16 bits (LB_ERR_UNSUPPORTED otherwise). */
+lb_status lb_encode(const lb_format *f, uint16_t *codes, const float *in, size_t n,
+                    const lb_qctx *ctx);
+lb_status lb_decode(const lb_format *f, float *out, const uint16_t *codes, size_t n,
+                    const lb_qctx *ctx);
+
+/* Effective rounding of a call. */
+static inline lb_round lb_qctx_round(const lb_format *f, const lb_qctx *ctx)
+{
+    return (ctx && ctx->round_override) ? (lb_round)(ctx->round_override - 1) : f->round;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

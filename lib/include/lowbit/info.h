@@ -1,0 +1,25 @@
+/* lowbit/info.h — build provenance and CPU/BLIS setup recorded in result files. */
+#ifndef LOWBIT_INFO_H
+#define LOWBIT_INFO_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+const char *lb_version(void);  /* "0.1.0" */
+const char *lb_git_sha(void);  /* short SHA of the source tree at build time, or "unknown" */
+const char *lb_compiler(void); /* compiler id and version */
+
+/* BLIS 0.9 picks kernels from the CPU id and falls back to slow generic kernels on CPUs it
+ * does not know (TOOLCHAIN.md). If BLIS_ARCH_TYPE is unset, choose from the CPU's features
+ * (AVX-512F: 0 = skx; AVX2+FMA: 3 = haswell) and setenv it; call before the first BLIS call.
+ * Returns a description such as "0 (skx, chosen by lowbit: avx512f)" or "3 (from environment)".
+ * The returned string is static. */
+const char *lb_blis_arch_setup(void);
+/* The description of the last lb_blis_arch_setup() (or "not set up"). */
+const char *lb_blis_arch(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,25 @@
+/* cli/cli.h — shared helpers of the `lowbit` command (the only code that prints and exits). */
+#ifndef LB_CLI_H
+#define LB_CLI_H
+
+#include <stdio.h>
+
+#include "lowbit/format.h"
+
+#define LB_EXIT_USAGE 2
+
+/* Print "lowbit: <msg>" on stderr (one line) and return LB_EXIT_USAGE. */
+int lb_cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Parse a non-negative integer option value; returns 0 on success. */
+int lb_cli_parse_u64(const char *s, unsigned long long *out);
+
+int lb_cmd_formats(int argc, char **argv);
+int lb_cmd_quantize(int argc, char **argv);
+int lb_cmd_info(int argc, char **argv);
+
+#endif

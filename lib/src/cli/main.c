@@ -1,0 +1,75 @@
+/* cli/main.c — the `lowbit` command: subcommand dispatch, help, shared error helpers.
+ * Exit status: 0 success, 2 bad usage or input (one line on stderr saying what and where),
+ * 1 internal failure. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lowbit/info.h"
+
+int lb_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("lowbit: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return LB_EXIT_USAGE;
+}
+
+int lb_cli_parse_u64(const char *s, unsigned long long *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-') return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || errno) return -1;
+    *out = v;
+    return 0;
+}
+
+typedef struct lb_cmd {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} lb_cmd;
+
+static const lb_cmd cmds[] = {
+    {"formats", lb_cmd_formats, "list every registered number format (--csv for CSV)"},
+    {"quantize", lb_cmd_quantize,
+     "quantize float32 values from stdin: --format SPEC [--round rne|rna|rtz|sr] [--seed N] [--raw]"},
+    {"info", lb_cmd_info, "version, build and CPU/BLIS kernel choice"},
+};
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: lowbit <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        fprintf(fp, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+    fprintf(fp, "  %-10s %s\n", "help", "this text");
+    fprintf(fp, "\nFormat specs: a registered name (lowbit formats) or family:key=value,...\n"
+                "  e.g. fp:e=5,m=2,sat  fx:wl=8,fl=6  int:bits=8,scale=tensor  "
+                "lns:bits=8,frac=3,scale=tensor\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return LB_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("lowbit %s (%s)\n", lb_version(), lb_git_sha());
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
+    return lb_cli_error("unknown command '%s' (try: lowbit help)", argv[1]);
+}

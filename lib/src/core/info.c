@@ -1,0 +1,61 @@
+/* core/info.c — build provenance and the BLIS kernel choice (see lowbit/info.h). */
+#define _POSIX_C_SOURCE 200112L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lowbit/info.h"
+
+#ifndef LB_VERSION
+#define LB_VERSION "0.0.0"
+#endif
+#ifndef LB_GIT_SHA
+#define LB_GIT_SHA "unknown"
+#endif
+#ifndef LB_COMPILER
+#define LB_COMPILER "unknown"
+#endif
+
+const char *lb_version(void)
+{
+    return LB_VERSION;
+}
+const char *lb_git_sha(void)
+{
+    return LB_GIT_SHA;
+}
+const char *lb_compiler(void)
+{
+    return LB_COMPILER;
+}
+
+static char blis_desc[128] = "not set up";
+
+const char *lb_blis_arch_setup(void)
+{
+    const char *env = getenv("BLIS_ARCH_TYPE");
+    if (env) {
+        snprintf(blis_desc, sizeof blis_desc, "%s (from environment BLIS_ARCH_TYPE)",
+                 *env ? env : "0");
+        return blis_desc;
+    }
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) {
+        setenv("BLIS_ARCH_TYPE", "0", 1);
+        snprintf(blis_desc, sizeof blis_desc, "0 (skx kernels, chosen by lowbit: cpu has avx512f)");
+    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        setenv("BLIS_ARCH_TYPE", "3", 1);
+        snprintf(blis_desc, sizeof blis_desc, "3 (haswell kernels, chosen by lowbit: cpu has avx2+fma)");
+    } else
+        snprintf(blis_desc, sizeof blis_desc, "unset (BLIS chooses; cpu has no avx2)");
+#else
+    snprintf(blis_desc, sizeof blis_desc, "unset (BLIS chooses)");
+#endif
+    return blis_desc;
+}
+
+const char *lb_blis_arch(void)
+{
+    return blis_desc;
+}

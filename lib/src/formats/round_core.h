@@ -1,0 +1,98 @@
+/* formats/round_core.h — rounding a float32 magnitude to a power-of-two granularity, in
+ * integers. Shared by the minifloat (fp.c) and fixed-point (fx.c) families. Not installed.
+ *
+ * A finite float |x| = sig · 2^(ex - 150), sig = 1.mant (24 bits) for ex >= 1, and
+ * sig = mant, ex := 1 for float subnormals. A family chooses, per element, how many low bits
+ * s of sig fall below its grid:
+ *     s = (ex >= eb) ? s_norm : c0 - ex        (clamped to >= 0)
+ * minifloat: eb = biased fp32 exponent of the format's min normal, s_norm = 23 - M,
+ *            c0 = 23 - Msub + eb (Msub = M with subnormals, 0 without: the grid below the min
+ *            normal is then {0, min normal});
+ * fixed point: eb = never, c0 = 150 - F (granularity 2^-F).
+ * The rounded magnitude is r · 2^(s + ex - 150) with r = sig rounded at bit s:
+ *     rne  r = (sig + 2^(s-1) - 1 + ((sig >> s) & 1)) >> s   (tie -> even r = even rank)
+ *     rna  r = (sig + 2^(s-1)) >> s
+ *     rtz  r = sig >> s
+ *     sr   r = (sig + (u32 >> (32 - s))) >> s      P(up) = (sig mod 2^s) / 2^s exactly
+ * To make s = 0 (no rounding) need no special case, sig and s are both doubled first
+ * (sig2 = 2·sig, s2 = s + 1). s is capped at 30; beyond, sig is pre-shifted, which only
+ * quantises SR probabilities of values below 2^-7 of the smallest grid step to 2^-30.
+ * Everything is branch-free so GCC vectorises the loops (AVX2 variable shifts). */
+#ifndef LB_FORMATS_ROUND_CORE_H
+#define LB_FORMATS_ROUND_CORE_H
+
+#include <stdint.h>
+
+#include "core/internal.h"
+
+typedef struct lb_rc_params {
+    int32_t eb, s_norm, c0;
+    uint32_t max_pos, max_neg; /* float bits of the largest finite magnitude, by sign */
+    uint32_t ovf_pos, ovf_neg; /* float bits that an overflow becomes (max, inf or NaN) */
+    uint32_t inf_pos, inf_neg; /* what +-inf inputs become */
+    uint32_t nan_out;          /* what NaN inputs become */
+    int keep_neg_zero;         /* 1: -0 stays -0 (minifloat); 0: zeros are +0 */
+} lb_rc_params;
+
+/* 2^k as float for k in [-149, 127]. */
+static inline float lb_pow2f(int32_t k)
+{
+    uint32_t nb = (uint32_t)(k + 127) << 23;
+    uint32_t sb = 1u << ((k + 149) & 31);
+    return lb_u2f(k >= -126 ? nb : sb);
+}
+
+/* Round one float; mode is a compile-time constant at every call site. rnd: 32 random bits
+ * (only read for LB_ROUND_SR). */
+static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_round mode,
+                                    uint32_t rnd)
+{
+    uint32_t sign = bits & 0x80000000u;
+    uint32_t a = bits & 0x7fffffffu;
+    int32_t ex = (int32_t)(a >> 23);
+    uint32_t sig = (a & 0x7fffffu) | (ex ? 0x800000u : 0u);
+    ex = ex ? ex : 1;
+    int32_t s = ex >= p->eb ? p->s_norm : p->c0 - ex;
+    s = s < 0 ? 0 : s;
+    int32_t k = s + ex - 150; /* exponent of the grid step */
+    int32_t pre = s > 30 ? s - 30 : 0;
+    s -= pre;
+    uint32_t sig2 = (sig >> pre) << 1;
+    uint32_t s2 = (uint32_t)s + 1;
+    uint32_t r;
+    switch (mode) {
+    case LB_ROUND_RNE: r = (sig2 + (1u << (s2 - 1)) - 1u + ((sig2 >> s2) & 1u)) >> s2; break;
+    case LB_ROUND_RNA: r = (sig2 + (1u << (s2 - 1))) >> s2; break;
+    case LB_ROUND_RTZ: r = sig2 >> s2; break;
+    default: r = (sig2 + (rnd >> (32 - s2))) >> s2; break;
+    }
+    float q = (float)(int32_t)r * lb_pow2f(k);
+    uint32_t qb = lb_f2u(q);
+    uint32_t maxb = sign ? p->max_neg : p->max_pos;
+    uint32_t ovf = sign ? p->ovf_neg : p->ovf_pos;
+    if (mode == LB_ROUND_RTZ) ovf = maxb;
+    qb = qb > maxb ? ovf : qb;
+    /* specials */
+    uint32_t infv = sign ? p->inf_neg : p->inf_pos;
+    qb = a == 0x7f800000u ? infv : qb;
+    uint32_t out = qb | sign;
+    out = (qb & 0x7fffffffu) == 0 && !p->keep_neg_zero ? 0u : out;
+    out = a > 0x7f800000u ? p->nan_out : out;
+    return out;
+}
+
+/* Quantize [lo, hi) of in into out with mode known at compile time. */
+#define LB_RC_LOOP(p, out, in, lo, hi, mode, key, base)                                             \
+    do {                                                                                         \
+        for (size_t i_ = (lo); i_ < (hi); i_++) {                                                \
+            uint32_t rnd_ = (mode) == LB_ROUND_SR ? lb_rng_u32((key), (base) + i_) : 0u;         \
+            (out)[i_] = lb_u2f(lb_rc_round1((p), lb_f2u((in)[i_]), (mode), rnd_));               \
+        }                                                                                        \
+    } while (0)
+
+/* Run a range kernel over [0, n) on lb_qctx_threads() threads (deterministic: the element
+ * index alone drives the random bits). fn(arg, lo, hi) */
+typedef void (*lb_range_fn)(void *arg, size_t lo, size_t hi);
+void lb_parallel_range(lb_range_fn fn, void *arg, size_t n, int threads);
+
+#endif

@@ -1,0 +1,32 @@
+# tests/tests.cmake — every tests/unit/test_*.c is a ctest test labelled "quick", every
+# tests/exhaustive/test_*.c one labelled "exhaustive"; a new file needs no edit here.
+# Tests use cmocka (or tests/common/check.h) and exit non-zero on any failed check.
+find_package(cmocka CONFIG REQUIRED)
+foreach(kind unit exhaustive)
+  file(GLOB LB_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/${kind}/test_*.c)
+  foreach(src ${LB_TEST_SOURCES})
+    get_filename_component(name ${src} NAME_WE)
+    add_executable(${name} ${src})
+    target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests/common
+                               ${CMAKE_SOURCE_DIR}/lib/src ${CMOCKA_INCLUDE_DIR})
+    target_compile_options(${name} PRIVATE ${LB_WARN} ${LB_ARCH})
+    target_link_libraries(${name} PRIVATE lowbit ${CMOCKA_LIBRARIES})
+    if(kind STREQUAL "unit")
+      add_test(NAME ${name} COMMAND ${name})
+      set_tests_properties(${name} PROPERTIES LABELS quick
+        ENVIRONMENT "LOWBIT_CLI=$<TARGET_FILE:lowbit_cli>;LOWBIT_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+    else()
+      add_test(NAME ${name} COMMAND ${name})
+      set_tests_properties(${name} PROPERTIES LABELS exhaustive
+        ENVIRONMENT "LOWBIT_CLI=$<TARGET_FILE:lowbit_cli>;LOWBIT_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+    endif()
+  endforeach()
+endforeach()
+# Shell-level tests of the command (tests/cli/*.sh): each gets the CLI path as $1.
+file(GLOB LB_CLI_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cli/test_*.sh)
+foreach(script ${LB_CLI_TESTS})
+  get_filename_component(name ${script} NAME_WE)
+  add_test(NAME cli_${name} COMMAND bash ${script} $<TARGET_FILE:lowbit_cli>)
+  set_tests_properties(cli_${name} PROPERTIES LABELS quick
+    ENVIRONMENT "LOWBIT_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endforeach()
