@@ -34,6 +34,9 @@ typedef struct lb_chan_layout {
 } lb_chan_layout;
 lb_status lb_chan_layout_get(const lb_qctx *ctx, size_t n, lb_chan_layout *lay, lb_error *err);
 
+/* Largest |x| over the finite elements of in[0..n) (0 if none). Vectorised. */
+float lb_absmax_finite(const float *in, size_t n);
+
 /* Number of threads for a call of n elements (1 below a size where threading pays). */
 int lb_qctx_threads(const lb_qctx *ctx, size_t n);
 

@@ -139,6 +139,7 @@ static void fp_rc_params(const lb_format *f, lb_rc_params *p)
     p->ovf_neg = p->ovf_pos, p->inf_neg = p->inf_pos;
     p->nan_out = f->p.fp.specials == LB_SPECIALS_NONE ? 0u : nan;
     p->keep_neg_zero = 1;
+    p->sub = d.emin - (f->p.fp.subnormals ? M : 0) < -126;
 }
 
 typedef struct fp_job {
@@ -157,12 +158,7 @@ static void fp_range(void *arg, size_t lo, size_t hi)
     float *out = j->out;
     const float *in = j->in;
     const size_t base = j->base;
-    switch (j->mode) {
-    case LB_ROUND_RNE: LB_RC_LOOP(&p, out, in, lo, hi, LB_ROUND_RNE, j->key, base); break;
-    case LB_ROUND_RNA: LB_RC_LOOP(&p, out, in, lo, hi, LB_ROUND_RNA, j->key, base); break;
-    case LB_ROUND_RTZ: LB_RC_LOOP(&p, out, in, lo, hi, LB_ROUND_RTZ, j->key, base); break;
-    default: LB_RC_LOOP(&p, out, in, lo, hi, LB_ROUND_SR, j->key, base); break;
-    }
+    LB_RC_DISPATCH(&p, out, in, lo, hi, j->mode, j->key, base, p.sub, 0);
 }
 
 static int fp_is_identity(const lb_format *f)

@@ -59,6 +59,7 @@ static void fx_rc_params(const lb_format *f, lb_rc_params *p)
     p->ovf_neg = p->inf_neg = p->max_neg;
     p->nan_out = 0;
     p->keep_neg_zero = 0;
+    p->sub = f->p.fx.fl > 126;
 }
 
 typedef struct fx_job {
@@ -77,12 +78,7 @@ static void fx_range(void *arg, size_t lo, size_t hi)
     float *out = j->out;
     const float *in = j->in;
     const size_t base = j->base;
-    switch (j->mode) {
-    case LB_ROUND_RNE: LB_RC_LOOP(&p, out, in, lo, hi, LB_ROUND_RNE, j->key, base); break;
-    case LB_ROUND_RNA: LB_RC_LOOP(&p, out, in, lo, hi, LB_ROUND_RNA, j->key, base); break;
-    case LB_ROUND_RTZ: LB_RC_LOOP(&p, out, in, lo, hi, LB_ROUND_RTZ, j->key, base); break;
-    default: LB_RC_LOOP(&p, out, in, lo, hi, LB_ROUND_SR, j->key, base); break;
-    }
+    LB_RC_DISPATCH(&p, out, in, lo, hi, j->mode, j->key, base, p.sub, 1);
 }
 
 static lb_status fx_quantize(const lb_format *f, float *out, const float *in, size_t n,

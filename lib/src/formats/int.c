@@ -152,10 +152,11 @@ static lb_status int_scales(const lb_format *f, const float *in, size_t n, const
         for (int64_t c = 0; c < lay->nch; c++) s[c] = int_round_scale(f, ctx->scales_in[c]);
     } else if (in) {
         for (int64_t c = 0; c < lay->nch; c++) s[c] = 0.0f;
-        for (size_t i = 0; i < n; i++) {
-            float a = fabsf(in[i]);
-            size_t c = (i / (size_t)lay->inner) % (size_t)lay->nch;
-            if (isfinite(a) && a > s[c]) s[c] = a;
+        size_t inner = (size_t)lay->inner;
+        for (size_t a = 0; a < n; a += inner) { /* one run per channel slice */
+            size_t b = a + inner < n ? a + inner : n, c = (a / inner) % (size_t)lay->nch;
+            float m = lb_absmax_finite(in + a, b - a);
+            s[c] = m > s[c] ? m : s[c];
         }
         for (int64_t c = 0; c < lay->nch; c++)
             s[c] = int_round_scale(f, s[c] / (float)int_qmax(f));

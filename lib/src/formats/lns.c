@@ -31,6 +31,8 @@ typedef struct lns_tab {
     float t[1 << LNS_MAXF];                   /* t[j] = fl(2^(j/g)), j < g */
     uint32_t nbase[2 << LNS_MAXF], nthr[2 << LNS_MAXF]; /* nearest: per mantissa bucket */
     uint32_t fbase[2 << LNS_MAXF], fthr[2 << LNS_MAXF]; /* floor: per mantissa bucket */
+    /* the same, packed for the fast path: base | (threshold - bucket start) << (F + 1) */
+    uint32_t npack[2 << LNS_MAXF], fpack[2 << LNS_MAXF];
 } lns_tab;
 
 static lns_tab *lns_tables[LNS_MAXF + 1];
@@ -70,6 +72,11 @@ static const lns_tab *lns_get_tab(int F)
                         if (fm < lo) t->fbase[b] = (uint32_t)j;
                         else if (fm >> (23 - (F + 1)) == (uint32_t)b) t->fthr[b] = fm;
                     }
+                    uint32_t width = 1u << (23 - (F + 1));
+                    uint32_t noff = t->nthr[b] > lo + width ? width : t->nthr[b] - lo;
+                    uint32_t foff = t->fthr[b] > lo + width ? width : t->fthr[b] - lo;
+                    t->npack[b] = t->nbase[b] | noff << (F + 1);
+                    t->fpack[b] = t->fbase[b] | foff << (F + 1);
                 }
                 lns_tables[F] = t;
             }
@@ -249,10 +256,9 @@ static inline float lns_value_fast(const uint32_t *tb, int32_t gm1, int F, int32
     for (size_t i = lo; i < hi; i++) {                                                           \
         uint32_t bits = lb_f2u(in[i]), a = bits & 0x7fffffffu;                                   \
         int32_t q = (int32_t)(a >> 23) - 127;                                                    \
-        uint32_t m = a & 0x7fffffu, b = m >> sh;                                                 \
-        uint32_t jn = (MODE) == LB_ROUND_RNE || (MODE) == LB_ROUND_RNA                           \
-                          ? nbase[b] + (m >= nthr[b])                                            \
-                          : fbase[b] + (m >= fthr[b]);                                           \
+        uint32_t m = a & 0x7fffffu;                                                              \
+        uint32_t w = ((MODE) == LB_ROUND_RNE ? npack : fpack)[m >> sh];                          \
+        uint32_t jn = (w & bmask) + ((m & wmask) >= (w >> (F + 1)));                             \
         int32_t k = q * g + (int32_t)jn - o;                                                     \
         int zero = (a == 0) | (a > 0x7f800000u);                                                 \
         float v;                                                                                 \
@@ -284,7 +290,8 @@ static void lns_range_fast(const lns_job *j, size_t lo, size_t hi)
     const int sh = 23 - (t->F + 1), uz = j->f->p.lns.underflow_zero, F = t->F;
     const int32_t gm1 = g - 1;
     const lb_rng_key key = j->key;
-    const uint32_t *nbase = t->nbase, *nthr = t->nthr, *fbase = t->fbase, *fthr = t->fthr;
+    const uint32_t *npack = t->npack, *fpack = t->fpack;
+    const uint32_t bmask = (2u << F) - 1, wmask = (1u << sh) - 1;
     uint32_t tb[1 << LNS_MAXF];
     memcpy(tb, t->t, (size_t)g * sizeof *tb);
     switch (j->mode) {
@@ -330,11 +337,7 @@ static lb_status lns_offset(const lb_format *f, const lns_tab *t, const float *i
     if (f->scale == LB_SCALE_NONE) return LB_OK;
     if (ctx->scales_in) *o = (int32_t)ctx->scales_in[0];
     else if (in) {
-        uint32_t amax = 0;
-        for (size_t i = 0; i < n; i++) {
-            uint32_t a = lb_f2u(in[i]) & 0x7fffffffu;
-            if (a < 0x7f800000u && a > amax) amax = a;
-        }
+        uint32_t amax = lb_f2u(lb_absmax_finite(in, n));
         if (amax) *o = lns_code(t, amax, 1) - lns_kmax(f);
     } else
         return LB_ERR_ARG; /* decode of a scaled format needs scales_in */

@@ -32,20 +32,24 @@ typedef struct lb_rc_params {
     uint32_t inf_pos, inf_neg; /* what +-inf inputs become */
     uint32_t nan_out;          /* what NaN inputs become */
     int keep_neg_zero;         /* 1: -0 stays -0 (minifloat); 0: zeros are +0 */
+    int sub;                   /* 1: grid steps below 2^-126 occur (see lb_pow2f) */
 } lb_rc_params;
 
-/* 2^k as float for k in [-149, 127]. */
-static inline float lb_pow2f(int32_t k)
+/* 2^k as float for k in [-149, 127]; with sub = 0 the caller guarantees k >= -126. */
+static inline float lb_pow2f(int32_t k, int sub)
 {
     uint32_t nb = (uint32_t)(k + 127) << 23;
+    if (!sub) return lb_u2f(nb);
     uint32_t sb = 1u << ((k + 149) & 31);
     return lb_u2f(k >= -126 ? nb : sb);
 }
 
-/* Round one float; mode is a compile-time constant at every call site. rnd: 32 random bits
- * (only read for LB_ROUND_SR). */
+/* Compile-time variants of the kernel (every call site passes constants):
+ *   mode  rounding; only sr needs the pre-shift for s > 30 (other modes give r = 0 there)
+ *   sub   the grid step can be below 2^-126 (E = 8 minifloats, fine fixed point)
+ *   asym  the largest magnitude depends on the sign (two's-complement fixed point) */
 static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_round mode,
-                                    uint32_t rnd)
+                                    uint32_t rnd, int sub, int asym)
 {
     uint32_t sign = bits & 0x80000000u;
     uint32_t a = bits & 0x7fffffffu;
@@ -55,10 +59,15 @@ static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_rou
     int32_t s = ex >= p->eb ? p->s_norm : p->c0 - ex;
     s = s < 0 ? 0 : s;
     int32_t k = s + ex - 150; /* exponent of the grid step */
-    int32_t pre = s > 30 ? s - 30 : 0;
-    s -= pre;
-    uint32_t sig2 = (sig >> pre) << 1;
-    uint32_t s2 = (uint32_t)s + 1;
+    uint32_t sig2, s2;
+    if (mode == LB_ROUND_SR) {
+        int32_t pre = s > 30 ? s - 30 : 0;
+        sig2 = (sig >> pre) << 1;
+        s2 = (uint32_t)(s - pre) + 1;
+    } else {
+        sig2 = sig << 1;
+        s2 = (uint32_t)(s > 25 ? 25 : s) + 1; /* s >= 25 rounds every sig to 0 */
+    }
     uint32_t r;
     switch (mode) {
     case LB_ROUND_RNE: r = (sig2 + (1u << (s2 - 1)) - 1u + ((sig2 >> s2) & 1u)) >> s2; break;
@@ -66,28 +75,41 @@ static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_rou
     case LB_ROUND_RTZ: r = sig2 >> s2; break;
     default: r = (sig2 + (rnd >> (32 - s2))) >> s2; break;
     }
-    float q = (float)(int32_t)r * lb_pow2f(k);
+    float q = (float)(int32_t)r * lb_pow2f(k, sub);
     uint32_t qb = lb_f2u(q);
-    uint32_t maxb = sign ? p->max_neg : p->max_pos;
-    uint32_t ovf = sign ? p->ovf_neg : p->ovf_pos;
-    if (mode == LB_ROUND_RTZ) ovf = maxb;
+    uint32_t maxb = asym && sign ? p->max_neg : p->max_pos;
+    uint32_t ovf = mode == LB_ROUND_RTZ ? maxb : (asym && sign ? p->ovf_neg : p->ovf_pos);
     qb = qb > maxb ? ovf : qb;
-    /* specials */
-    uint32_t infv = sign ? p->inf_neg : p->inf_pos;
-    qb = a == 0x7f800000u ? infv : qb;
+    qb = a == 0x7f800000u ? (asym && sign ? p->inf_neg : p->inf_pos) : qb;
     uint32_t out = qb | sign;
-    out = (qb & 0x7fffffffu) == 0 && !p->keep_neg_zero ? 0u : out;
-    out = a > 0x7f800000u ? p->nan_out : out;
-    return out;
+    if (!p->keep_neg_zero) out = qb == 0 ? 0u : out;
+    return a > 0x7f800000u ? p->nan_out : out;
 }
 
-/* Quantize [lo, hi) of in into out with mode known at compile time. */
-#define LB_RC_LOOP(p, out, in, lo, hi, mode, key, base)                                             \
+/* Quantize [lo, hi) of in into out; mode, sub and asym are compile-time constants. */
+#define LB_RC_LOOP(p, out, in, lo, hi, mode, key, base, sub, asym)                               \
     do {                                                                                         \
         for (size_t i_ = (lo); i_ < (hi); i_++) {                                                \
             uint32_t rnd_ = (mode) == LB_ROUND_SR ? lb_rng_u32((key), (base) + i_) : 0u;         \
-            (out)[i_] = lb_u2f(lb_rc_round1((p), lb_f2u((in)[i_]), (mode), rnd_));               \
+            (out)[i_] = lb_u2f(lb_rc_round1((p), lb_f2u((in)[i_]), (mode), rnd_, (sub), (asym)));  \
         }                                                                                        \
+    } while (0)
+
+/* All mode x sub variants of LB_RC_LOOP for one asym value. */
+#define LB_RC_DISPATCH(p, out, in, lo, hi, mode, key, base, sub, asym)                           \
+    do {                                                                                         \
+        if (sub) switch (mode) {                                                                 \
+            case LB_ROUND_RNE: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNE, key, base, 1, asym); break; \
+            case LB_ROUND_RNA: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNA, key, base, 1, asym); break; \
+            case LB_ROUND_RTZ: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RTZ, key, base, 1, asym); break; \
+            default: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_SR, key, base, 1, asym); break;     \
+            }                                                                                    \
+        else switch (mode) {                                                                     \
+            case LB_ROUND_RNE: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNE, key, base, 0, asym); break; \
+            case LB_ROUND_RNA: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNA, key, base, 0, asym); break; \
+            case LB_ROUND_RTZ: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RTZ, key, base, 0, asym); break; \
+            default: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_SR, key, base, 0, asym); break;     \
+            }                                                                                    \
     } while (0)
 
 /* Run a range kernel over [0, n) on lb_qctx_threads() threads (deterministic: the element
