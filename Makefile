@@ -1,0 +1,44 @@
+# Makefile — the front door for people. Every target installs what is missing first.
+#   make reproduce   packages + build + `snakemake --cores all all` -> reports/report.pdf
+#   make test        packages + Release and ASan/UBSan builds + ctest + workflow lint, smoke run
+#                    and table tolerance check (this is what CI runs)
+#   make build | bench | clean
+# Debian's python3 is used for everything Python (TOOLCHAIN.md: pyenv's has no numpy).
+SHELL := /bin/bash
+export PYENV_VERSION := system
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CORES ?= all
+
+.PHONY: all deps build build-asan test reproduce bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	      -DLOWBIT_SANITIZE=ON -DLOWBIT_BENCH=OFF
+
+build-asan: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
+test: build build-asan
+	@scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
+
+reproduce: build
+	snakemake --cores $(CORES) all
+	@echo "reproduce: report at reports/report.pdf"
+
+bench: build
+	$(BUILD)/bin/lowbit_bench --benchmark_min_time=0.2
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

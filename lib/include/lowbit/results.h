@@ -1,0 +1,71 @@
+/* lowbit/results.h — the HDF5 result file of one run (one file per training run).
+ *
+ * Layout (h5py reads it directly; documented in the README):
+ *   /                  attributes: every setting of the run (strings, integers, doubles),
+ *                      plus lowbit_version, git_sha, compiler, blis_arch, threads, command
+ *   /epochs/<col>      1-D float64 datasets, one row per epoch:
+ *                      epoch, train_loss, train_acc, test_loss, test_acc, seconds
+ *   /ops/<col>         one row per (layer, pass) of ONE training iteration (one batch):
+ *                      layer (string), pass (string: forward | backward_data | backward_weight),
+ *                      macs (int64), fmt_a, fmt_b (strings: operand formats of the GEMM),
+ *                      bytes_a, bytes_b, bytes_out (int64: operand and result sizes in bytes
+ *                      at their stored formats' widths), batch (int64)
+ *   /extra/<name>      optional 1-D float64 series an experiment adds (e.g. update errors)
+ * The file is written to "<path>.tmp.<pid>" and renamed over <path>, so an interrupted run
+ * never leaves a file that looks complete. */
+#ifndef LOWBIT_RESULTS_H
+#define LOWBIT_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lowbit/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lb_results lb_results;
+
+typedef struct lb_epoch_row {
+    double epoch, train_loss, train_acc, test_loss, test_acc, seconds;
+} lb_epoch_row;
+
+typedef struct lb_op_row {
+    char layer[48];
+    char pass[24];
+    int64_t macs;
+    char fmt_a[96], fmt_b[96];
+    int64_t bytes_a, bytes_b, bytes_out, batch;
+} lb_op_row;
+
+lb_results *lb_results_new(void);
+void lb_results_free(lb_results *r);
+
+/* Root attributes; a key set twice keeps the last value. */
+lb_status lb_results_set_str(lb_results *r, const char *key, const char *value);
+lb_status lb_results_set_int(lb_results *r, const char *key, int64_t value);
+lb_status lb_results_set_num(lb_results *r, const char *key, double value);
+
+lb_status lb_results_add_epoch(lb_results *r, const lb_epoch_row *row);
+lb_status lb_results_add_op(lb_results *r, const lb_op_row *row);
+/* Append to /extra/<name> (created on first use). */
+lb_status lb_results_add_extra(lb_results *r, const char *name, double value);
+
+size_t lb_results_epoch_count(const lb_results *r);
+const lb_epoch_row *lb_results_epoch(const lb_results *r, size_t i);
+
+/* Write atomically (temporary name, then rename). */
+lb_status lb_results_write(const lb_results *r, const char *path, lb_error *err);
+
+/* Read back a result file's epochs (for --resume and tests): fills r's epoch table and the
+ * string/number attributes. */
+lb_status lb_results_read(lb_results *r, const char *path, lb_error *err);
+/* Attribute lookup after read or set: NULL / 0 if absent. */
+const char *lb_results_get_str(const lb_results *r, const char *key);
+int lb_results_get_num(const lb_results *r, const char *key, double *value);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,374 @@
+/* io/h5results.c — the HDF5 result file (layout in lowbit/results.h).
+ * Strings are variable-length UTF-8 so h5py returns str; numbers are float64 or int64.
+ * Writing goes to "<path>.tmp.<pid>" and is renamed into place only after H5Fclose succeeds. */
+#define _POSIX_C_SOURCE 200809L
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lowbit/results.h"
+
+typedef enum { ATTR_STR, ATTR_INT, ATTR_NUM } attr_kind;
+
+typedef struct attr {
+    char key[64];
+    attr_kind kind;
+    char *s;
+    int64_t i;
+    double d;
+} attr;
+
+typedef struct extra {
+    char name[64];
+    double *v;
+    size_t n, cap;
+} extra;
+
+struct lb_results {
+    attr *attrs;
+    size_t nattr, capattr;
+    lb_epoch_row *epochs;
+    size_t nep, capep;
+    lb_op_row *ops;
+    size_t nops, capops;
+    extra *extras;
+    size_t nextra, capextra;
+};
+
+static int grow(void **p, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap) return 0;
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *np = realloc(*p, nc * elem);
+    if (!np) return -1;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
+lb_results *lb_results_new(void)
+{
+    return calloc(1, sizeof(lb_results));
+}
+
+void lb_results_free(lb_results *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->nattr; i++) free(r->attrs[i].s);
+    for (size_t i = 0; i < r->nextra; i++) free(r->extras[i].v);
+    free(r->attrs);
+    free(r->epochs);
+    free(r->ops);
+    free(r->extras);
+    free(r);
+}
+
+static attr *attr_slot(lb_results *r, const char *key)
+{
+    if (strlen(key) >= sizeof r->attrs[0].key) return NULL;
+    for (size_t i = 0; i < r->nattr; i++)
+        if (!strcmp(r->attrs[i].key, key)) {
+            free(r->attrs[i].s);
+            r->attrs[i].s = NULL;
+            return &r->attrs[i];
+        }
+    if (grow((void **)&r->attrs, &r->capattr, r->nattr, sizeof *r->attrs)) return NULL;
+    attr *a = &r->attrs[r->nattr++];
+    memset(a, 0, sizeof *a);
+    strcpy(a->key, key);
+    return a;
+}
+
+lb_status lb_results_set_str(lb_results *r, const char *key, const char *value)
+{
+    attr *a = attr_slot(r, key);
+    if (!a) return LB_ERR_NOMEM;
+    a->kind = ATTR_STR;
+    a->s = strdup(value ? value : "");
+    return a->s ? LB_OK : LB_ERR_NOMEM;
+}
+
+lb_status lb_results_set_int(lb_results *r, const char *key, int64_t value)
+{
+    attr *a = attr_slot(r, key);
+    if (!a) return LB_ERR_NOMEM;
+    a->kind = ATTR_INT;
+    a->i = value;
+    return LB_OK;
+}
+
+lb_status lb_results_set_num(lb_results *r, const char *key, double value)
+{
+    attr *a = attr_slot(r, key);
+    if (!a) return LB_ERR_NOMEM;
+    a->kind = ATTR_NUM;
+    a->d = value;
+    return LB_OK;
+}
+
+lb_status lb_results_add_epoch(lb_results *r, const lb_epoch_row *row)
+{
+    if (grow((void **)&r->epochs, &r->capep, r->nep, sizeof *r->epochs)) return LB_ERR_NOMEM;
+    r->epochs[r->nep++] = *row;
+    return LB_OK;
+}
+
+lb_status lb_results_add_op(lb_results *r, const lb_op_row *row)
+{
+    if (grow((void **)&r->ops, &r->capops, r->nops, sizeof *r->ops)) return LB_ERR_NOMEM;
+    r->ops[r->nops++] = *row;
+    return LB_OK;
+}
+
+lb_status lb_results_add_extra(lb_results *r, const char *name, double value)
+{
+    extra *e = NULL;
+    for (size_t i = 0; i < r->nextra; i++)
+        if (!strcmp(r->extras[i].name, name)) e = &r->extras[i];
+    if (!e) {
+        if (strlen(name) >= sizeof e->name) return LB_ERR_ARG;
+        if (grow((void **)&r->extras, &r->capextra, r->nextra, sizeof *r->extras))
+            return LB_ERR_NOMEM;
+        e = &r->extras[r->nextra++];
+        memset(e, 0, sizeof *e);
+        strcpy(e->name, name);
+    }
+    if (grow((void **)&e->v, &e->cap, e->n, sizeof *e->v)) return LB_ERR_NOMEM;
+    e->v[e->n++] = value;
+    return LB_OK;
+}
+
+size_t lb_results_epoch_count(const lb_results *r)
+{
+    return r->nep;
+}
+
+const lb_epoch_row *lb_results_epoch(const lb_results *r, size_t i)
+{
+    return i < r->nep ? &r->epochs[i] : NULL;
+}
+
+const char *lb_results_get_str(const lb_results *r, const char *key)
+{
+    for (size_t i = 0; i < r->nattr; i++)
+        if (!strcmp(r->attrs[i].key, key) && r->attrs[i].kind == ATTR_STR) return r->attrs[i].s;
+    return NULL;
+}
+
+int lb_results_get_num(const lb_results *r, const char *key, double *value)
+{
+    for (size_t i = 0; i < r->nattr; i++)
+        if (!strcmp(r->attrs[i].key, key) && r->attrs[i].kind != ATTR_STR) {
+            *value = r->attrs[i].kind == ATTR_INT ? (double)r->attrs[i].i : r->attrs[i].d;
+            return 1;
+        }
+    return 0;
+}
+
+/* ---- HDF5 writing ----------------------------------------------------------------------- */
+
+static hid_t str_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+static int write_attr(hid_t loc, const attr *a)
+{
+    hid_t sp = H5Screate(H5S_SCALAR), t, at;
+    int rc = -1;
+    if (a->kind == ATTR_STR) {
+        t = str_type();
+        at = H5Acreate2(loc, a->key, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+        const char *s = a->s;
+        if (at >= 0 && H5Awrite(at, t, &s) >= 0) rc = 0;
+        H5Tclose(t);
+    } else if (a->kind == ATTR_INT) {
+        at = H5Acreate2(loc, a->key, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+        if (at >= 0 && H5Awrite(at, H5T_NATIVE_INT64, &a->i) >= 0) rc = 0;
+    } else {
+        at = H5Acreate2(loc, a->key, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+        if (at >= 0 && H5Awrite(at, H5T_NATIVE_DOUBLE, &a->d) >= 0) rc = 0;
+    }
+    if (at >= 0) H5Aclose(at);
+    H5Sclose(sp);
+    return rc;
+}
+
+/* 1-D dataset of n elements of file type ft from memory type mt. */
+static int write_col(hid_t g, const char *name, hid_t ft, hid_t mt, size_t n, const void *buf)
+{
+    hsize_t dim = n;
+    hid_t sp = H5Screate_simple(1, &dim, NULL);
+    hid_t d = H5Dcreate2(g, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = (d >= 0 && (n == 0 || H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0)) ? 0 : -1;
+    if (d >= 0) H5Dclose(d);
+    H5Sclose(sp);
+    return rc;
+}
+
+#define COL_D(field)                                                                             \
+    do {                                                                                         \
+        for (size_t i = 0; i < r->nep; i++) dbuf[i] = r->epochs[i].field;                        \
+        rc |= write_col(g, #field, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, r->nep, dbuf);             \
+    } while (0)
+#define COL_I(field)                                                                             \
+    do {                                                                                         \
+        for (size_t i = 0; i < r->nops; i++) ibuf[i] = r->ops[i].field;                          \
+        rc |= write_col(g, #field, H5T_STD_I64LE, H5T_NATIVE_INT64, r->nops, ibuf);              \
+    } while (0)
+#define COL_S(field)                                                                             \
+    do {                                                                                         \
+        for (size_t i = 0; i < r->nops; i++) sbuf[i] = r->ops[i].field;                          \
+        rc |= write_col(g, #field, st, st, r->nops, sbuf);                                       \
+    } while (0)
+
+static int write_file(const lb_results *r, hid_t f)
+{
+    int rc = 0;
+    for (size_t i = 0; i < r->nattr; i++) rc |= write_attr(f, &r->attrs[i]);
+    size_t nmax = (r->nep > r->nops ? r->nep : r->nops) + 1;
+    double *dbuf = malloc(nmax * sizeof *dbuf);
+    int64_t *ibuf = malloc(nmax * sizeof *ibuf);
+    const char **sbuf = malloc(nmax * sizeof *sbuf);
+    if (!dbuf || !ibuf || !sbuf) rc = -1;
+    hid_t st = str_type();
+    if (!rc) {
+        hid_t g = H5Gcreate2(f, "epochs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        COL_D(epoch);
+        COL_D(train_loss);
+        COL_D(train_acc);
+        COL_D(test_loss);
+        COL_D(test_acc);
+        COL_D(seconds);
+        H5Gclose(g);
+        g = H5Gcreate2(f, "ops", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        COL_S(layer);
+        COL_S(pass);
+        COL_I(macs);
+        COL_S(fmt_a);
+        COL_S(fmt_b);
+        COL_I(bytes_a);
+        COL_I(bytes_b);
+        COL_I(bytes_out);
+        COL_I(batch);
+        H5Gclose(g);
+        if (r->nextra) {
+            g = H5Gcreate2(f, "extra", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            for (size_t i = 0; i < r->nextra; i++)
+                rc |= write_col(g, r->extras[i].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                r->extras[i].n, r->extras[i].v);
+            H5Gclose(g);
+        }
+    }
+    H5Tclose(st);
+    free(dbuf);
+    free(ibuf);
+    free(sbuf);
+    return rc;
+}
+
+lb_status lb_results_write(const lb_results *r, const char *path, lb_error *err)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return lb_fail(err, LB_ERR_ARG, "%s: path too long", path);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* the library reports errors, HDF5 stays quiet */
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) return lb_fail(err, LB_ERR_IO, "%s: cannot create HDF5 file", tmp);
+    int rc = write_file(r, f);
+    if (H5Fclose(f) < 0) rc = -1;
+    if (rc) {
+        unlink(tmp);
+        return lb_fail(err, LB_ERR_IO, "%s: writing the HDF5 result file failed", path);
+    }
+    if (rename(tmp, path)) {
+        unlink(tmp);
+        return lb_fail(err, LB_ERR_IO, "%s: cannot rename the temporary result file into place",
+                       path);
+    }
+    return LB_OK;
+}
+
+/* ---- reading (epochs + root attributes) -------------------------------------------------- */
+
+static herr_t read_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+{
+    (void)info;
+    lb_results *r = data;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0) return 0;
+    hid_t t = H5Aget_type(a);
+    H5T_class_t c = H5Tget_class(t);
+    if (c == H5T_STRING && H5Tis_variable_str(t) > 0) {
+        hid_t mt = str_type();
+        char *s = NULL;
+        if (H5Aread(a, mt, &s) >= 0 && s) {
+            lb_results_set_str(r, name, s);
+            H5free_memory(s);
+        }
+        H5Tclose(mt);
+    } else if (c == H5T_INTEGER) {
+        int64_t v;
+        if (H5Aread(a, H5T_NATIVE_INT64, &v) >= 0) lb_results_set_int(r, name, v);
+    } else if (c == H5T_FLOAT) {
+        double v;
+        if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0) lb_results_set_num(r, name, v);
+    }
+    H5Tclose(t);
+    H5Aclose(a);
+    return 0;
+}
+
+static int read_col(hid_t f, const char *name, double **out, size_t *n)
+{
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    if (d < 0) return -1;
+    hid_t sp = H5Dget_space(d);
+    hsize_t dim = 0;
+    int rc = -1;
+    if (H5Sget_simple_extent_ndims(sp) == 1 && H5Sget_simple_extent_dims(sp, &dim, NULL) == 1) {
+        *out = malloc((dim + 1) * sizeof **out);
+        if (*out && (dim == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                         *out) >= 0)) {
+            *n = dim;
+            rc = 0;
+        }
+    }
+    H5Sclose(sp);
+    H5Dclose(d);
+    return rc;
+}
+
+lb_status lb_results_read(lb_results *r, const char *path, lb_error *err)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (access(path, R_OK)) return lb_fail(err, LB_ERR_IO, "%s: no such readable file", path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return lb_fail(err, LB_ERR_DATA, "%s: not an HDF5 file", path);
+    hsize_t idx = 0;
+    H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, &idx, read_attr_cb, r);
+    static const char *cols[6] = {"epochs/epoch",     "epochs/train_loss", "epochs/train_acc",
+                                  "epochs/test_loss", "epochs/test_acc",   "epochs/seconds"};
+    double *v[6] = {0};
+    size_t n[6] = {0};
+    lb_status st = LB_OK;
+    for (int c = 0; c < 6 && !st; c++)
+        if (read_col(f, cols[c], &v[c], &n[c]) || n[c] != n[0])
+            st = lb_fail(err, LB_ERR_DATA, "%s: missing or inconsistent dataset /%s", path,
+                         cols[c]);
+    if (!st) {
+        r->nep = 0;
+        for (size_t i = 0; i < n[0] && !st; i++) {
+            lb_epoch_row row = {v[0][i], v[1][i], v[2][i], v[3][i], v[4][i], v[5][i]};
+            st = lb_results_add_epoch(r, &row);
+        }
+    }
+    for (int c = 0; c < 6; c++) free(v[c]);
+    H5Fclose(f);
+    return st;
+}
