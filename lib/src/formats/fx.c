@@ -58,7 +58,6 @@ static void fx_rc_params(const lb_format *f, lb_rc_params *p)
     p->ovf_pos = p->inf_pos = p->max_pos;
     p->ovf_neg = p->inf_neg = p->max_neg;
     p->nan_out = 0;
-    p->keep_neg_zero = 0;
     p->sub = f->p.fx.fl > 126;
 }
 

@@ -31,25 +31,22 @@ typedef struct lb_rc_params {
     uint32_t ovf_pos, ovf_neg; /* float bits that an overflow becomes (max, inf or NaN) */
     uint32_t inf_pos, inf_neg; /* what +-inf inputs become */
     uint32_t nan_out;          /* what NaN inputs become */
-    int keep_neg_zero;         /* 1: -0 stays -0 (minifloat); 0: zeros are +0 */
     int sub;                   /* 1: grid steps below 2^-126 occur (see lb_pow2f) */
 } lb_rc_params;
 
-/* 2^k as float for k in [-149, 127]; with sub = 0 the caller guarantees k >= -126. */
-static inline float lb_pow2f(int32_t k, int sub)
+/* 2^k as float for k in [-126, 127]. */
+static inline float lb_pow2f(int32_t k)
 {
-    uint32_t nb = (uint32_t)(k + 127) << 23;
-    if (!sub) return lb_u2f(nb);
-    uint32_t sb = 1u << ((k + 149) & 31);
-    return lb_u2f(k >= -126 ? nb : sb);
+    return lb_u2f((uint32_t)(k + 127) << 23);
 }
 
 /* Compile-time variants of the kernel (every call site passes constants):
  *   mode  rounding; only sr needs the pre-shift for s > 30 (other modes give r = 0 there)
  *   sub   the grid step can be below 2^-126 (E = 8 minifloats, fine fixed point)
- *   asym  the largest magnitude depends on the sign (two's-complement fixed point) */
+ *   fixed two's-complement fixed point: the largest magnitude depends on the sign, and
+ *         zero is always +0 (minifloats keep -0) */
 static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_round mode,
-                                    uint32_t rnd, int sub, int asym)
+                                    uint32_t rnd, int sub, int fixed)
 {
     uint32_t sign = bits & 0x80000000u;
     uint32_t a = bits & 0x7fffffffu;
@@ -75,40 +72,46 @@ static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_rou
     case LB_ROUND_RTZ: r = sig2 >> s2; break;
     default: r = (sig2 + (rnd >> (32 - s2))) >> s2; break;
     }
-    float q = (float)(int32_t)r * lb_pow2f(k, sub);
-    uint32_t qb = lb_f2u(q);
-    uint32_t maxb = asym && sign ? p->max_neg : p->max_pos;
-    uint32_t ovf = mode == LB_ROUND_RTZ ? maxb : (asym && sign ? p->ovf_neg : p->ovf_pos);
+    /* r · 2^k: a float multiply in the normal range; for steps below 2^-126 (sub) the result
+     * is below 2^-125, where a float's bit pattern is exactly value · 2^149, so it is built
+     * in integers. (Multiplying by a denormal 2^k instead costs a microcode assist per
+     * element on x86.) */
+    int32_t kc = sub ? (k > -126 ? k : -126) : k;
+    uint32_t qb = lb_f2u((float)(int32_t)r * lb_pow2f(kc));
+    uint32_t below = 0u - (uint32_t)(sub & (k < -126)); /* all ones where the step < 2^-126 */
+    qb = (qb & ~below) | ((r << ((k + 149) & 31)) & below);
+    uint32_t maxb = fixed && sign ? p->max_neg : p->max_pos;
+    uint32_t ovf = mode == LB_ROUND_RTZ ? maxb : (fixed && sign ? p->ovf_neg : p->ovf_pos);
     qb = qb > maxb ? ovf : qb;
-    qb = a == 0x7f800000u ? (asym && sign ? p->inf_neg : p->inf_pos) : qb;
+    qb = a == 0x7f800000u ? (fixed && sign ? p->inf_neg : p->inf_pos) : qb;
     uint32_t out = qb | sign;
-    if (!p->keep_neg_zero) out = qb == 0 ? 0u : out;
+    if (fixed) out &= 0u - (uint32_t)(qb != 0); /* +0 only */
     return a > 0x7f800000u ? p->nan_out : out;
 }
 
-/* Quantize [lo, hi) of in into out; mode, sub and asym are compile-time constants. */
-#define LB_RC_LOOP(p, out, in, lo, hi, mode, key, base, sub, asym)                               \
+/* Quantize [lo, hi) of in into out; mode, sub and fixed are compile-time constants. */
+#define LB_RC_LOOP(p, out, in, lo, hi, mode, key, base, sub, fixed)                               \
     do {                                                                                         \
         for (size_t i_ = (lo); i_ < (hi); i_++) {                                                \
             uint32_t rnd_ = (mode) == LB_ROUND_SR ? lb_rng_u32((key), (base) + i_) : 0u;         \
-            (out)[i_] = lb_u2f(lb_rc_round1((p), lb_f2u((in)[i_]), (mode), rnd_, (sub), (asym)));  \
+            (out)[i_] = lb_u2f(lb_rc_round1((p), lb_f2u((in)[i_]), (mode), rnd_, (sub), (fixed)));  \
         }                                                                                        \
     } while (0)
 
-/* All mode x sub variants of LB_RC_LOOP for one asym value. */
-#define LB_RC_DISPATCH(p, out, in, lo, hi, mode, key, base, sub, asym)                           \
+/* All mode x sub variants of LB_RC_LOOP for one value of fixed. */
+#define LB_RC_DISPATCH(p, out, in, lo, hi, mode, key, base, sub, fixed)                           \
     do {                                                                                         \
         if (sub) switch (mode) {                                                                 \
-            case LB_ROUND_RNE: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNE, key, base, 1, asym); break; \
-            case LB_ROUND_RNA: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNA, key, base, 1, asym); break; \
-            case LB_ROUND_RTZ: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RTZ, key, base, 1, asym); break; \
-            default: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_SR, key, base, 1, asym); break;     \
+            case LB_ROUND_RNE: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNE, key, base, 1, fixed); break; \
+            case LB_ROUND_RNA: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNA, key, base, 1, fixed); break; \
+            case LB_ROUND_RTZ: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RTZ, key, base, 1, fixed); break; \
+            default: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_SR, key, base, 1, fixed); break;     \
             }                                                                                    \
         else switch (mode) {                                                                     \
-            case LB_ROUND_RNE: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNE, key, base, 0, asym); break; \
-            case LB_ROUND_RNA: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNA, key, base, 0, asym); break; \
-            case LB_ROUND_RTZ: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RTZ, key, base, 0, asym); break; \
-            default: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_SR, key, base, 0, asym); break;     \
+            case LB_ROUND_RNE: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNE, key, base, 0, fixed); break; \
+            case LB_ROUND_RNA: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNA, key, base, 0, fixed); break; \
+            case LB_ROUND_RTZ: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RTZ, key, base, 0, fixed); break; \
+            default: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_SR, key, base, 0, fixed); break;     \
             }                                                                                    \
     } while (0)
 
