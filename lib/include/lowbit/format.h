@@ -7,8 +7,9 @@
  *
  * Semantics shared by every family ("grid semantics"): the format is a finite set of values
  * (its grid, possibly times a per-tensor or per-channel scale). Quantization returns
- *   rne  the nearest grid value; a tie goes to the value of even rank (rank = position in the
- *        sorted list of non-negative grid magnitudes, 0 has rank 0): IEEE round-half-even
+ *   rne  the nearest grid value; a tie goes to the value whose code is even (least significant
+ *        bit 0: IEEE's even significand, an even integer for fixed point and integers); if both
+ *        are even (0 and the min normal of a minifloat without subnormals), toward zero
  *   rna  the nearest; a tie goes away from zero
  *   rtz  the largest-magnitude grid value not above |x| (never overflows to inf)
  *   sr   one of the two neighbours, the upper with probability (|x|-lo)/(hi-lo), drawn from

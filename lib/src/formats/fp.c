@@ -138,7 +138,7 @@ static void fp_rc_params(const lb_format *f, lb_rc_params *p)
     }
     p->ovf_neg = p->ovf_pos, p->inf_neg = p->inf_pos;
     p->nan_out = f->p.fp.specials == LB_SPECIALS_NONE ? 0u : nan;
-    p->sub = d.emin - (f->p.fp.subnormals ? M : 0) < -126;
+    p->sub = d.emin - M < -126; /* the min normal binade has step 2^(emin-M) */
 }
 
 typedef struct fp_job {

@@ -76,9 +76,11 @@ typedef struct int_job {
     lb_rng_key key;
 } int_job;
 
-/* Nearest integer to q = x/s. The exact quotient of two floats is either exactly k + 1/2 or
- * at least ~2^-40 (relative) away from it; q = x · fl64(1/s) is within ~2^-52 of it, so every
- * rounding decision made on q is the exact one. */
+/* Rounding of q = x/s, computed as a correctly rounded double division. The exact quotient
+ * of two floats is either exactly k + 1/2 (then the division returns it exactly, and the tie
+ * rule applies) or at least ~2^-40 (relative) away from it, far above double's 2^-53, so
+ * every decision is the exact one. (x times a rounded 1/s is NOT enough: it turns exact ties
+ * into near-ties, which the exhaustive test caught.) */
 static inline double int_round_q(double q, lb_round mode, uint32_t rnd)
 {
     switch (mode) {
@@ -95,7 +97,7 @@ static inline double int_round_q(double q, lb_round mode, uint32_t rnd)
 #define INT_K(MODE)                                                                              \
     float x = in[i];                                                                             \
     uint32_t rnd = (MODE) == LB_ROUND_SR ? lb_rng_u32(key, i) : 0u;                              \
-    double k = int_round_q((double)x * inv, (MODE), rnd);                                        \
+    double k = int_round_q((double)x / sd, (MODE), rnd);                                        \
     k = k > qmax ? qmax : (k < -qmax ? -qmax : k);                                               \
     k = x != x ? 0.0 : k; /* NaN -> 0; +-inf saturated by the clamp */
 #define INT_LOOP(MODE)                                                                           \
@@ -125,7 +127,7 @@ static void int_range(void *arg, size_t lo, size_t hi)
         size_t b = (a / inner + 1) * inner;
         b = b < hi ? b : hi;
         const float s = j->scale[(a / inner) % nch];
-        const double inv = 1.0 / (double)s;
+        const double sd = s;
         switch (j->mode) {
         case LB_ROUND_RNE: INT_LOOP(LB_ROUND_RNE); break;
         case LB_ROUND_RNA: INT_LOOP(LB_ROUND_RNA); break;

@@ -10,7 +10,7 @@
  *            normal is then {0, min normal});
  * fixed point: eb = never, c0 = 150 - F (granularity 2^-F).
  * The rounded magnitude is r · 2^(s + ex - 150) with r = sig rounded at bit s:
- *     rne  r = (sig + 2^(s-1) - 1 + ((sig >> s) & 1)) >> s   (tie -> even r = even rank)
+ *     rne  r = (sig + 2^(s-1) - 1 + ((sig >> s) & 1)) >> s   (tie -> even r = even code)
  *     rna  r = (sig + 2^(s-1)) >> s
  *     rtz  r = sig >> s
  *     sr   r = (sig + (u32 >> (32 - s))) >> s      P(up) = (sig mod 2^s) / 2^s exactly
@@ -34,10 +34,14 @@ typedef struct lb_rc_params {
     int sub;                   /* 1: grid steps below 2^-126 occur (see lb_pow2f) */
 } lb_rc_params;
 
-/* 2^k as float for k in [-126, 127]. */
-static inline float lb_pow2f(int32_t k)
+/* 2^k as float for k in [-149, 127]; with sub = 0 the caller guarantees k >= -126. A denormal
+ * 2^k is only produced for grid steps below 2^-126, i.e. for rare tiny inputs of E = 8 formats. */
+static inline float lb_pow2f(int32_t k, int sub)
 {
-    return lb_u2f((uint32_t)(k + 127) << 23);
+    uint32_t nb = (uint32_t)(k + 127) << 23;
+    if (!sub) return lb_u2f(nb);
+    uint32_t sb = 1u << ((k + 149) & 31);
+    return lb_u2f(k >= -126 ? nb : sb);
 }
 
 /* Compile-time variants of the kernel (every call site passes constants):
@@ -50,10 +54,11 @@ static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_rou
 {
     uint32_t sign = bits & 0x80000000u;
     uint32_t a = bits & 0x7fffffffu;
-    int32_t ex = (int32_t)(a >> 23);
-    uint32_t sig = (a & 0x7fffffu) | (ex ? 0x800000u : 0u);
-    ex = ex ? ex : 1;
-    int32_t s = ex >= p->eb ? p->s_norm : p->c0 - ex;
+    int32_t ex_raw = (int32_t)(a >> 23);
+    uint32_t sig = (a & 0x7fffffu) | (ex_raw ? 0x800000u : 0u);
+    int32_t ex = ex_raw ? ex_raw : 1;
+    /* the region test uses the raw exponent: a float subnormal is below any min normal */
+    int32_t s = ex_raw >= p->eb ? p->s_norm : p->c0 - ex;
     s = s < 0 ? 0 : s;
     int32_t k = s + ex - 150; /* exponent of the grid step */
     uint32_t sig2, s2;
@@ -72,14 +77,7 @@ static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_rou
     case LB_ROUND_RTZ: r = sig2 >> s2; break;
     default: r = (sig2 + (rnd >> (32 - s2))) >> s2; break;
     }
-    /* r · 2^k: a float multiply in the normal range; for steps below 2^-126 (sub) the result
-     * is below 2^-125, where a float's bit pattern is exactly value · 2^149, so it is built
-     * in integers. (Multiplying by a denormal 2^k instead costs a microcode assist per
-     * element on x86.) */
-    int32_t kc = sub ? (k > -126 ? k : -126) : k;
-    uint32_t qb = lb_f2u((float)(int32_t)r * lb_pow2f(kc));
-    uint32_t below = 0u - (uint32_t)(sub & (k < -126)); /* all ones where the step < 2^-126 */
-    qb = (qb & ~below) | ((r << ((k + 149) & 31)) & below);
+    uint32_t qb = lb_f2u((float)(int32_t)r * lb_pow2f(k, sub)); /* exact: r has <= 24 bits */
     uint32_t maxb = fixed && sign ? p->max_neg : p->max_pos;
     uint32_t ovf = mode == LB_ROUND_RTZ ? maxb : (fixed && sign ? p->ovf_neg : p->ovf_pos);
     qb = qb > maxb ? ovf : qb;
