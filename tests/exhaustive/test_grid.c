@@ -36,12 +36,12 @@ static int same(float a, float b)
 
 /* ---- 1. independent decoders ------------------------------------------------------------ */
 
-/* Round a positive double to `bits` significant bits, ties to even (for the int scale rule). */
+/* Truncate a positive double to `bits` significant bits (the int scale rule). */
 static double round_sig(double v, int bits)
 {
     int e;
     double m = frexp(v, &e); /* v = m 2^e, m in [0.5, 1) */
-    return ldexp(nearbyint(ldexp(m, bits)), e - bits);
+    return ldexp(floor(ldexp(m, bits)), e - bits);
 }
 
 static float ref_decode(const lb_format *f, uint32_t c, float scale)

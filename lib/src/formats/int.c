@@ -1,7 +1,7 @@
 /* formats/int.c — scaled symmetric integer family "int:bits=B,scale=tensor|channel[,round=R]".
  * value = k · s, k in [-(2^(B-1)-1), 2^(B-1)-1] (symmetric; the most negative code unused),
  * s = max|x| / (2^(B-1)-1) over the tensor or over each channel (axis lb_qctx.axis, default
- * flat = one channel), computed from finite values only. The scale is rounded (RNE) to
+ * flat = one channel), computed from finite values only. The scale is truncated to
  * 24 - (B-1) significant bits so that every k·s is exact in float32: the grid that rounding
  * sees and the values decode returns are then the same set. A scale supplied through
  * lb_qctx.scales_in is rounded the same way. An all-zero tensor gets s = 1.
@@ -53,16 +53,16 @@ static void int_info(const lb_format *f, lb_format_info *o)
              f->p.iq.bits, f->scale == LB_SCALE_CHANNEL ? "channel" : "tensor");
 }
 
-/* Round a positive scale to 24-(B-1) significant bits (RNE) so that k·s is exact. */
+/* Truncate a positive scale to 24-(B-1) significant bits so that every k·s is exact. Toward
+ * zero, so max|x|/s >= qmax and the largest |x| lands on the top code in every rounding mode
+ * (nearest rounding of the scale let rtz send it to qmax - 1). */
 static float int_round_scale(const lb_format *f, float s)
 {
     if (!(s > 0.0f) || !isfinite(s)) return 1.0f;
     int keep = 24 - (f->p.iq.bits - 1), drop = 23 - (keep - 1);
     uint32_t b = lb_f2u(s);
     if (b < 0x00800000u) return s; /* subnormal scale: leave it (k·s exact anyway) */
-    uint32_t half = 1u << (drop - 1);
-    b = (b + half - 1 + ((b >> drop) & 1u)) & ~((1u << drop) - 1);
-    return lb_u2f(b);
+    return lb_u2f(b & ~((1u << drop) - 1));
 }
 
 typedef struct int_job {
