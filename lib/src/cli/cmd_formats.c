@@ -1,11 +1,16 @@
-/* cli/cmd_formats.c — `lowbit formats [--csv]`: every registry entry with bits, range and a
- * description. The CSV is what the workflow and the report read. */
+/* cli/cmd_formats.c — `lowbit formats [--csv] [--spec SPEC]...`: every registry entry (or the
+ * given specs) with bits, range and a description. The CSV is what the workflow and the report read. */
 #include <string.h>
 
 #include "cli/cli.h"
 
+/* A CSV field, quoted only when it needs to be (RFC 4180). */
 static void csv_field(const char *s)
 {
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, stdout);
+        return;
+    }
     putchar('"');
     for (; *s; s++) {
         if (*s == '"') putchar('"');
@@ -14,20 +19,60 @@ static void csv_field(const char *s)
     putchar('"');
 }
 
+static void print_row(const char *name, const lb_format *f, const char *params,
+                      const char *desc, int csv)
+{
+    lb_format_info in;
+    lb_format_info_get(f, &in);
+    if (csv) {
+        csv_field(name);
+        printf(",%s,", f->family->key);
+        char spec[160];
+        if (params) snprintf(spec, sizeof spec, "%s:%s", f->family->key, params);
+        else snprintf(spec, sizeof spec, "%s", name);
+        csv_field(spec);
+        printf(",%d,%.9g,%.9g,%.9g,%d,%d,%d,%d,", in.bits, in.max, in.min_pos, in.min_normal,
+               in.scaled, in.has_inf, in.has_nan, in.encodable);
+        csv_field(desc ? desc : in.description);
+        putchar('\n');
+    } else {
+        char mx[32], mn[32];
+        snprintf(mx, sizeof mx, "%s%.4g", in.scaled ? "x" : "", in.max);
+        snprintf(mn, sizeof mn, "%s%.4g", in.scaled ? "x" : "", in.min_pos);
+        printf("%-14s %4d %12s %12s  %s\n", name, in.bits, mx, mn, desc ? desc : in.description);
+    }
+}
+
 int lb_cmd_formats(int argc, char **argv)
 {
-    int csv = 0;
+    int csv = 0, nspec = 0;
+    const char *specs[64];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--csv")) csv = 1;
-        else return lb_cli_error("formats: unknown option '%s' (accepted: --csv)", argv[i]);
+        else if (!strcmp(argv[i], "--spec")) {
+            if (i + 1 >= argc) return lb_cli_error("formats: option --spec needs a value");
+            if (nspec == 64) return lb_cli_error("formats: at most 64 --spec options");
+            specs[nspec++] = argv[++i];
+        } else
+            return lb_cli_error("formats: unknown option '%s' (accepted: --csv, --spec SPEC)",
+                                argv[i]);
     }
-    int n;
-    const lb_registry_entry *reg = lb_registry(&n);
+    lb_format fs[64];
+    for (int i = 0; i < nspec; i++) { /* check every spec before printing anything */
+        lb_error err;
+        if (lb_format_parse(&fs[i], specs[i], &err)) return lb_cli_error("--spec: %s", err.msg);
+    }
     if (csv)
         printf("name,family,spec,bits,max,min_pos,min_normal,scaled,has_inf,has_nan,encodable,"
                "description\n");
     else
         printf("%-14s %4s %12s %12s  %s\n", "name", "bits", "max", "min>0", "description");
+    if (nspec) {
+        for (int i = 0; i < nspec; i++) print_row(specs[i], &fs[i], NULL, NULL, csv);
+        return 0;
+    }
+    int n;
+    const lb_registry_entry *reg = lb_registry(&n);
     for (int i = 0; i < n; i++) {
         lb_format f;
         lb_error err;
@@ -35,23 +80,7 @@ int lb_cmd_formats(int argc, char **argv)
             fprintf(stderr, "lowbit: registry entry %s is invalid: %s\n", reg[i].name, err.msg);
             return 1;
         }
-        lb_format_info in;
-        lb_format_info_get(&f, &in);
-        if (csv) {
-            printf("%s,%s,", reg[i].name, f.family->key);
-            char spec[160];
-            snprintf(spec, sizeof spec, "%s:%s", f.family->key, reg[i].params);
-            csv_field(spec);
-            printf(",%d,%.9g,%.9g,%.9g,%d,%d,%d,%d,", in.bits, in.max, in.min_pos, in.min_normal,
-                   in.scaled, in.has_inf, in.has_nan, in.encodable);
-            csv_field(reg[i].description);
-            putchar('\n');
-        } else {
-            char mx[32], mn[32];
-            snprintf(mx, sizeof mx, "%s%.4g", in.scaled ? "x" : "", in.max);
-            snprintf(mn, sizeof mn, "%s%.4g", in.scaled ? "x" : "", in.min_pos);
-            printf("%-14s %4d %12s %12s  %s\n", reg[i].name, in.bits, mx, mn, reg[i].description);
-        }
+        print_row(reg[i].name, &f, reg[i].params, reg[i].description, csv);
     }
     if (!csv) printf("\n(x: relative to a per-tensor/per-channel scale)\n");
     return 0;

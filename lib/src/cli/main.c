@@ -38,7 +38,7 @@ typedef struct lb_cmd {
 } lb_cmd;
 
 static const lb_cmd cmds[] = {
-    {"formats", lb_cmd_formats, "list every registered number format (--csv for CSV)"},
+    {"formats", lb_cmd_formats, "list every registered format, or describe --spec SPEC (--csv for CSV)"},
     {"quantize", lb_cmd_quantize,
      "quantize float32 values from stdin: --format SPEC [--round rne|rna|rtz|sr] [--seed N] [--raw]"},
     {"info", lb_cmd_info, "version, build and CPU/BLIS kernel choice"},

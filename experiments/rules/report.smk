@@ -1,0 +1,61 @@
+# report.smk — tables, figures and the LaTeX report (Snakemake's own --report needs the
+# network, so the report is built here with latexmk).
+import os
+
+
+rule tables:
+    input:
+        formats=rules.lowbit_info.output.formats,
+        info=rules.lowbit_info.output.info,
+        bench=rules.microbench.output[0],
+        quanterr=rules.quanterr.output.summary,
+    output:
+        f"{GEN}/formats_table.tex",
+        f"{GEN}/formats_table.csv",
+        f"{GEN}/quanterr_table.tex",
+        f"{GEN}/quanterr.csv",
+        f"{GEN}/macros.tex",
+        f"{GEN}/targets_table.tex",
+    params:
+        targets=config["microbench"]["targets"],
+        seed=config["quanterr"]["seed"],
+        configname=os.path.basename(workflow.configfiles[-1]) if workflow.configfiles else "config.yaml",
+    conda:
+        ENV
+    log:
+        "logs/tables.log",
+    script:
+        "../scripts/tables.py"
+
+
+rule figures:
+    input:
+        bins=rules.quanterr.output.bins,
+        bench=rules.microbench.output[0],
+        formats=rules.lowbit_info.output.formats,
+    output:
+        relerr=f"{GEN}/fig_relerr.pdf",
+        throughput=f"{GEN}/fig_throughput.pdf",
+    conda:
+        ENV
+    log:
+        "logs/figures.log",
+    script:
+        "../scripts/figures.py"
+
+
+rule report:
+    input:
+        rules.tables.output,
+        rules.figures.output,
+        "reports/report.tex",
+        expand("reports/sections/{s}.tex", s=glob_wildcards("reports/sections/{s}.tex").s),
+    output:
+        "reports/report.pdf",
+    conda:
+        ENV
+    log:
+        "logs/report.log",
+    shell:
+        "cd reports && latexmk -pdf -interaction=nonstopmode -halt-on-error report.tex "
+        "> ../{log} 2>&1"

@@ -1,0 +1,96 @@
+"""Shared helpers of the workflow scripts: reading the Fashion-MNIST IDX files, calling the
+lowbit command, and writing tables as CSV + booktabs LaTeX (pandas' to_latex needs jinja2,
+which Debian's python3-pandas does not pull in)."""
+import gzip
+import os
+import struct
+import subprocess
+
+import numpy as np
+
+
+class LowbitError(RuntimeError):
+    pass
+
+
+def run_lowbit(lowbit, args, stdin_bytes=None):
+    """Run the lowbit command; raise with its one-line message on failure."""
+    p = subprocess.run([lowbit] + list(args), input=stdin_bytes, capture_output=True)
+    if p.returncode != 0:
+        raise LowbitError(f"lowbit {' '.join(args)}: {p.stderr.decode().strip()}")
+    return p.stdout
+
+
+def quantize(lowbit, spec, x, round_mode="rne", seed=0):
+    """Quantize a float32 array with `lowbit quantize --raw`."""
+    x = np.ascontiguousarray(x, dtype="<f4")
+    out = run_lowbit(lowbit, ["quantize", "--format", spec, "--round", round_mode,
+                              "--seed", str(seed), "--raw"], x.tobytes())
+    y = np.frombuffer(out, dtype="<f4")
+    if y.size != x.size:
+        raise LowbitError(f"lowbit quantize --format {spec}: {y.size} values out for {x.size} in")
+    return y
+
+
+def read_idx_images(path):
+    """IDX3 images (gzip or plain) as uint8 (N, H, W); clear errors for bad files."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file (install dataset-fashion-mnist)")
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        head = fh.read(16)
+        if len(head) < 16:
+            raise ValueError(f"{path}: truncated IDX header")
+        magic, n, h, w = struct.unpack(">IIII", head)
+        if magic != 0x00000803:
+            raise ValueError(f"{path}: bad IDX3 magic 0x{magic:08x}")
+        data = fh.read()
+    if len(data) != n * h * w:
+        raise ValueError(f"{path}: truncated: expected {n * h * w} pixel bytes, got {len(data)}")
+    return np.frombuffer(data, dtype=np.uint8).reshape(n, h, w)
+
+
+def tex_escape(s):
+    s = str(s)
+    for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"),
+                 ("#", r"\#"), ("$", r"\$"), ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}"),
+                 ("~", r"\~{}")):
+        s = s.replace(a, b)
+    return s
+
+
+def write_table(df, stem, columns, caption, label, fmt=None, note=None):
+    """Write df as <stem>.csv (all columns, full precision) and <stem>.tex (the listed
+    columns as a booktabs table). columns: list of (column, header); fmt: column -> callable."""
+    fmt = fmt or {}
+    df.to_csv(stem + ".csv", index=False)
+    align = "".join("l" if df[c].dtype == object else "r" for c, _ in columns)
+    lines = [r"\begin{table}[htbp]", r"\centering\small", r"\begin{tabular}{" + align + "}",
+             r"\toprule", " & ".join(h for _, h in columns) + r" \\", r"\midrule"]
+    for _, row in df.iterrows():
+        cells = []
+        for c, _ in columns:
+            v = row[c]
+            if c in fmt:
+                cells.append(fmt[c](v))
+            elif isinstance(v, float):
+                cells.append("--" if np.isnan(v) else f"{v:.3g}")
+            else:
+                cells.append(tex_escape(v))
+        lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    cap = caption + (f" {note}" if note else "")
+    lines += [r"\caption{" + cap + "}", r"\label{" + label + "}", r"\end{table}", ""]
+    with open(stem + ".tex", "w") as fh:
+        fh.write("\n".join(lines))
+
+
+def sci(v, digits=2):
+    """A number in LaTeX scientific notation."""
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "--"
+    if v == 0:
+        return "0"
+    m, e = f"{v:.{digits}e}".split("e")
+    e = int(e)
+    return f"${m}$" if e == 0 else f"${m}\\times10^{{{e}}}$"
