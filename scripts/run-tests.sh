@@ -1,14 +1,36 @@
 #!/usr/bin/env bash
 # scripts/run-tests.sh BUILD ASAN_BUILD — the test suite behind `make test` and CI:
 #   1. ctest on the Release build (labels quick + exhaustive)
-#   2. ctest -L quick on the ASan/UBSan build
+#   2. ctest on the ASan/UBSan build (all labels: the exhaustive test takes seconds there too)
 #   3. the workflow checks: snakemake --lint, dry run, smoke config end to end, table checker
-# Prints one closing line "test: N passed, M failed" and exits non-zero if anything failed.
+# Prints one closing line "test: N passed, M failed" (ctest tests of both builds plus the
+# workflow check) and exits non-zero if anything failed.
 set -uo pipefail
 build=${1:-build}
 asan=${2:-build-asan}
 passed=0
 failed=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+ctest_step() { # name, ctest arguments...: counts the individual ctest tests
+  local name=$1
+  shift
+  echo "=== $name"
+  local t0=$SECONDS
+  ctest "$@" 2>&1 | tee "$out"
+  local line total nfail
+  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$out" | tail -1)
+  if [[ -z "$line" ]]; then
+    failed=$((failed + 1))
+    echo "=== $name: FAILED (no ctest summary) ($((SECONDS - t0)) s)"
+    return
+  fi
+  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+  nfail=$(sed -E 's/.*tests passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+  passed=$((passed + total - nfail))
+  failed=$((failed + nfail))
+  echo "=== $name: $((total - nfail)) of $total passed ($((SECONDS - t0)) s)"
+}
 step() { # name, command...
   local name=$1
   shift
@@ -23,9 +45,8 @@ step() { # name, command...
   fi
 }
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-step "ctest (Release: quick + exhaustive)" ctest --test-dir "$build" --output-on-failure
-step "ctest (ASan/UBSan: quick)" env ASAN_OPTIONS=detect_leaks=1 \
-  ctest --test-dir "$asan" -L quick --output-on-failure
+ctest_step "ctest (Release: quick + exhaustive)" --test-dir "$build" --output-on-failure
+ASAN_OPTIONS=detect_leaks=1 ctest_step "ctest (ASan/UBSan)" --test-dir "$asan" --output-on-failure
 if [[ -x tests/workflow/run_smoke.sh ]]; then
   step "workflow (lint, dry run, smoke run, tolerance check)" tests/workflow/run_smoke.sh
 fi

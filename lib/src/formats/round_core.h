@@ -64,8 +64,9 @@ static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_rou
     uint32_t sig2, s2;
     if (mode == LB_ROUND_SR) {
         int32_t pre = s > 30 ? s - 30 : 0;
-        sig2 = (sig >> pre) << 1;
         s2 = (uint32_t)(s - pre) + 1;
+        pre = pre > 31 ? 31 : pre; /* sig < 2^24: a shift of 24 or more already gives 0 */
+        sig2 = (sig >> pre) << 1;
     } else {
         sig2 = sig << 1;
         s2 = (uint32_t)(s > 25 ? 25 : s) + 1; /* s >= 25 rounds every sig to 0 */
