@@ -21,5 +21,6 @@ int lb_cli_parse_u64(const char *s, unsigned long long *out);
 int lb_cmd_formats(int argc, char **argv);
 int lb_cmd_quantize(int argc, char **argv);
 int lb_cmd_info(int argc, char **argv);
+int lb_cmd_train(int argc, char **argv);
 
 #endif

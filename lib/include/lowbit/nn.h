@@ -1,0 +1,92 @@
+/* lowbit/nn.h — layers as forward/backward pairs (llm.c style), NCHW float32.
+ *
+ * Conventions: outputs first, then const inputs, then dimensions. Backward functions
+ * ACCUMULATE (+=) into gradient buffers (callers zero them). Every GEMM goes through
+ * lb_gemm(), which quantizes its operands by role when a lb_qroles is given:
+ *   forward          out  = Q_A(in) · Q_W(W)^T          (activations A, weights W)
+ *   backward data    din += Q_E(dout) · Q_W(W)          (errors E = output gradients)
+ *   backward weight  dW  += Q_E(dout)^T · Q_A(in)
+ * The weight-gradient role G is applied by the optimizer step to the finished gradient.
+ * With q == NULL (or fp32 formats) the operands are used as they are.
+ * Layers implemented: linear, conv2d (im2col + BLIS sgemm, stride, padding), maxpool2d,
+ * relu, softmax + cross-entropy. Not yet: batchnorm, avg/global pooling, dropout, residual. */
+#ifndef LOWBIT_NN_H
+#define LOWBIT_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lowbit/format.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Operand formats by role, and the context their stochastic rounding is keyed by. */
+typedef struct lb_qroles {
+    lb_format w, a, e, g;
+    int w_on, a_on, e_on, g_on; /* 0: the role is fp32, skip quantization */
+    uint64_t seed, step;        /* SR key: (seed, tensor id, step, index) */
+    int threads;
+} lb_qroles;
+
+/* Scratch memory for quantized operand copies and im2col buffers; grows on demand. */
+typedef struct lb_workspace {
+    float *buf[6];
+    size_t cap[6];
+} lb_workspace;
+void lb_workspace_free(lb_workspace *ws);
+
+/* Number of threads BLIS and the layer loops use (results do not depend on it). */
+void lb_nn_set_threads(int threads);
+
+/* C (M,N) = alpha · op(A) · op(B) + beta · C, row-major; op = transpose when ta/tb.
+ * A is (M,K) or (K,M) if ta; B is (K,N) or (N,K) if tb. */
+void lb_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, const float *B,
+              float beta, float *C);
+
+/* ---- linear: out (B,OC) = in (B,C) · w(OC,C)^T + b(OC) ---------------------------------- */
+lb_status lb_linear_forward(float *out, const float *in, const float *w, const float *b, int B,
+                            int C, int OC, const lb_qroles *q, uint64_t tid, lb_workspace *ws);
+lb_status lb_linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+                             const float *w, int B, int C, int OC, const lb_qroles *q,
+                             uint64_t tid, lb_workspace *ws);
+
+/* ---- conv2d: out (B,OC,OH,OW) = conv(in (B,C,H,W), w (OC,C,K,K)) + b(OC) ------------------ */
+typedef struct lb_conv_shape {
+    int B, C, H, W, OC, K, stride, pad, OH, OW;
+} lb_conv_shape;
+/* Fills OH, OW from the others. */
+void lb_conv_shape_init(lb_conv_shape *s);
+lb_status lb_conv2d_forward(float *out, const float *in, const float *w, const float *b,
+                            const lb_conv_shape *s, const lb_qroles *q, uint64_t tid,
+                            lb_workspace *ws);
+lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout,
+                             const float *in, const float *w, const lb_conv_shape *s,
+                             const lb_qroles *q, uint64_t tid, lb_workspace *ws);
+/* Direct 7-loop reference convolution (slow; for tests). */
+void lb_conv2d_forward_ref(float *out, const float *in, const float *w, const float *b,
+                           const lb_conv_shape *s);
+
+/* ---- maxpool2d (kernel k, stride k): out (B,C,H/k,W/k); idx holds the argmax (int32) --- */
+void lb_maxpool2d_forward(float *out, int32_t *idx, const float *in, int B, int C, int H, int W,
+                          int k);
+void lb_maxpool2d_backward(float *din, const float *dout, const int32_t *idx, int B, int C,
+                           int OH, int OW);
+
+/* ---- relu ------------------------------------------------------------------------------- */
+void lb_relu_forward(float *out, const float *in, size_t n);
+void lb_relu_backward(float *din, const float *dout, const float *in, size_t n);
+
+/* ---- softmax + cross-entropy (mean over the batch) --------------------------------------- */
+/* probs (B,K) = softmax(logits); returns the mean loss; *correct += number of argmax hits. */
+double lb_softmax_xent_forward(float *probs, const float *logits, const int32_t *labels, int B,
+                               int K, long *correct);
+/* dlogits (B,K) += (probs - onehot(labels)) / B */
+void lb_softmax_xent_backward(float *dlogits, const float *probs, const int32_t *labels, int B,
+                              int K);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,62 @@
+/* lowbit/train.h — models and the training loop behind `lowbit train`.
+ *
+ * Models (a registry, like the formats'): "mlp" (784-256-256-10; hidden sizes configurable)
+ * and "lenet5" (conv 6@5x5 pad 2, maxpool 2, conv 16@5x5, maxpool 2, fc 120, fc 84, fc 10,
+ * ReLU). Parameters are initialised like PyTorch's defaults (weights and biases uniform in
+ * +-1/sqrt(fan_in)) from the counter-based generator keyed by (seed, tensor, 0, index).
+ * Optimizer: SGD with momentum and weight decay, PyTorch semantics (buf = m·buf + g + wd·w,
+ * w -= lr·buf); schedules constant, step (x0.1 at 50% and 75% of the epochs), cosine.
+ * Determinism: same configuration, seed and thread count give bit-identical results; a run
+ * resumed from its checkpoint ends bit-identical to an uninterrupted one.
+ * Not yet: vgg, resnet, batchnorm, Adam, the low-precision optimizers of later issues. */
+#ifndef LOWBIT_TRAIN_H
+#define LOWBIT_TRAIN_H
+
+#include <stdint.h>
+
+#include "lowbit/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lb_train_config {
+    const char *model;     /* "mlp" | "lenet5" */
+    int hidden1, hidden2;  /* mlp hidden sizes (default 256, 256) */
+    const char *dataset;   /* "fashion-mnist" | "mnist" */
+    const char *data_dir;
+    int64_t train_subset, test_subset; /* 0: all */
+    int epochs, batch;
+    double lr, momentum, weight_decay;
+    const char *schedule;  /* "constant" | "step" | "cosine" */
+    uint64_t seed;
+    int threads;
+    const char *w_format, *a_format, *e_format, *g_format; /* spec strings; NULL = fp32 */
+    const char *out;        /* RUN.h5 */
+    const char *checkpoint; /* NULL: <out>.ckpt */
+    int resume;
+    const char *command;    /* recorded in the result file */
+} lb_train_config;
+
+/* Defaults: mlp 256-256, fashion-mnist, 10 epochs, batch 128, lr 0.05, momentum 0.9,
+ * constant schedule, seed 1, 1 thread, fp32 roles. */
+void lb_train_config_defaults(lb_train_config *c);
+
+typedef struct lb_epoch_report {
+    int epoch, epochs;
+    double train_loss, train_acc, test_loss, test_acc, seconds, eta_seconds;
+} lb_epoch_report;
+
+typedef void (*lb_train_progress_fn)(const lb_epoch_report *r, void *user);
+
+/* Train and write cfg->out. Calls progress after every epoch (may be NULL). */
+lb_status lb_train(const lb_train_config *cfg, lb_train_progress_fn progress, void *user,
+                   lb_error *err);
+
+/* Names of the registered models, NULL-terminated. */
+const char *const *lb_model_names(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

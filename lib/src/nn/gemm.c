@@ -1,0 +1,65 @@
+/* nn/gemm.c — the one GEMM entry (BLIS typed API, row-major through strides), thread count,
+ * workspace, and operand quantization by role. */
+#include <blis.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/internal.h"
+
+void lb_nn_set_threads(int threads)
+{
+    bli_thread_set_num_threads(threads < 1 ? 1 : threads);
+}
+
+void lb_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, const float *B,
+              float beta, float *C)
+{
+    /* Row-major A (M,K): row stride K, column stride 1; stored transposed (K,M): 1 and M. */
+    inc_t rsa = ta ? 1 : K, csa = ta ? M : 1;
+    inc_t rsb = tb ? 1 : N, csb = tb ? K : 1;
+    bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, M, N, K, &alpha, (float *)A, rsa, csa,
+              (float *)B, rsb, csb, &beta, C, N, 1);
+}
+
+void lb_workspace_free(lb_workspace *ws)
+{
+    for (int i = 0; i < LB_WS_N; i++) {
+        free(ws->buf[i]);
+        ws->buf[i] = NULL;
+        ws->cap[i] = 0;
+    }
+}
+
+float *lb_ws_get(lb_workspace *ws, int slot, size_t n)
+{
+    if (slot < 0 || slot >= LB_WS_N) return NULL;
+    if (ws->cap[slot] < n) {
+        free(ws->buf[slot]);
+        ws->buf[slot] = malloc(n * sizeof(float));
+        ws->cap[slot] = ws->buf[slot] ? n : 0;
+    }
+    return ws->buf[slot];
+}
+
+const float *lb_nn_quant(const lb_qroles *q, int role, const float *x, size_t n, uint64_t tid,
+                         lb_workspace *ws, int slot, lb_status *st)
+{
+    if (!q) return x;
+    const lb_format *f = role == LB_ROLE_W ? &q->w : role == LB_ROLE_A ? &q->a : &q->e;
+    int on = role == LB_ROLE_W ? q->w_on : role == LB_ROLE_A ? q->a_on : q->e_on;
+    if (!on) return x;
+    float *dst = lb_ws_get(ws, slot, n);
+    if (!dst) {
+        *st = LB_ERR_NOMEM;
+        return x;
+    }
+    lb_qctx c;
+    memset(&c, 0, sizeof c);
+    c.seed = q->seed;
+    c.tensor_id = 4 * tid + (uint64_t)role;
+    c.step = q->step;
+    c.threads = q->threads;
+    lb_status s = lb_quantize(f, dst, x, n, &c);
+    if (s) *st = s;
+    return dst;
+}

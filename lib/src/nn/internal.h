@@ -1,0 +1,18 @@
+/* nn/internal.h — shared by the layer files: operand quantization by role. Not installed. */
+#ifndef LB_NN_INTERNAL_H
+#define LB_NN_INTERNAL_H
+
+#include "lowbit/nn.h"
+
+enum { LB_ROLE_W = 0, LB_ROLE_A = 1, LB_ROLE_E = 2, LB_ROLE_G = 3 };
+enum { LB_WS_W = 0, LB_WS_A = 1, LB_WS_E = 2, LB_WS_TMP = 3, LB_WS_COL = 4, LB_WS_N = 6 };
+
+/* A workspace slot of at least n floats (NULL if out of memory). */
+float *lb_ws_get(lb_workspace *ws, int slot, size_t n);
+
+/* x itself if the role is fp32/off, else Q_role(x) in workspace slot `slot`. The SR key is
+ * (q->seed, 4·tid + role, q->step, index). *st receives LB_ERR_NOMEM on failure. */
+const float *lb_nn_quant(const lb_qroles *q, int role, const float *x, size_t n, uint64_t tid,
+                         lb_workspace *ws, int slot, lb_status *st);
+
+#endif

@@ -1,0 +1,60 @@
+/* nn/model.h — sequential models: a list of layers over one flat parameter buffer, one flat
+ * gradient buffer and per-layer activation buffers (llm.c style). Internal to the library. */
+#ifndef LB_NN_MODEL_H
+#define LB_NN_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lowbit/nn.h"
+#include "lowbit/results.h"
+
+typedef enum { LB_L_LINEAR, LB_L_CONV, LB_L_RELU, LB_L_MAXPOOL } lb_layer_kind;
+
+typedef struct lb_layer {
+    lb_layer_kind kind;
+    char name[16];
+    int in_c, in_h, in_w;    /* per-example input shape */
+    int out_c, out_h, out_w; /* per-example output shape */
+    int k, stride, pad;
+    size_t w_off, b_off, n_w, n_b; /* into params/grads */
+    size_t out_n;                  /* per-example output size */
+} lb_layer;
+
+#define LB_MAX_LAYERS 32
+
+typedef struct lb_model {
+    char name[32];
+    int nlayers;
+    lb_layer L[LB_MAX_LAYERS];
+    int in_c, in_h, in_w, classes;
+    size_t nparams;
+    float *params, *grads;
+    /* batch buffers, sized for batch B: act[i] is layer i's output, dact[i] its gradient */
+    int B;
+    float *act[LB_MAX_LAYERS], *dact[LB_MAX_LAYERS], *dinput;
+    int32_t *pool_idx[LB_MAX_LAYERS];
+    float *probs;
+    lb_workspace ws;
+} lb_model;
+
+/* Build the named model for inputs (c,h,w) and `classes` outputs; params initialised from
+ * seed. mlp_h1/h2: hidden sizes of "mlp". */
+lb_status lb_model_build(lb_model *m, const char *name, int c, int h, int w, int classes,
+                         int mlp_h1, int mlp_h2, uint64_t seed, lb_error *err);
+/* (Re)allocate batch buffers for batch size B. */
+lb_status lb_model_alloc_batch(lb_model *m, int B);
+void lb_model_free(lb_model *m);
+
+/* Forward a batch of b <= B examples x (b, c, h, w); returns mean loss, counts hits. */
+lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b,
+                           const lb_qroles *q, double *loss, long *correct);
+/* Backward after forward (same x, y, b): accumulates into m->grads (zero them first). */
+lb_status lb_model_backward(lb_model *m, const float *x, const int32_t *y, int b,
+                            const lb_qroles *q);
+
+/* Per-layer MAC counts per pass for one batch of B, with the operand formats. */
+lb_status lb_model_record_ops(const lb_model *m, int B, const char *fmt_w, const char *fmt_a,
+                              const char *fmt_e, lb_results *r);
+
+#endif

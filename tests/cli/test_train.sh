@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# tests/cli/test_train.sh LOWBIT — `lowbit train` end to end on a Fashion-MNIST subset:
+# the result file's layout, bit-identical reruns, a run killed after epoch 1 and resumed equal
+# to an uninterrupted one, quantized roles, and bad usage (exit 2, one line, nothing written).
+set -u
+lb=$1
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+data=/usr/share/datasets/fashion-mnist
+if [[ ! -e $data/train-images-idx3-ubyte.gz ]]; then
+  echo "test_train: $data missing (apt-get install dataset-fashion-mnist)" >&2
+  exit 1
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+py=/usr/bin/python3
+common=(--model lenet5 --train-subset 3000 --test-subset 500 --epochs 3 --batch 64 --lr 0.05
+        --seed 7 --threads 2)
+
+"$lb" train "${common[@]}" --out "$tmp/a.h5" > "$tmp/a.log" && ok || bad "train a"
+"$lb" train "${common[@]}" --out "$tmp/b.h5" > "$tmp/b.log" && ok || bad "train b"
+[[ $(grep -c '^epoch [0-9]/3 .*ETA' "$tmp/a.log") -eq 3 ]] && ok || bad "one progress line per epoch"
+# killed right after epoch 1's checkpoint, then resumed
+"$lb" train "${common[@]}" --out "$tmp/c.h5" --stop-after-epoch 1 > /dev/null
+[[ $? -eq 3 && ! -e "$tmp/c.h5" && -e "$tmp/c.h5.ckpt" ]] && ok || bad "interrupted run left a result file or no checkpoint"
+"$lb" train "${common[@]}" --out "$tmp/c.h5" --resume > "$tmp/c.log" && ok || bad "resume"
+[[ $(grep -c '^epoch' "$tmp/c.log") -eq 2 ]] && ok || bad "resume did not continue at epoch 2"
+[[ ! -e "$tmp/c.h5.ckpt" ]] && ok || bad "checkpoint left after a complete run"
+
+$py - "$tmp" <<'PY' && ok || bad "result files"
+import sys, h5py, numpy as np
+d = sys.argv[1]
+cols = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc"]
+runs = {k: h5py.File(f"{d}/{k}.h5", "r") for k in "abc"}
+a = runs["a"]
+for k in ("model", "dataset", "seed", "threads", "git_sha", "compiler", "lowbit_version",
+          "w_format", "a_format", "e_format", "g_format", "blis_arch", "batch", "lr"):
+    assert k in a.attrs, f"attribute {k} missing"
+assert a.attrs["model"] == "lenet5" and int(a.attrs["seed"]) == 7
+for c in cols + ["seconds"]:
+    assert a["epochs"][c].shape == (3,), c
+assert list(a["epochs"]["epoch"][:]) == [1, 2, 3]
+for k in "bc":
+    for c in cols:
+        x, y = a["epochs"][c][:], runs[k]["epochs"][c][:]
+        assert np.array_equal(x, y), f"run {k} differs from run a in {c}: {x} vs {y}"
+ops = a["ops"]
+layers = [s.decode() if isinstance(s, bytes) else s for s in ops["layer"][:]]
+passes = [s.decode() if isinstance(s, bytes) else s for s in ops["pass"][:]]
+macs = dict(((l, p), int(m)) for l, p, m in zip(layers, passes, ops["macs"][:]))
+# LeNet-5 forward MACs per example: conv1 6*25*28*28, conv2 16*150*10*10, fc 400*120, 120*84, 84*10
+assert macs[("conv1", "forward")] == 64 * 6 * 25 * 784, macs[("conv1", "forward")]
+assert macs[("conv2", "forward")] == 64 * 16 * 150 * 100
+assert macs[("fc1", "forward")] == 64 * 400 * 120
+assert ("conv1", "backward_data") not in macs
+assert a["epochs"]["test_acc"][-1] > 0.6, "lenet5 did not learn"
+PY
+
+# quantized roles run and differ from fp32
+"$lb" train "${common[@]}" --epochs 1 --w-format bf16 --a-format bf16 --e-format fp8_e5m2 \
+  --g-format bf16 --out "$tmp/q.h5" > /dev/null && ok || bad "quantized training"
+$py -c "import h5py,sys; f=h5py.File(sys.argv[1]); assert f.attrs['e_format']=='fp8_e5m2'" "$tmp/q.h5" && ok || bad "format attributes"
+
+# bad usage: exit 2, one line on stderr, no result file
+expect_usage_error() {
+  "$lb" train "$@" --out "$tmp/bad.h5" > "$tmp/o" 2> "$tmp/e"
+  local rc=$?
+  if [[ $rc -eq 2 && $(wc -l < "$tmp/e") -eq 1 && ! -e "$tmp/bad.h5" ]]; then ok; else
+    bad "train $*: rc=$rc: $(cat "$tmp/e")"; fi
+}
+expect_usage_error --model nope
+expect_usage_error --dataset cifar-7
+expect_usage_error --data-dir /nonexistent
+expect_usage_error --epochs 0
+expect_usage_error --lr abc
+expect_usage_error --w-format fp:e=9,m=1
+expect_usage_error --optimizer lbfgs
+expect_usage_error --schedule wavy
+expect_usage_error --bogus 1
+
+echo "test_train: $pass passed, $fail failed"
+[[ $fail -eq 0 ]]
