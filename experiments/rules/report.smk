@@ -19,7 +19,9 @@ rule tables:
     params:
         targets=config["microbench"]["targets"],
         seed=config["quanterr"]["seed"],
-        configname=os.path.basename(workflow.configfiles[-1]) if workflow.configfiles else "config.yaml",
+        configname=os.path.basename(
+            (list(getattr(workflow, "overwrite_configfiles", None) or []) or ["config.yaml"])[-1]
+        ),
     conda:
         ENV
     log:

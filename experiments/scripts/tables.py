@@ -32,7 +32,8 @@ fm = pd.read_csv(sm.input.formats)
 rows = []
 for _, f in fm.iterrows():
     r = {"name": f["name"], "family": f["family"], "bits": int(f["bits"]),
-         "max": f["max"], "min_pos": f["min_pos"], "scaled": int(f["scaled"])}
+         "max": f["max"], "min_pos": f["min_pos"], "precision": f["precision"],
+         "precision_kind": f["precision_kind"], "scaled": int(f["scaled"])}
     for n in (65536, 16777216):
         mc = gelem(f"BM_memcpy/{n}")
         for mode in ("rne", "sr"):
@@ -49,20 +50,25 @@ def rng_fmt(v, scaled):
 
 
 cols = [("name", "format"), ("bits", "bits"), ("max", "largest"), ("min_pos", "smallest $>0$"),
+        ("precision", "precision"),
         ("rne_gelem_s_65536", "RNE"), ("sr_gelem_s_65536", "SR")]
 if have16m:
     cols += [("rne_gelem_s_16777216", "RNE 16M"), ("rne_vs_memcpy_16777216", "/memcpy")]
 ft_tex = ft.copy()
 ft_tex["max"] = [rng_fmt(v, s) for v, s in zip(ft["max"], ft["scaled"])]
 ft_tex["min_pos"] = [rng_fmt(v, s) for v, s in zip(ft["min_pos"], ft["scaled"])]
+ft_tex["precision"] = [("step " if k == "absolute" else "") + rng_fmt(v, s and k == "absolute")
+                       for v, k, s in zip(ft["precision"], ft["precision_kind"], ft["scaled"])]
 lbio.write_table(
     ft_tex, f"{gen}/formats_table", cols,
-    caption="Registered formats: range and quantize throughput in Gelem/s on one core "
+    caption="Registered formats: range, precision and quantize throughput in Gelem/s on one core "
             "(65\\,536 elements, cache-resident; median of the benchmark repetitions).",
     label="tab:formats",
-    fmt={**{c: (lambda v: "--" if v != v else f"{v:.2f}") for c, _ in cols[4:]},
-         "max": str, "min_pos": str},
-    note="$\\times$: relative to a per-tensor or per-channel scale. "
+    fmt={**{c: (lambda v: "--" if v != v else f"{v:.2f}") for c, _ in cols[5:]},
+         "max": str, "min_pos": str, "precision": str},
+    note="Precision: relative spacing of neighbouring values (minifloats: $2^{-M}$ in the "
+         "normal range; LNS: $2^{2^{-F}}-1$), or the absolute step of fixed point and integers. "
+         "$\\times$: relative to a per-tensor or per-channel scale. "
          + ("RNE 16M: 16\\,777\\,216 elements (DRAM); /memcpy: its ratio to memcpy of the same "
             "bytes." if have16m else "The 16M-element (DRAM) runs were not part of this config."))
 ft.drop(columns=["scaled"]).to_csv(f"{gen}/formats_table.csv", index=False)

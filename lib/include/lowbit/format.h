@@ -112,6 +112,11 @@ typedef struct lb_format_info {
     double max;         /* largest finite magnitude (times the scale for scaled formats) */
     double min_pos;     /* smallest positive magnitude (times the scale) */
     double min_normal;  /* smallest normal magnitude (minifloats), else = min_pos */
+    /* Precision: the relative spacing of neighbouring values (minifloats in their normal
+     * range: 2^-M; LNS: 2^(2^-F) - 1), or, with precision_absolute = 1, the absolute step
+     * (fixed point 2^-F; scaled integers: 1, relative to the scale). */
+    double precision;
+    int precision_absolute;
     int scaled;         /* 1: max/min are relative to a data-dependent scale */
     int has_inf, has_nan;
     int signed_zero;    /* 1: -0 is a distinct value (minifloats); else zeros are +0 */

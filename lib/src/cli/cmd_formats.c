@@ -31,8 +31,9 @@ static void print_row(const char *name, const lb_format *f, const char *params,
         if (params) snprintf(spec, sizeof spec, "%s:%s", f->family->key, params);
         else snprintf(spec, sizeof spec, "%s", name);
         csv_field(spec);
-        printf(",%d,%.9g,%.9g,%.9g,%d,%d,%d,%d,", in.bits, in.max, in.min_pos, in.min_normal,
-               in.scaled, in.has_inf, in.has_nan, in.encodable);
+        printf(",%d,%.9g,%.9g,%.9g,%d,%d,%d,%d,%.9g,%s,", in.bits, in.max, in.min_pos,
+               in.min_normal, in.scaled, in.has_inf, in.has_nan, in.encodable, in.precision,
+               in.precision_absolute ? "absolute" : "relative");
         csv_field(desc ? desc : in.description);
         putchar('\n');
     } else {
@@ -64,7 +65,7 @@ int lb_cmd_formats(int argc, char **argv)
     }
     if (csv)
         printf("name,family,spec,bits,max,min_pos,min_normal,scaled,has_inf,has_nan,encodable,"
-               "description\n");
+               "precision,precision_kind,description\n");
     else
         printf("%-14s %4s %12s %12s  %s\n", "name", "bits", "max", "min>0", "description");
     if (nspec) {

@@ -107,6 +107,7 @@ static void fp_info(const lb_format *f, lb_format_info *o)
     o->max = d.max;
     o->min_normal = d.min_normal;
     o->min_pos = f->p.fp.subnormals ? d.min_sub : d.min_normal;
+    o->precision = ldexp(1.0, -f->p.fp.m);
     o->has_inf = f->p.fp.specials == LB_SPECIALS_IEEE;
     o->has_nan = f->p.fp.specials != LB_SPECIALS_NONE;
     o->signed_zero = 1;

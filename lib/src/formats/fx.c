@@ -41,6 +41,8 @@ static void fx_info(const lb_format *f, lb_format_info *o)
     o->bits = f->bits;
     o->max = ldexp(fx_kmax(f, 0), -f->p.fx.fl);
     o->min_pos = o->min_normal = ldexp(1.0, -f->p.fx.fl);
+    o->precision = o->min_pos;
+    o->precision_absolute = 1;
     o->overflow = LB_OVERFLOW_SAT;
     o->next_above_max = 0;
     o->encodable = f->bits <= 16;

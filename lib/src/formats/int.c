@@ -45,6 +45,8 @@ static void int_info(const lb_format *f, lb_format_info *o)
     o->bits = f->bits;
     o->max = int_qmax(f);
     o->min_pos = o->min_normal = 1.0;
+    o->precision = 1.0;
+    o->precision_absolute = 1;
     o->scaled = 1;
     o->overflow = LB_OVERFLOW_SAT;
     o->encodable = 1;

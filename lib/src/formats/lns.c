@@ -141,6 +141,7 @@ static void lns_info(const lb_format *f, lb_format_info *o)
     double g = ldexp(1.0, f->p.lns.frac);
     o->bits = f->bits;
     o->log_rounding = 1;
+    o->precision = exp2(1.0 / g) - 1.0;
     o->overflow = LB_OVERFLOW_SAT;
     o->encodable = 1;
     if (f->scale == LB_SCALE_TENSOR) {
