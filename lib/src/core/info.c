@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lb_gitsha.h" /* generated at build time: LB_GIT_SHA */
 #include "lowbit/info.h"
 
 #ifndef LB_VERSION
