@@ -19,43 +19,58 @@ void lb_conv_shape_init(lb_conv_shape *s)
     s->OW = (s->W + 2 * s->pad - s->K) / s->stride + 1;
 }
 
-/* col (C·K·K, P) of one image in (C,H,W) */
+/* The output columns ow whose input column ow·stride - pad + kw lies inside [0, W). */
+static void valid_cols(const lb_conv_shape *s, int kw, int *ow0, int *ow1)
+{
+    int lo = 0, hi = s->OW;
+    while (lo < hi && lo * s->stride - s->pad + kw < 0) lo++;
+    while (hi > lo && (hi - 1) * s->stride - s->pad + kw >= s->W) hi--;
+    *ow0 = lo, *ow1 = hi;
+}
+
+/* col (C·K·K, P) of one image in (C,H,W). Each output row is zeros, one contiguous (stride 1)
+ * or strided run of input values, zeros. */
 static void im2col1(float *col, const float *in, const lb_conv_shape *s)
 {
     const int K = s->K, P = s->OH * s->OW;
     for (int ck = 0; ck < s->C * K * K; ck++) {
-        int c = ck / (K * K), kh = (ck / K) % K, kw = ck % K;
+        int c = ck / (K * K), kh = (ck / K) % K, kw = ck % K, ow0, ow1;
+        valid_cols(s, kw, &ow0, &ow1);
         const float *src = in + (size_t)c * s->H * s->W;
         float *d = col + (size_t)ck * P;
         for (int oh = 0; oh < s->OH; oh++, d += s->OW) {
             int ih = oh * s->stride - s->pad + kh;
-            if (ih < 0 || ih >= s->H) {
+            if (ih < 0 || ih >= s->H || ow0 >= ow1) {
                 memset(d, 0, (size_t)s->OW * sizeof *d);
                 continue;
             }
-            for (int ow = 0; ow < s->OW; ow++) {
-                int iw = ow * s->stride - s->pad + kw;
-                d[ow] = (iw >= 0 && iw < s->W) ? src[ih * s->W + iw] : 0.0f;
-            }
+            const float *row = src + (size_t)ih * s->W + (ow0 * s->stride - s->pad + kw);
+            for (int ow = 0; ow < ow0; ow++) d[ow] = 0.0f;
+            if (s->stride == 1) memcpy(d + ow0, row, (size_t)(ow1 - ow0) * sizeof *d);
+            else
+                for (int ow = ow0; ow < ow1; ow++) d[ow] = row[(ow - ow0) * s->stride];
+            for (int ow = ow1; ow < s->OW; ow++) d[ow] = 0.0f;
         }
     }
 }
 
-/* din (C,H,W) of one image += col2im(dcol (C·K·K, P)), in a fixed order */
+/* din (C,H,W) of one image += col2im(dcol (C·K·K, P)), in a fixed (c, kh, kw, oh) order */
 static void col2im1_add(float *din, const float *dcol, const lb_conv_shape *s)
 {
     const int K = s->K, P = s->OH * s->OW;
     for (int ck = 0; ck < s->C * K * K; ck++) {
-        int c = ck / (K * K), kh = (ck / K) % K, kw = ck % K;
+        int c = ck / (K * K), kh = (ck / K) % K, kw = ck % K, ow0, ow1;
+        valid_cols(s, kw, &ow0, &ow1);
         float *dst = din + (size_t)c * s->H * s->W;
         const float *sr = dcol + (size_t)ck * P;
         for (int oh = 0; oh < s->OH; oh++, sr += s->OW) {
             int ih = oh * s->stride - s->pad + kh;
-            if (ih < 0 || ih >= s->H) continue;
-            for (int ow = 0; ow < s->OW; ow++) {
-                int iw = ow * s->stride - s->pad + kw;
-                if (iw >= 0 && iw < s->W) dst[ih * s->W + iw] += sr[ow];
-            }
+            if (ih < 0 || ih >= s->H || ow0 >= ow1) continue;
+            float *row = dst + (size_t)ih * s->W + (ow0 * s->stride - s->pad + kw);
+            if (s->stride == 1)
+                for (int ow = ow0; ow < ow1; ow++) row[ow - ow0] += sr[ow];
+            else
+                for (int ow = ow0; ow < ow1; ow++) row[(ow - ow0) * s->stride] += sr[ow];
         }
     }
 }
