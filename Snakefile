@@ -17,6 +17,7 @@ include: "experiments/rules/common.smk"
 include: "experiments/rules/build.smk"
 include: "experiments/rules/microbench.smk"
 include: "experiments/rules/quanterr.smk"
+include: "experiments/rules/train.smk"
 include: "experiments/rules/report.smk"
 
 

@@ -1,6 +1,7 @@
 # common.smk — the format registry (read from the file the C library compiles), spec checks
 # and paths shared by the .smk files (functions only, no workflow steps here).
 import re
+import sys
 
 # The one list of number formats, read from the same file the C library compiles.
 REGISTRY_DEF = "lib/src/formats/formats.def"
@@ -33,4 +34,29 @@ for _name, _r in config["recipes"].items():
 BUILD = config["build_dir"]
 RESULTS = config["results_dir"]
 GEN = "reports/generated"
+for _r in config["training"]["recipes"]:
+    if _r not in config["recipes"]:
+        raise ValueError(f"training.recipes: '{_r}' is not defined in recipes ({', '.join(config['recipes'])})")
+TRAIN = config["training"]
+PEER = TRAIN["peer_epochs"] > 0
 ENV = "../../environment.yml"  # conda environment for non-Debian machines (--use-conda)
+
+
+def recipe_flags(wildcards):
+    r = config["recipes"][wildcards.recipe]
+    return f"--w-format '{r['W']}' --a-format '{r['A']}' --e-format '{r['E']}' --g-format '{r['G']}'"
+
+
+def train_flags(epochs):
+    t = TRAIN
+    f = (
+        f"--dataset fashion-mnist --data-dir {config['data']['fashion_mnist']} --epochs {epochs} "
+        f"--batch {t['batch']} --lr {t['lr']} --momentum {t['momentum']} "
+        f"--weight-decay {t['weight_decay']} --schedule {t['schedule']} --seed {t['seed']} "
+        f"--threads {config['threads']}"
+    )
+    if t["train_subset"]:
+        f += f" --train-subset {t['train_subset']}"
+    if t["test_subset"]:
+        f += f" --test-subset {t['test_subset']}"
+    return f

@@ -50,6 +50,7 @@ rule report:
     input:
         rules.tables.output,
         rules.figures.output,
+        rules.training_report.output,
         "reports/report.tex",
         expand("reports/sections/{s}.tex", s=glob_wildcards("reports/sections/{s}.tex").s),
     output:

@@ -1,0 +1,96 @@
+# train.smk — training baselines with `lowbit train` (one run per model x recipe), and the
+# side-by-side timing against PyTorch (same model, data, batch, SGD, threads).
+
+
+wildcard_constraints:
+    model="|".join(["mlp", "lenet5"]),
+    recipe="|".join(config["recipes"]),
+
+
+rule train:
+    input:
+        lowbit=rules.build.output.lowbit,
+    output:
+        f"{RESULTS}/train/{{model}}_{{recipe}}.h5",
+    params:
+        recipe=recipe_flags,
+        common=train_flags(TRAIN["epochs"]),
+    log:
+        "logs/train/{model}_{recipe}.log",
+    benchmark:
+        "logs/benchmarks/train_{model}_{recipe}.tsv"
+    threads: config["threads"]
+    conda:
+        ENV
+    shell:
+        "{input.lowbit} train --model {wildcards.model} {params.common} {params.recipe} "
+        "--out {output} --resume > {log} 2>&1"
+
+
+rule peer_lowbit:
+    input:
+        lowbit=rules.build.output.lowbit,
+    output:
+        f"{RESULTS}/peer/{{model}}_lowbit.h5",
+    params:
+        common=train_flags(TRAIN["peer_epochs"]),
+    log:
+        "logs/peer/{model}_lowbit.log",
+    threads: workflow.cores  # timing: nothing else runs beside it
+    conda:
+        ENV
+    shell:
+        "{input.lowbit} train --model {wildcards.model} {params.common} --out {output} > {log} 2>&1"
+
+
+rule peer_pytorch:
+    input:
+        script="experiments/peers/pytorch_baseline.py",
+        after=f"{RESULTS}/peer/{{model}}_lowbit.h5",  # run one after the other, never together
+    output:
+        f"{RESULTS}/peer/{{model}}_pytorch.csv",
+    params:
+        python=sys.executable,  # Snakemake's interpreter: Debian's python3 with torch
+        t=TRAIN,
+        threads=config["threads"],
+        data=config["data"]["fashion_mnist"],
+        epochs=TRAIN["peer_epochs"],
+        subsets=(f"--train-subset {TRAIN['train_subset']} " if TRAIN["train_subset"] else "")
+        + (f"--test-subset {TRAIN['test_subset']}" if TRAIN["test_subset"] else ""),
+    log:
+        "logs/peer/{model}_pytorch.log",
+    threads: workflow.cores
+    conda:
+        ENV
+    shell:
+        "{params.python} {input.script} --model {wildcards.model} --data-dir {params.data} "
+        "--epochs {params.epochs} --batch {params.t[batch]} --lr {params.t[lr]} "
+        "--momentum {params.t[momentum]} --weight-decay {params.t[weight_decay]} "
+        "--schedule {params.t[schedule]} --seed {params.t[seed]} --threads {params.threads} "
+        "{params.subsets} --out {output} > {log} 2>&1"
+
+
+rule training_report:
+    input:
+        runs=expand(f"{RESULTS}/train/{{model}}_{{recipe}}.h5", model=TRAIN["models"],
+                    recipe=TRAIN["recipes"]),
+        peer_lowbit=expand(f"{RESULTS}/peer/{{model}}_lowbit.h5", model=TRAIN["models"]) if PEER else [],
+        peer_pytorch=expand(f"{RESULTS}/peer/{{model}}_pytorch.csv", model=TRAIN["models"]) if PEER else [],
+    output:
+        f"{GEN}/training_table.tex",
+        f"{GEN}/training_table.csv",
+        f"{GEN}/peer_table.tex",
+        f"{GEN}/peer_table.csv",
+        f"{GEN}/training_targets.tex",
+        f"{GEN}/training_macros.tex",
+        f"{GEN}/fig_training.pdf",
+    params:
+        recipes=config["recipes"],
+        targets=TRAIN["targets"],
+        epochs=TRAIN["epochs"],
+    log:
+        "logs/training_report.log",
+    conda:
+        ENV
+    script:
+        "../scripts/training_report.py"

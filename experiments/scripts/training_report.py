@@ -1,0 +1,138 @@
+"""Training results for the report (snakemake script): a table of every model x recipe run
+(final and best test accuracy, median s/epoch, overhead vs fp32), training curves, the
+side-by-side lowbit vs PyTorch table, and the training targets against the measurements."""
+import os
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
+import lbio  # noqa: E402
+
+sm = snakemake  # noqa: F821
+gen = os.path.dirname(sm.output[0])
+plt.rcParams.update({"font.size": 8, "figure.dpi": 150})
+
+
+def attr(f, k):
+    v = f.attrs[k]
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def load(path):
+    with h5py.File(path, "r") as f:
+        ep = {k: f["epochs"][k][:] for k in f["epochs"]}
+        return {"model": attr(f, "model"), "w": attr(f, "w_format"), "a": attr(f, "a_format"),
+                "e": attr(f, "e_format"), "g": attr(f, "g_format"),
+                "params": int(f.attrs["parameters"]), "threads": int(f.attrs["threads"]),
+                "epochs": ep}
+
+
+rows, curves = [], []
+for path in sm.input.runs:
+    stem = os.path.basename(path)[:-3]
+    model, recipe = stem.split("_", 1)
+    r = load(path)
+    ep = r["epochs"]
+    rows.append({"model": model, "recipe": recipe, "W": r["w"], "A": r["a"], "E": r["e"],
+                 "G": r["g"], "parameters": r["params"], "epochs": len(ep["epoch"]),
+                 "final_test_acc": float(ep["test_acc"][-1]),
+                 "best_test_acc": float(ep["test_acc"].max()),
+                 "final_train_loss": float(ep["train_loss"][-1]),
+                 "s_per_epoch": float(np.median(ep["seconds"]))})
+    curves.append((model, recipe, ep))
+tt = pd.DataFrame(rows)
+fp32 = tt[tt.recipe == "fp32"].set_index("model")["s_per_epoch"]
+tt["vs_fp32"] = [s / fp32[m] if m in fp32.index else np.nan for m, s in zip(tt.model, tt.s_per_epoch)]
+tt["roles"] = [f"{w} / {a} / {e} / {g}" for w, a, e, g in zip(tt.W, tt.A, tt.E, tt.G)]
+pct = lambda v: f"{100 * v:.2f}"  # noqa: E731
+lbio.write_table(
+    tt, f"{gen}/training_table",
+    [("model", "model"), ("recipe", "recipe"), ("roles", "W / A / E / G"), ("epochs", "epochs"),
+     ("final_test_acc", "test acc.\\ \\%"), ("best_test_acc", "best \\%"),
+     ("s_per_epoch", "s/epoch"), ("vs_fp32", "vs fp32")],
+    caption="Fashion-MNIST training with lowbit (SGD, batch and learning rate as configured; "
+            "median seconds per epoch including the test-set evaluation). Every GEMM quantizes "
+            "its operands by role: weights W, activations A, errors E, weight gradients G.",
+    label="tab:training",
+    fmt={"final_test_acc": pct, "best_test_acc": pct, "s_per_epoch": lambda v: f"{v:.2f}",
+         "vs_fp32": lambda v: "--" if v != v else f"{v:.2f}$\\times$", "epochs": str})
+
+models = sorted(tt.model.unique())
+fig, axes = plt.subplots(1, len(models), figsize=(6.5, 2.5), sharey=True, squeeze=False)
+for ax, m in zip(axes[0], models):
+    for model, recipe, ep in curves:
+        if model == m:
+            ax.plot(ep["epoch"], 100 * ep["test_acc"], marker=".", ms=3, lw=1, label=recipe)
+    ax.set_title(m)
+    ax.set_xlabel("epoch")
+    ax.grid(True, lw=0.3)
+axes[0][0].set_ylabel("test accuracy (%)")
+axes[0][-1].legend(fontsize=6)
+fig.tight_layout()
+fig.savefig(sm.output[6])
+
+# ---- lowbit vs PyTorch -------------------------------------------------------------------
+prow = []
+for lb_path, pt_path in zip(sm.input.peer_lowbit, sm.input.peer_pytorch):
+    r = load(lb_path)
+    pt = pd.read_csv(pt_path)
+    lb_s, pt_s = float(np.median(r["epochs"]["seconds"])), float(pt["seconds"].median())
+    prow.append({"model": r["model"], "threads": r["threads"], "epochs": len(pt),
+                 "lowbit_s_per_epoch": lb_s, "pytorch_s_per_epoch": pt_s, "ratio": lb_s / pt_s,
+                 "lowbit_test_acc": float(r["epochs"]["test_acc"][-1]),
+                 "pytorch_test_acc": float(pt["test_acc"].iloc[-1])})
+pp = pd.DataFrame(prow, columns=["model", "threads", "epochs", "lowbit_s_per_epoch",
+                                 "pytorch_s_per_epoch", "ratio", "lowbit_test_acc",
+                                 "pytorch_test_acc"])
+lbio.write_table(
+    pp, f"{gen}/peer_table",
+    [("model", "model"), ("threads", "threads"), ("epochs", "epochs"),
+     ("lowbit_s_per_epoch", "lowbit s/epoch"), ("pytorch_s_per_epoch", "PyTorch s/epoch"),
+     ("ratio", "ratio"), ("lowbit_test_acc", "lowbit acc.\\ \\%"),
+     ("pytorch_test_acc", "PyTorch acc.\\ \\%")],
+    caption="lowbit against PyTorch (Debian python3-torch, CPU) on the same model, data, "
+            "normalisation, batch, SGD settings and thread count, run one after the other with "
+            "the same BLIS kernels; medians over epochs. Initial weights and shuffling come from "
+            "each framework's own generator, so accuracies agree only within noise.",
+    label="tab:peer",
+    fmt={"lowbit_s_per_epoch": lambda v: f"{v:.2f}", "pytorch_s_per_epoch": lambda v: f"{v:.2f}",
+         "ratio": lambda v: f"{v:.2f}", "lowbit_test_acc": pct, "pytorch_test_acc": pct,
+         "threads": str, "epochs": str})
+
+# ---- targets ------------------------------------------------------------------------------
+tg = sm.params.targets
+trows = []
+le = tt[(tt.model == "lenet5") & (tt.recipe == "fp32")]
+if len(le):
+    v = float(le.final_test_acc.iloc[0])
+    trows.append({"target": f"LeNet-5 FP32 test accuracy after {sm.params.epochs} epochs",
+                  "goal": f"$\\geq$ {100 * tg['lenet5_test_acc']:.0f}\\%", "measured": f"{100 * v:.2f}\\%",
+                  "met": "yes" if v >= tg["lenet5_test_acc"] else "no"})
+for _, p in pp.iterrows():
+    trows.append({"target": f"{p.model}: lowbit s/epoch / PyTorch s/epoch",
+                  "goal": f"$\\leq$ {tg['vs_pytorch']:.2f}", "measured": f"{p.ratio:.2f}",
+                  "met": "yes" if p.ratio <= tg["vs_pytorch"] else "no"})
+for m in models:
+    b = tt[(tt.model == m) & (tt.recipe == "bf16")]
+    if len(b):
+        v = float(b.vs_fp32.iloc[0])
+        trows.append({"target": f"{m}: BF16 (all roles) epoch / FP32 epoch",
+                      "goal": f"$\\leq$ {tg['fakequant_overhead']:.2f}", "measured": f"{v:.2f}",
+                      "met": "yes" if v <= tg["fakequant_overhead"] else "no"})
+tg_df = pd.DataFrame(trows, columns=["target", "goal", "measured", "met"])
+lbio.write_table(tg_df, f"{gen}/training_targets",
+                 [("target", "target"), ("goal", "goal"), ("measured", "measured"), ("met", "met")],
+                 caption="Training targets of this configuration against the measurements.",
+                 label="tab:trainingtargets",
+                 fmt={"goal": str, "measured": str})
+with open(sm.output[5], "w") as fh:
+    fh.write(f"\\newcommand{{\\lbTrainEpochs}}{{{sm.params.epochs}}}\n")
+    fh.write(f"\\newcommand{{\\lbTrainTargetsMet}}{{{int((tg_df.met == 'yes').sum())}}}\n")
+    fh.write(f"\\newcommand{{\\lbTrainTargetsTotal}}{{{len(tg_df)}}}\n")
