@@ -11,7 +11,16 @@ foreach(kind unit exhaustive)
                                ${CMAKE_SOURCE_DIR}/lib/src ${CMOCKA_INCLUDE_DIR})
     target_compile_options(${name} PRIVATE ${LB_WARN} ${LB_ARCH})
     target_link_libraries(${name} PRIVATE lowbit ${CMOCKA_LIBRARIES})
-    if(kind STREQUAL "unit")
+    if(name STREQUAL "test_torch_fixtures")
+      # PyTorch writes the reference tensors first (Debian python3-torch; no data in git)
+      add_test(NAME torch_fixtures_generate
+               COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/reference/make_fixtures.py
+                       ${CMAKE_BINARY_DIR}/torch_fixtures)
+      set_tests_properties(torch_fixtures_generate PROPERTIES FIXTURES_SETUP torch_fixtures LABELS quick)
+      add_test(NAME ${name} COMMAND ${name})
+      set_tests_properties(${name} PROPERTIES LABELS quick FIXTURES_REQUIRED torch_fixtures
+        ENVIRONMENT "LOWBIT_FIXTURE_DIR=${CMAKE_BINARY_DIR}/torch_fixtures")
+    elseif(kind STREQUAL "unit")
       add_test(NAME ${name} COMMAND ${name})
       set_tests_properties(${name} PROPERTIES LABELS quick
         ENVIRONMENT "LOWBIT_CLI=$<TARGET_FILE:lowbit_cli>;LOWBIT_SOURCE_DIR=${CMAKE_SOURCE_DIR}")

@@ -77,6 +77,7 @@ expect_usage_error --epochs 0
 expect_usage_error --lr abc
 expect_usage_error --w-format fp:e=9,m=1
 expect_usage_error --optimizer lbfgs
+expect_usage_error --optimizer adam --lr 0
 expect_usage_error --schedule wavy
 expect_usage_error --bogus 1
 

@@ -14,6 +14,11 @@ extern "C" {
 void lb_sgd_step(float *w, const float *g, float *buf, size_t n, float lr, float momentum,
                  float wd, int *first);
 
+/* Adam (decoupled = 0) or AdamW (decoupled = 1), torch.optim semantics; m, v: n entries each,
+ * zero at the start; t: the 1-based step number (bias correction). */
+void lb_adam_step(float *w, const float *g, float *m, float *v, size_t n, float lr, float b1,
+                  float b2, float eps, float wd, int decoupled, long t);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,8 +4,9 @@
  * and "lenet5" (conv 6@5x5 pad 2, maxpool 2, conv 16@5x5, maxpool 2, fc 120, fc 84, fc 10,
  * ReLU). Parameters are initialised like PyTorch's defaults (weights and biases uniform in
  * +-1/sqrt(fan_in)) from the counter-based generator keyed by (seed, tensor, 0, index).
- * Optimizer: SGD with momentum and weight decay, PyTorch semantics (buf = m·buf + g + wd·w,
- * w -= lr·buf); schedules constant, step (x0.1 at 50% and 75% of the epochs), cosine.
+ * Optimizers: SGD with momentum and weight decay, PyTorch semantics (buf = m·buf + g + wd·w,
+ * w -= lr·buf), Adam and AdamW (torch.optim); schedules constant, step (x0.1 at 50% and 75% of
+ * the epochs), cosine.
  * Determinism: same configuration, seed and thread count give bit-identical results; a run
  * resumed from its checkpoint ends bit-identical to an uninterrupted one.
  * Not yet: vgg, resnet, batchnorm, Adam, the low-precision optimizers of later issues. */
@@ -28,6 +29,7 @@ typedef struct lb_train_config {
     int64_t train_subset, test_subset; /* 0: all */
     int epochs, batch;
     double lr, momentum, weight_decay;
+    const char *optimizer; /* "sgd" | "adam" | "adamw" (betas 0.9, 0.999, eps 1e-8) */
     const char *schedule;  /* "constant" | "step" | "cosine" */
     uint64_t seed;
     int threads;

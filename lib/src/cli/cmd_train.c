@@ -74,10 +74,8 @@ int lb_cmd_train(int argc, char **argv)
         else if (!strcmp(a, "--a-format")) c.a_format = v;
         else if (!strcmp(a, "--e-format")) c.e_format = v;
         else if (!strcmp(a, "--g-format")) c.g_format = v;
-        else if (!strcmp(a, "--optimizer")) {
-            if (strcmp(v, "sgd"))
-                return lb_cli_error("train: --optimizer '%s': only sgd is implemented so far", v);
-        } else if (!strcmp(a, "--epochs")) {
+        else if (!strcmp(a, "--optimizer")) c.optimizer = v;
+        else if (!strcmp(a, "--epochs")) {
             if (parse_int(a, v, 1, 1000, &n)) return LB_EXIT_USAGE;
             c.epochs = (int)n;
         } else if (!strcmp(a, "--batch")) {

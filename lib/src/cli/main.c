@@ -43,7 +43,7 @@ static const lb_cmd cmds[] = {
      "quantize float32 values from stdin: --format SPEC [--round rne|rna|rtz|sr] [--seed N] [--raw]"},
     {"train", lb_cmd_train,
      "train a model: --model mlp|lenet5 --dataset fashion-mnist --epochs N --out RUN.h5 "
-     "[--batch --lr --momentum --weight-decay --schedule constant|step|cosine --seed --threads "
+     "[--batch --lr --momentum --weight-decay --optimizer sgd|adam|adamw --schedule constant|step|cosine --seed --threads "
      "--w-format --a-format --e-format --g-format --train-subset --test-subset --hidden H1,H2 "
      "--data-dir --checkpoint --resume]"},
     {"info", lb_cmd_info, "version, build and CPU/BLIS kernel choice"},

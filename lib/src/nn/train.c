@@ -34,6 +34,7 @@ void lb_train_config_defaults(lb_train_config *c)
     c->lr = 0.05;
     c->momentum = 0.9;
     c->schedule = "constant";
+    c->optimizer = "sgd";
     c->seed = 1;
     c->threads = 1;
 }
@@ -59,12 +60,12 @@ static void fingerprint(const lb_train_config *c, char *buf, size_t len)
 {
     snprintf(buf, len,
              "model=%s h=%d,%d data=%s sub=%lld,%lld epochs=%d batch=%d lr=%.17g m=%.17g "
-             "wd=%.17g sched=%s seed=%llu threads=%d W=%s A=%s E=%s G=%s",
+             "wd=%.17g sched=%s seed=%llu threads=%d W=%s A=%s E=%s G=%s opt=%s",
              c->model, c->hidden1, c->hidden2, c->dataset, (long long)c->train_subset,
              (long long)c->test_subset, c->epochs, c->batch, c->lr, c->momentum, c->weight_decay,
              c->schedule, (unsigned long long)c->seed, c->threads,
              c->w_format ? c->w_format : "fp32", c->a_format ? c->a_format : "fp32",
-             c->e_format ? c->e_format : "fp32", c->g_format ? c->g_format : "fp32");
+             c->e_format ? c->e_format : "fp32", c->g_format ? c->g_format : "fp32", c->optimizer);
 }
 
 typedef struct train_state {
@@ -73,8 +74,9 @@ typedef struct train_state {
     lb_epoch_row rows[1024];
 } train_state;
 
+/* mom: optimizer state, nstate = 1 (SGD momentum) or 2 (Adam m, v) tensors of nparams */
 static lb_status ckpt_write(const char *path, const char *fp, const lb_model *m,
-                            const float *mom, const train_state *s, lb_error *err)
+                            const float *mom, size_t nstate, const train_state *s, lb_error *err)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -85,7 +87,7 @@ static lb_status ckpt_write(const char *path, const char *fp, const lb_model *m,
     int ok = fwrite(LB_CKPT_MAGIC, 8, 1, f) == 1 && fwrite(&fl, 4, 1, f) == 1 &&
              fwrite(fp, 1, fl, f) == fl && fwrite(s, sizeof *s, 1, f) == 1 &&
              fwrite(&np, 8, 1, f) == 1 && fwrite(m->params, 4, np, f) == np &&
-             fwrite(mom, 4, np, f) == np;
+             fwrite(mom, 4, np * nstate, f) == np * nstate;
     ok &= fclose(f) == 0;
     if (!ok || rename(tmp, path)) {
         unlink(tmp);
@@ -96,7 +98,7 @@ static lb_status ckpt_write(const char *path, const char *fp, const lb_model *m,
 
 /* Returns LB_OK and fills s/params/mom, LB_ERR_IO if absent, other errors if unusable. */
 static lb_status ckpt_read(const char *path, const char *fp, lb_model *m, float *mom,
-                           train_state *s, lb_error *err)
+                           size_t nstate, train_state *s, lb_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return LB_ERR_IO;
@@ -115,7 +117,7 @@ static lb_status ckpt_read(const char *path, const char *fp, lb_model *m, float 
                          path, stored);
         else if (fread(s, sizeof *s, 1, f) != 1 || fread(&np, 8, 1, f) != 1 ||
                  np != m->nparams || fread(m->params, 4, np, f) != np ||
-                 fread(mom, 4, np, f) != np)
+                 fread(mom, 4, np * nstate, f) != np * nstate)
             st = lb_fail(err, LB_ERR_DATA, "%s: truncated checkpoint", path);
     }
     fclose(f);
@@ -190,6 +192,11 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
         return lb_fail(err, LB_ERR_ARG, "--schedule '%s' is not one of constant, step, cosine",
                        c->schedule);
     if (!c->out) return lb_fail(err, LB_ERR_ARG, "missing --out RUN.h5");
+    int adam = !strcmp(c->optimizer, "adam"), adamw = !strcmp(c->optimizer, "adamw");
+    if (!adam && !adamw && strcmp(c->optimizer, "sgd"))
+        return lb_fail(err, LB_ERR_ARG, "--optimizer '%s' is not one of sgd, adam, adamw",
+                       c->optimizer);
+    size_t nstate = (adam || adamw) ? 2 : 1;
     lb_qroles q;
     int anyq;
     lb_status st = make_roles(c, &q, &anyq, err);
@@ -216,7 +223,7 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
                              c->seed, err)))
         goto out;
     size_t px = (size_t)tr.c * tr.h * tr.w;
-    mom = calloc(m.nparams, sizeof *mom);
+    mom = calloc(m.nparams * nstate, sizeof *mom);
     xb = malloc((size_t)c->batch * px * sizeof *xb);
     yb = malloc((size_t)c->batch * sizeof *yb);
     perm = malloc((size_t)tr.n * sizeof *perm);
@@ -235,7 +242,7 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
     if (!c->checkpoint) strncat(ckpt, ".ckpt", sizeof ckpt - strlen(ckpt) - 1);
     s->first_step = 1;
     if (c->resume) {
-        st = ckpt_read(ckpt, fp, &m, mom, s, err);
+        st = ckpt_read(ckpt, fp, &m, mom, nstate, s, err);
         if (st == LB_ERR_IO) st = LB_OK; /* no checkpoint yet: start from the beginning */
         if (st) goto out;
     }
@@ -267,8 +274,12 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
             if ((st = lb_model_forward(&m, xb, yb, b, anyq ? &q : NULL, &l, &hits))) goto out;
             if ((st = lb_model_backward(&m, xb, yb, b, anyq ? &q : NULL))) goto out;
             if ((st = quantize_grads(&m, &q))) goto out;
-            lb_sgd_step(m.params, m.grads, mom, m.nparams, lr, (float)c->momentum,
-                        (float)c->weight_decay, &s->first_step);
+            if (nstate == 2)
+                lb_adam_step(m.params, m.grads, mom, mom + m.nparams, m.nparams, lr, 0.9f, 0.999f,
+                             1e-8f, (float)c->weight_decay, adamw, (long)s->step + 1);
+            else
+                lb_sgd_step(m.params, m.grads, mom, m.nparams, lr, (float)c->momentum,
+                            (float)c->weight_decay, &s->first_step);
             if (!isfinite(l)) {
                 st = lb_fail(err, LB_ERR_DATA, "training diverged: loss %g at epoch %d step %llu",
                              l, epoch + 1, (unsigned long long)s->step);
@@ -286,7 +297,7 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
                             ta, secs};
         s->rows[epoch] = row;
         s->epochs_done = epoch + 1;
-        if ((st = ckpt_write(ckpt, fp, &m, mom, s, err))) goto out;
+        if ((st = ckpt_write(ckpt, fp, &m, mom, nstate, s, err))) goto out;
         if (progress) {
             lb_epoch_report r = {epoch + 1, c->epochs, row.train_loss, row.train_acc, tl, ta, secs,
                                  t_run / s->epochs_done * (c->epochs - s->epochs_done)};
@@ -304,7 +315,7 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
     lb_results_set_num(res, "lr", c->lr);
     lb_results_set_num(res, "momentum", c->momentum);
     lb_results_set_num(res, "weight_decay", c->weight_decay);
-    lb_results_set_str(res, "optimizer", "sgd");
+    lb_results_set_str(res, "optimizer", c->optimizer);
     lb_results_set_str(res, "schedule", c->schedule);
     lb_results_set_int(res, "seed", (int64_t)c->seed);
     lb_results_set_int(res, "threads", threads);
