@@ -88,6 +88,7 @@ rule training_report:
         recipes=config["recipes"],
         targets=TRAIN["targets"],
         epochs=TRAIN["epochs"],
+        schedule=TRAIN["schedule"],
     log:
         "logs/training_report.log",
     conda:

@@ -57,7 +57,8 @@ lbio.write_table(
     [("model", "model"), ("recipe", "recipe"), ("roles", "W / A / E / G"), ("epochs", "epochs"),
      ("final_test_acc", "test acc.\\ \\%"), ("best_test_acc", "best \\%"),
      ("s_per_epoch", "s/epoch"), ("vs_fp32", "vs fp32")],
-    caption="Fashion-MNIST training with lowbit (SGD, batch and learning rate as configured; "
+    caption=f"Fashion-MNIST training with lowbit (SGD, {sm.params.schedule} learning-rate schedule, "
+            "batch and learning rate as configured; "
             "median seconds per epoch including the test-set evaluation). Every GEMM quantizes "
             "its operands by role: weights W, activations A, errors E, weight gradients G.",
     label="tab:training",

@@ -5,9 +5,13 @@
  * (missing/unreadable path) or LB_ERR_DATA (wrong magic, truncated, counts that disagree,
  * labels out of range), with a one-line message naming the file and the problem.
  *
- * Implemented: IDX (MNIST / Fashion-MNIST; gzip or plain files), by name "fashion-mnist" and
- * "mnist" with a data directory holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz].
- * Not yet: CIFAR binary, HDF5 image sets, synthetic many-class sets, augmentation. */
+ * Named data sets (lb_dataset_load):
+ *   "fashion-mnist", "mnist"  IDX files {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] in dir
+ *   "cifar10", "cifar100"     the CIFAR binary version unpacked in dir (see cifar_h5_synth.c)
+ *   "hdf5:PATH"               /train/images, /test/images (N,C,H,W) uint8; /train/labels,
+ *                             /test/labels (N) integers; root attribute num_classes
+ *   "synthetic:classes=C[,n=N,size=S,noise=A]"  seeded many-class set (defaults 10, 20000,
+ *                             16, 2.0): class prototypes of +-1 pixels plus U(-A, A) noise. */
 #ifndef LOWBIT_DATA_H
 #define LOWBIT_DATA_H
 
@@ -26,6 +30,7 @@ typedef struct lb_dataset {
     int classes;
     float *x;        /* (n, c, h, w), pixel values scaled to [0, 1] by the loader */
     int32_t *y;      /* (n) labels in [0, classes) */
+    int augment;     /* 1: train with random crop (pad 4) + horizontal flip (CIFAR-like) */
 } lb_dataset;
 
 /* Free the arrays of a split (the struct itself is caller-owned). */
@@ -46,6 +51,19 @@ lb_status lb_dataset_load(lb_dataset *train, lb_dataset *test, const char *name,
  * non-NULL. */
 void lb_dataset_stats(const lb_dataset *ref, double *mean, double *std);
 void lb_dataset_normalize(lb_dataset *d, const double *mean, const double *std);
+
+/* A synthetic split (see above); split 0/1 selects independent noise for train/test. */
+lb_status lb_synthetic_make(lb_dataset *d, int classes, int64_t n, int size, double noise,
+                            uint64_t seed, uint64_t split, lb_error *err);
+
+/* dst (c,h,w) = src shifted by a random offset in [-pad, pad]^2 (zero fill) and flipped
+ * horizontally with probability 1/2, drawn from (seed, epoch, index). */
+void lb_augment_crop_flip(float *dst, const float *src, int c, int h, int w, int pad,
+                          uint64_t seed, uint64_t epoch, uint64_t index);
+
+/* Non-IDX names of lb_dataset_load (cifar10, cifar100, hdf5:, synthetic:). */
+lb_status lb_dataset_load_other(lb_dataset *train, lb_dataset *test, const char *name,
+                                const char *dir, lb_error *err);
 
 /* Keep only the first k examples (k <= n); for smoke runs. */
 void lb_dataset_truncate(lb_dataset *d, int64_t k);

@@ -141,8 +141,7 @@ lb_status lb_dataset_load(lb_dataset *train, lb_dataset *test, const char *name,
     memset(train, 0, sizeof *train);
     memset(test, 0, sizeof *test);
     if (strcmp(name, "fashion-mnist") && strcmp(name, "mnist"))
-        return lb_fail(err, LB_ERR_ARG, "unknown data set '%s' (accepted: fashion-mnist, mnist)",
-                       name);
+        return lb_dataset_load_other(train, test, name, dir, err);
     if (access(dir, F_OK))
         return lb_fail(err, LB_ERR_IO, "%s: no such data directory for %s%s", dir, name,
                        strcmp(name, "fashion-mnist") ? ""

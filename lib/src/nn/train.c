@@ -265,7 +265,12 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
         for (int64_t i = 0; i < tr.n; i += c->batch) {
             int b = (int)(tr.n - i < c->batch ? tr.n - i : c->batch);
             for (int k = 0; k < b; k++) {
-                memcpy(xb + (size_t)k * px, tr.x + (size_t)perm[i + k] * px, px * sizeof *xb);
+                const float *src = tr.x + (size_t)perm[i + k] * px;
+                if (tr.augment)
+                    lb_augment_crop_flip(xb + (size_t)k * px, src, tr.c, tr.h, tr.w, 4, c->seed,
+                                         (uint64_t)epoch, (uint64_t)perm[i + k]);
+                else
+                    memcpy(xb + (size_t)k * px, src, px * sizeof *xb);
                 yb[k] = tr.y[perm[i + k]];
             }
             q.step = s->step;
