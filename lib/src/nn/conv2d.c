@@ -80,32 +80,50 @@ static void col2im1_add(float *din, const float *dcol, const lb_conv_shape *s)
  * LB_CONV_SMALL weights per layer, BLIS. The loops fix the summation order per element. */
 #define LB_CONV_SMALL 4096
 
-/* out (M,P) = w (M,K) · col (K,P) */
+/* out (M,P) = w (M,K) · col (K,P): 16 output columns at a time with their sums in one vector
+ * register while k runs (each element still sums its K terms in k order). */
 static void small_nn(float *restrict out, const float *restrict w, const float *restrict col,
                      int M, int K, int P)
 {
     for (int m = 0; m < M; m++) {
-        float *restrict o = out + (size_t)m * P;
-        for (int p = 0; p < P; p++) o[p] = 0.0f;
-        for (int k = 0; k < K; k++) {
-            const float wk = w[(size_t)m * K + k];
-            const float *restrict c = col + (size_t)k * P;
-            for (int p = 0; p < P; p++) o[p] += wk * c[p];
+        const float *restrict wm = w + (size_t)m * K;
+        int p0 = 0;
+        for (; p0 + 16 <= P; p0 += 16) {
+            float acc[16] = {0};
+            for (int k = 0; k < K; k++) {
+                const float wk = wm[k];
+                const float *restrict c = col + (size_t)k * P + p0;
+                for (int j = 0; j < 16; j++) acc[j] += wk * c[j];
+            }
+            for (int j = 0; j < 16; j++) out[(size_t)m * P + p0 + j] = acc[j];
+        }
+        for (; p0 < P; p0++) {
+            float acc = 0.0f;
+            for (int k = 0; k < K; k++) acc += wm[k] * col[(size_t)k * P + p0];
+            out[(size_t)m * P + p0] = acc;
         }
     }
 }
 
-/* dcol (K,P) = w^T (K,M) · e (M,P) */
+/* dcol (K,P) = w^T (K,M) · e (M,P), blocked the same way (sums over m in m order) */
 static void small_tn(float *restrict dcol, const float *restrict w, const float *restrict e,
                      int M, int K, int P)
 {
     for (int k = 0; k < K; k++) {
-        float *restrict d = dcol + (size_t)k * P;
-        for (int p = 0; p < P; p++) d[p] = 0.0f;
-        for (int m = 0; m < M; m++) {
-            const float wk = w[(size_t)m * K + k];
-            const float *restrict em = e + (size_t)m * P;
-            for (int p = 0; p < P; p++) d[p] += wk * em[p];
+        int p0 = 0;
+        for (; p0 + 16 <= P; p0 += 16) {
+            float acc[16] = {0};
+            for (int m = 0; m < M; m++) {
+                const float wk = w[(size_t)m * K + k];
+                const float *restrict em = e + (size_t)m * P + p0;
+                for (int j = 0; j < 16; j++) acc[j] += wk * em[j];
+            }
+            for (int j = 0; j < 16; j++) dcol[(size_t)k * P + p0 + j] = acc[j];
+        }
+        for (; p0 < P; p0++) {
+            float acc = 0.0f;
+            for (int m = 0; m < M; m++) acc += w[(size_t)m * K + k] * e[(size_t)m * P + p0];
+            dcol[(size_t)k * P + p0] = acc;
         }
     }
 }
