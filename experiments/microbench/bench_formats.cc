@@ -5,7 +5,8 @@
 //   BM_memcpy/<n>                      the roofline: memcpy of the same bytes
 // Counters: items_per_second (elements) and bytes_per_second (4 read + 4 written per element,
 // the same accounting for memcpy, so ratios are comparable).
-// Filter, e.g.: lowbit_bench --benchmark_filter='BM_quantize/bf16/.*/65536' --benchmark_min_time=0.2
+// Filter, e.g.: lowbit_bench --benchmark_filter='BM_quantize/bf16/.*/65536'
+// --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -18,12 +19,16 @@
 #include "lowbit/format.h"
 #include "lowbit/rng.h"
 
-namespace {
+namespace
+{
 
 const size_t kSizes[] = {65536, 16777216};
 
 struct AlignedFree {
-    void operator()(float *p) const { std::free(p); }
+    void operator()(float *p) const
+    {
+        std::free(p);
+    }
 };
 using Buf = std::unique_ptr<float, AlignedFree>;
 
@@ -39,7 +44,8 @@ void fill_input(float *x, size_t n, double scale)
     lb_rng_key k = lb_rng_make_key(12345, 1, 0);
     for (size_t i = 0; i < n; i++) {
         double s = 0;
-        for (int j = 0; j < 4; j++) s += lb_rng_uniform(k, 4 * i + j) - 0.5;
+        for (int j = 0; j < 4; j++)
+            s += lb_rng_uniform(k, 4 * i + j) - 0.5;
         x[i] = static_cast<float>(s * scale);
     }
 }
@@ -115,8 +121,8 @@ void register_all()
                 std::string name = std::string("BM_quantize/") + reg[i].name + "/" +
                                    lb_round_name(static_cast<lb_round>(r)) + "/" +
                                    std::to_string(n);
-                benchmark::RegisterBenchmark(name.c_str(), BM_quantize, f,
-                                             static_cast<lb_round>(r), n);
+                benchmark::RegisterBenchmark(name.c_str(), BM_quantize, f, static_cast<lb_round>(r),
+                                             n);
             }
         lb_format_info info;
         lb_format_info_get(&f, &info);

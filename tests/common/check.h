@@ -10,16 +10,16 @@ static long lb_checks, lb_failures;
 
 #define LB_MAX_REPORTED 20
 
-#define CHECK(cond, ...)                                                                         \
-    do {                                                                                         \
-        lb_checks++;                                                                             \
-        if (!(cond)) {                                                                           \
-            if (lb_failures++ < LB_MAX_REPORTED) {                                               \
-                fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                             \
-                fprintf(stderr, __VA_ARGS__);                                                    \
-                fputc('\n', stderr);                                                             \
-            }                                                                                    \
-        }                                                                                        \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        lb_checks++;                                                                               \
+        if (!(cond)) {                                                                             \
+            if (lb_failures++ < LB_MAX_REPORTED) {                                                 \
+                fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                               \
+                fprintf(stderr, __VA_ARGS__);                                                      \
+                fputc('\n', stderr);                                                               \
+            }                                                                                      \
+        }                                                                                          \
     } while (0)
 
 /* Print the totals in the plain "N passed, M failed" form and return the exit status. */

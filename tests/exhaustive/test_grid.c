@@ -87,7 +87,7 @@ static float ref_decode(const lb_format *f, uint32_t c, float scale)
 /* ---- 2. the brute-force rounding reference ----------------------------------------------- */
 
 typedef struct grid {
-    float *v; /* sorted distinct non-negative finite magnitudes; v[0] = 0 */
+    float *v;            /* sorted distinct non-negative finite magnitudes; v[0] = 0 */
     unsigned char *even; /* 1 if the canonical code of v[i] is even */
     size_t n;
     lb_format_info info;
@@ -109,8 +109,10 @@ static float ref_round_mag(const grid *G, double ax, lb_round r)
     size_t n = G->n, lo = 0, hi = n; /* largest i with v[i] <= ax */
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
-        if ((double)v[mid] <= ax) lo = mid;
-        else hi = mid;
+        if ((double)v[mid] <= ax)
+            lo = mid;
+        else
+            hi = mid;
     }
     size_t i = lo;
     if ((double)v[i] == ax) return v[i];
@@ -250,7 +252,8 @@ static long test_format_at_scale(const lb_format *f, float scale)
     size_t ncodes = (size_t)1 << f->bits;
     uint16_t *codes = malloc(ncodes * sizeof *codes);
     float *dec = malloc(ncodes * sizeof *dec);
-    for (size_t c = 0; c < ncodes; c++) codes[c] = (uint16_t)c;
+    for (size_t c = 0; c < ncodes; c++)
+        codes[c] = (uint16_t)c;
     lb_qctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.scales_in = info.scaled ? &scale : NULL;
@@ -283,15 +286,17 @@ static long test_format_at_scale(const lb_format *f, float scale)
         G[sg].even = malloc(G[sg].n);
         uint16_t *cv = malloc(G[sg].n * sizeof *cv);
         float *sv = malloc(G[sg].n * sizeof *sv);
-        for (size_t i = 0; i < G[sg].n; i++) sv[i] = sg ? -G[sg].v[i] : G[sg].v[i];
+        for (size_t i = 0; i < G[sg].n; i++)
+            sv[i] = sg ? -G[sg].v[i] : G[sg].v[i];
         CHECK(lb_encode(f, cv, sv, G[sg].n, &ctx) == LB_OK, "%s: encode failed", f->name);
-        for (size_t i = 0; i < G[sg].n; i++) G[sg].even[i] = !(cv[i] & 1u);
+        for (size_t i = 0; i < G[sg].n; i++)
+            G[sg].even[i] = !(cv[i] & 1u);
         free(cv);
         free(sv);
     }
     if (!info.scaled)
-        CHECK(G[0].v[G[0].n - 1] == (float)info.max, "%s: largest decoded %a, info.max %a",
-              f->name, G[0].v[G[0].n - 1], info.max);
+        CHECK(G[0].v[G[0].n - 1] == (float)info.max, "%s: largest decoded %a, info.max %a", f->name,
+              G[0].v[G[0].n - 1], info.max);
 
     pts P = {0};
     build_points(&G[0], &P);
@@ -342,7 +347,8 @@ static void test_data_scale(const lb_format *f)
     size_t ncodes = (size_t)1 << f->bits;
     uint16_t *codes = malloc(ncodes * sizeof *codes);
     float *all = malloc(ncodes * sizeof *all), top = 0;
-    for (size_t c = 0; c < ncodes; c++) codes[c] = (uint16_t)c;
+    for (size_t c = 0; c < ncodes; c++)
+        codes[c] = (uint16_t)c;
     lb_qctx c2;
     memset(&c2, 0, sizeof c2);
     c2.scales_in = &sc;
@@ -367,12 +373,18 @@ static void test_data_scale(const lb_format *f)
 
 int main(void)
 {
-    static const char *extra[] = {"fp:e=5,m=2,nosub",        "fp:e=4,m=3,sat",
-                                  "fp:e=3,m=2,bias=5",         "fp:e=5,m=3,specials=fn",
-                                  "fp:e=4,m=2,specials=none",  "fp:e=8,m=7,nosub",
-                                  "fx:wl=8,fl=6,symmetric",    "fx:wl=10,fl=-2",
-                                  "fx:wl=16,fl=20",            "int:bits=5",
-                                  "lns:bits=10,frac=2",        "lns:bits=9,frac=4,zero=code",
+    static const char *extra[] = {"fp:e=5,m=2,nosub",
+                                  "fp:e=4,m=3,sat",
+                                  "fp:e=3,m=2,bias=5",
+                                  "fp:e=5,m=3,specials=fn",
+                                  "fp:e=4,m=2,specials=none",
+                                  "fp:e=8,m=7,nosub",
+                                  "fx:wl=8,fl=6,symmetric",
+                                  "fx:wl=10,fl=-2",
+                                  "fx:wl=16,fl=20",
+                                  "int:bits=5",
+                                  "lns:bits=10,frac=2",
+                                  "lns:bits=9,frac=4,zero=code",
                                   "lns:bits=8,frac=3,underflow=sat,zero=code"};
     int nreg;
     const lb_registry_entry *reg = lb_registry(&nreg);
@@ -392,7 +404,8 @@ int main(void)
             continue;
         }
         long n = 0;
-        if (!info.scaled) n += test_format_at_scale(&f, 1.0f);
+        if (!info.scaled)
+            n += test_format_at_scale(&f, 1.0f);
         else if (!strcmp(f.family->key, "lns")) {
             n += test_format_at_scale(&f, 0.0f);
             n += test_format_at_scale(&f, -5.0f);

@@ -31,13 +31,15 @@ static void write_pair(const char *stem, uint32_t imagic, uint32_t n_img, uint32
     put32(buf, imagic), put32(buf + 4, n_img), put32(buf + 8, 3), put32(buf + 12, 2);
     size_t len = 16;
     for (uint32_t i = 0; i < n_img; i++)
-        for (int k = 0; k < 6; k++) buf[len++] = (unsigned char)(i * 10 + k);
+        for (int k = 0; k < 6; k++)
+            buf[len++] = (unsigned char)(i * 10 + k);
     len -= cut_pixels;
     gzFile f = gzopen(ip, gz ? "wb" : "wbT");
     gzwrite(f, buf, (unsigned)len);
     gzclose(f);
     put32(buf, 0x801), put32(buf + 4, n_lab);
-    for (uint32_t i = 0; i < n_lab; i++) buf[8 + i] = (unsigned char)(i % 10);
+    for (uint32_t i = 0; i < n_lab; i++)
+        buf[8 + i] = (unsigned char)(i % 10);
     if (bad_label) buf[8 + n_lab - 1] = 12;
     f = gzopen(lp, gz ? "wb" : "wbT");
     gzwrite(f, buf, 8 + n_lab);
@@ -101,8 +103,10 @@ int main(void)
         CHECK(lb_dataset_load(&tr, &te, "fashion-mnist", fm, &err) == LB_OK, "%s", err.msg);
         CHECK(tr.n == 60000 && te.n == 10000 && tr.h == 28 && tr.w == 28, "Fashion-MNIST shape");
         long cnt[10] = {0};
-        for (int64_t i = 0; i < tr.n; i++) cnt[tr.y[i]]++;
-        for (int k = 0; k < 10; k++) CHECK(cnt[k] == 6000, "class %d has %ld examples", k, cnt[k]);
+        for (int64_t i = 0; i < tr.n; i++)
+            cnt[tr.y[i]]++;
+        for (int k = 0; k < 10; k++)
+            CHECK(cnt[k] == 6000, "class %d has %ld examples", k, cnt[k]);
         double mean[1], sd[1];
         lb_dataset_stats(&tr, mean, sd);
         lb_dataset_normalize(&tr, mean, sd);

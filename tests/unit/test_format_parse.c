@@ -14,17 +14,24 @@ int main(void)
     for (int i = 0; i < n; i++) {
         lb_format f;
         lb_error err;
-        CHECK(lb_format_parse(&f, reg[i].name, &err) == LB_OK, "registry entry %s: %s",
-              reg[i].name, err.msg);
+        CHECK(lb_format_parse(&f, reg[i].name, &err) == LB_OK, "registry entry %s: %s", reg[i].name,
+              err.msg);
         CHECK(strcmp(f.name, reg[i].name) == 0, "name of %s is %s", reg[i].name, f.name);
         for (int j = 0; j < i; j++)
             CHECK(strcmp(reg[i].name, reg[j].name) != 0, "duplicate registry name %s", reg[i].name);
     }
-    static const char *good[] = {"fp:e=5,m=2", "fp:e=5,m=2,sat", "fp:e=4,m=3,specials=fn",
-                                 "fp:e=8,m=23", "fp:m=7,e=8,nosub,round=sr", "fx:wl=8,fl=6",
-                                 "fx:wl=16,fl=12,symmetric", "int:bits=8,scale=channel",
-                                 "lns:bits=8,frac=3,scale=tensor", "lns:bits=13,frac=5,scale=none",
-                                 "lns:bits=12,frac=5,zero=code,underflow=sat", "bf16"};
+    static const char *good[] = {"fp:e=5,m=2",
+                                 "fp:e=5,m=2,sat",
+                                 "fp:e=4,m=3,specials=fn",
+                                 "fp:e=8,m=23",
+                                 "fp:m=7,e=8,nosub,round=sr",
+                                 "fx:wl=8,fl=6",
+                                 "fx:wl=16,fl=12,symmetric",
+                                 "int:bits=8,scale=channel",
+                                 "lns:bits=8,frac=3,scale=tensor",
+                                 "lns:bits=13,frac=5,scale=none",
+                                 "lns:bits=12,frac=5,zero=code,underflow=sat",
+                                 "bf16"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         lb_format f;
         lb_error err;

@@ -12,20 +12,22 @@
 #include "lowbit/rng.h"
 
 /* Finite differences in float: step h, truncation O(h^2) plus rounding ~eps/h. */
-#define FD_STEP 1e-2f
+#define FD_STEP    1e-2f
 #define FD_REL_TOL 2e-2
 #define FD_ABS_TOL 2e-3
 
 static void randn(float *x, size_t n, uint64_t seed)
 {
     lb_rng_key k = lb_rng_make_key(seed, 1, 2);
-    for (size_t i = 0; i < n; i++) x[i] = lb_rng_uniform(k, i) * 2.0f - 1.0f;
+    for (size_t i = 0; i < n; i++)
+        x[i] = lb_rng_uniform(k, i) * 2.0f - 1.0f;
 }
 
 static double dot(const float *a, const float *b, size_t n)
 {
     double s = 0;
-    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
+    for (size_t i = 0; i < n; i++)
+        s += (double)a[i] * b[i];
     return s;
 }
 
@@ -71,7 +73,8 @@ static void test_linear(void)
     float dw2[OC * C];
     memcpy(dw2, dw, sizeof dw);
     lb_linear_backward(NULL, dw, NULL, R, in, w, B, C, OC, NULL, 0, &ws);
-    for (int i = 0; i < OC * C; i++) CHECK(fabsf(dw[i] - 2 * dw2[i]) <= 1e-5f * (1 + fabsf(dw2[i])), "accumulate");
+    for (int i = 0; i < OC * C; i++)
+        CHECK(fabsf(dw[i] - 2 * dw2[i]) <= 1e-5f * (1 + fabsf(dw2[i])), "accumulate");
 }
 
 /* ---- conv2d ---------------------------------------------------------------------------- */
@@ -89,7 +92,8 @@ static double conv_loss(const float *in, const float *w, const float *b, const f
 /* C, OC: small shapes take the plain-loop path, OC·C·K·K > 4096 the BLIS path */
 static void test_conv(int stride, int pad, int K, int C, int OC)
 {
-    lb_conv_shape s = {.B = 2, .C = C, .H = 7, .W = 6, .OC = OC, .K = K, .stride = stride, .pad = pad};
+    lb_conv_shape s = {
+        .B = 2, .C = C, .H = 7, .W = 6, .OC = OC, .K = K, .stride = stride, .pad = pad};
     lb_conv_shape_init(&s);
     size_t nin = (size_t)s.B * s.C * s.H * s.W, nw = (size_t)s.OC * s.C * K * K,
            nout = (size_t)s.B * s.OC * s.OH * s.OW;
@@ -123,7 +127,17 @@ static void test_conv(int stride, int pad, int K, int C, int OC)
 /* ---- maxpool, relu, softmax-xent ---------------------------------------------------------- */
 static void test_pool_relu_xent(void)
 {
-    enum { B = 2, C = 2, H = 4, W = 6, k = 2, OH = 2, OW = 3, N = B * C * H * W, NO = B * C * OH * OW };
+    enum {
+        B = 2,
+        C = 2,
+        H = 4,
+        W = 6,
+        k = 2,
+        OH = 2,
+        OW = 3,
+        N = B * C * H * W,
+        NO = B * C * OH * OW
+    };
     float in[N], out[NO], R[NO], din[N] = {0};
     int32_t idx[NO];
     randn(in, N, 9), randn(R, NO, 10);
@@ -192,11 +206,13 @@ static void test_quantized_roles(void)
     lb_linear_forward(outq, in, w, NULL, B, C, OC, &q, 0, &ws);
     /* each product carries <= 2 * 2^-9 relative error; the sum of C of them at most C times */
     double maxdiff = 0, bound = 0;
-    for (int i = 0; i < B * OC; i++) maxdiff = fmax(maxdiff, fabs(out[i] - outq[i]));
+    for (int i = 0; i < B * OC; i++)
+        maxdiff = fmax(maxdiff, fabs(out[i] - outq[i]));
     for (int i = 0; i < B; i++)
         for (int o = 0; o < OC; o++) {
             double s = 0;
-            for (int c = 0; c < C; c++) s += fabs(in[i * C + c] * w[o * C + c]);
+            for (int c = 0; c < C; c++)
+                s += fabs(in[i * C + c] * w[o * C + c]);
             bound = fmax(bound, s * 2 * 0x1p-9 * 1.01);
         }
     CHECK(maxdiff > 0, "bf16 roles changed nothing");

@@ -1,7 +1,8 @@
 /* tests/unit/test_rounding_props.c — properties of quantization on every registered format:
  *  - stochastic rounding: only the two neighbours occur, the frequency of the upper one is
  *    within a 5-sigma binomial bound of (|x|-lo)/(hi-lo) (linear domain, LNS included), the mean
- *    is unbiased within the same bound, and the draws are a function of (seed, tensor, step, index);
+ *    is unbiased within the same bound, and the draws are a function of (seed, tensor, step,
+ * index);
  *  - 1 and 2 threads give bit-identical output (SR included) on 2^20 elements;
  *  - idempotence Q(Q(x)) = Q(x), monotonicity (x <= y => Q(x) <= Q(y)) for rne/rna/rtz, and
  *    symmetry Q(-x) = -Q(x) for sign-symmetric formats, on seeded random data over the range. */
@@ -69,14 +70,17 @@ static void sr_frequencies(const lb_format *f)
             lb_quantize(f, &hi, &up, 1, &rz);
             if (hi > lo) break;
         }
-        for (size_t i = 0; i < N; i++) x[i] = v;
+        for (size_t i = 0; i < N; i++)
+            x[i] = v;
         lb_qctx sr = ctx_for(LB_ROUND_SR, 1234, 7, 1);
         sr.tensor_id = 3;
         lb_quantize(f, q, x, N, &sr);
         long nup = 0, other = 0;
         for (size_t i = 0; i < N; i++) {
-            if (q[i] == hi) nup++;
-            else if (q[i] != lo) other++;
+            if (q[i] == hi)
+                nup++;
+            else if (q[i] != lo)
+                other++;
         }
         CHECK(other == 0, "%s: SR of %g gave %ld values that are neither %g nor %g", f->name, v,
               other, lo, hi);
@@ -109,7 +113,8 @@ static void threads_and_properties(const lb_format *f)
         lb_quantize(f, a, x, n, &c1);
         lb_quantize(f, b, x, n, &c2);
         size_t diff = 0;
-        for (size_t i = 0; i < n; i++) diff += f2u(a[i]) != f2u(b[i]);
+        for (size_t i = 0; i < n; i++)
+            diff += f2u(a[i]) != f2u(b[i]);
         CHECK(diff == 0, "%s %s: 1 and 2 threads differ in %zu of %zu elements", f->name,
               lb_round_name((lb_round)r), diff, n);
         if (r == LB_ROUND_SR) continue;
@@ -117,14 +122,16 @@ static void threads_and_properties(const lb_format *f)
          * is on the grid, so the grid is unchanged) */
         lb_quantize(f, c, a, n, &c1);
         diff = 0;
-        for (size_t i = 0; i < n; i++) diff += f2u(a[i]) != f2u(c[i]) && !(isnan(a[i]) && isnan(c[i]));
+        for (size_t i = 0; i < n; i++)
+            diff += f2u(a[i]) != f2u(c[i]) && !(isnan(a[i]) && isnan(c[i]));
         CHECK(diff == 0, "%s %s: Q(Q(x)) != Q(x) for %zu elements", f->name,
               lb_round_name((lb_round)r), diff);
     }
     /* monotonicity on sorted data (one call, so scaled formats share one scale) */
     size_t m = 4096;
     float *s = malloc(m * 4), *qs = malloc(m * 4);
-    for (size_t i = 0; i < m; i++) s[i] = x[i];
+    for (size_t i = 0; i < m; i++)
+        s[i] = x[i];
     for (size_t i = 1; i < m; i++) /* insertion sort is fine at this size */
         for (size_t j = i; j > 0 && s[j - 1] > s[j]; j--) {
             float t = s[j];
@@ -135,12 +142,14 @@ static void threads_and_properties(const lb_format *f)
         lb_qctx c1 = ctx_for((lb_round)r, 0, 0, 1);
         lb_quantize(f, qs, s, m, &c1);
         size_t bad = 0;
-        for (size_t i = 1; i < m; i++) bad += qs[i] < qs[i - 1];
-        CHECK(bad == 0, "%s %s: not monotonic at %zu places", f->name,
-              lb_round_name((lb_round)r), bad);
+        for (size_t i = 1; i < m; i++)
+            bad += qs[i] < qs[i - 1];
+        CHECK(bad == 0, "%s %s: not monotonic at %zu places", f->name, lb_round_name((lb_round)r),
+              bad);
         /* symmetry for formats whose grid is sign-symmetric (not two's-complement fixed point) */
         if (strcmp(f->family->key, "fx") != 0) {
-            for (size_t i = 0; i < m; i++) c[i] = -s[i];
+            for (size_t i = 0; i < m; i++)
+                c[i] = -s[i];
             lb_quantize(f, b, c, m, &c1);
             size_t asym = 0;
             for (size_t i = 0; i < m; i++)
@@ -166,7 +175,8 @@ static void rng_bits(void)
     lb_rng_key k = lb_rng_make_key(42, 9, 3);
     for (long i = 0; i < n; i++) {
         uint32_t u = lb_rng_u32(k, (uint64_t)i);
-        for (int b = 0; b < 32; b++) ones[b] += (u >> b) & 1;
+        for (int b = 0; b < 32; b++)
+            ones[b] += (u >> b) & 1;
     }
     double sigma = sqrt(n * 0.25);
     for (int b = 0; b < 32; b++)

@@ -12,7 +12,7 @@
 #include "lowbit/optim.h"
 #include "nn/model.h"
 
-#define TOL_FWD 1e-5  /* outputs: relative to the largest |value| of the tensor */
+#define TOL_FWD  1e-5 /* outputs: relative to the largest |value| of the tensor */
 #define TOL_GRAD 1e-4 /* gradients */
 #define TOL_STEP 1e-5 /* parameters after one step */
 
@@ -24,7 +24,8 @@ static void *load(const char *name, const char *ext, size_t n)
     snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "test_torch_fixtures: %s missing (run tests/reference/make_fixtures.py)\n", path);
+        fprintf(stderr, "test_torch_fixtures: %s missing (run tests/reference/make_fixtures.py)\n",
+                path);
         exit(1);
     }
     void *p = malloc(n * 4);
@@ -44,8 +45,10 @@ static float *lf(const char *name, size_t n)
 static void compare(const char *what, const float *got, const float *ref, size_t n, double tol)
 {
     double scale = 0, worst = 0;
-    for (size_t i = 0; i < n; i++) scale = fmax(scale, fabs(ref[i]));
-    for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(got[i] - ref[i]));
+    for (size_t i = 0; i < n; i++)
+        scale = fmax(scale, fabs(ref[i]));
+    for (size_t i = 0; i < n; i++)
+        worst = fmax(worst, fabs(got[i] - ref[i]));
     CHECK(worst <= tol * (scale + 1e-30), "%s: max |lowbit - torch| %g, tolerance %g", what, worst,
           tol * scale);
 }
@@ -62,7 +65,8 @@ int main(void)
     lb_nn_set_threads(1);
     { /* linear */
         float *x = lf("lin_x", 28), *w = lf("lin_w", 35), *b = lf("lin_b", 5), *y = lf("lin_y", 20);
-        float *R = lf("lin_R", 20), *dx = lf("lin_dx", 28), *dw = lf("lin_dw", 35), *db = lf("lin_db", 5);
+        float *R = lf("lin_R", 20), *dx = lf("lin_dx", 28), *dw = lf("lin_dw", 35),
+              *db = lf("lin_db", 5);
         float out[20], gx[28] = {0}, gw[35] = {0}, gb[5] = {0};
         lb_linear_forward(out, x, w, b, 4, 7, 5, NULL, 0, &ws);
         lb_linear_backward(gx, gw, gb, R, x, w, 4, 7, 5, NULL, 0, &ws);
@@ -75,8 +79,10 @@ int main(void)
         lb_conv_shape s = {.B = 2, .C = 3, .H = 8, .W = 8, .OC = 4, .K = 3, .stride = 2, .pad = 1};
         lb_conv_shape_init(&s);
         CHECK(s.OH == 4 && s.OW == 4, "conv shape %dx%d", s.OH, s.OW);
-        float *x = lf("conv_x", 384), *w = lf("conv_w", 108), *b = lf("conv_b", 4), *y = lf("conv_y", 128);
-        float *R = lf("conv_R", 128), *dx = lf("conv_dx", 384), *dw = lf("conv_dw", 108), *db = lf("conv_db", 4);
+        float *x = lf("conv_x", 384), *w = lf("conv_w", 108), *b = lf("conv_b", 4),
+              *y = lf("conv_y", 128);
+        float *R = lf("conv_R", 128), *dx = lf("conv_dx", 384), *dw = lf("conv_dw", 108),
+              *db = lf("conv_db", 4);
         float out[128], gx[384] = {0}, gw[108] = {0}, gb[4] = {0};
         lb_conv2d_forward(out, x, w, b, &s, NULL, 0, &ws);
         lb_conv2d_backward(gx, gw, gb, R, x, w, &s, NULL, 0, &ws);
@@ -86,7 +92,8 @@ int main(void)
         compare("conv db", gb, db, 4, TOL_GRAD);
     }
     { /* maxpool */
-        float *x = lf("pool_x", 216), *y = lf("pool_y", 54), *R = lf("pool_R", 54), *dx = lf("pool_dx", 216);
+        float *x = lf("pool_x", 216), *y = lf("pool_y", 54), *R = lf("pool_R", 54),
+              *dx = lf("pool_dx", 216);
         float out[54], gx[216] = {0};
         int32_t idx[54];
         lb_maxpool2d_forward(out, idx, x, 2, 3, 6, 6, 2);
@@ -109,7 +116,8 @@ int main(void)
         CHECK(lb_model_build(&m, "lenet5", 1, 28, 28, 10, 0, 0, 1, &err) == LB_OK, "%s", err.msg);
         CHECK(m.nparams == 61706, "lenet5 has %zu parameters, torch 61706", m.nparams);
         float *p0 = lf("lenet_p0", m.nparams), *p1 = lf("lenet_p1", m.nparams);
-        float *grad = lf("lenet_grad", m.nparams), *x = lf("lenet_x", 8 * 784), *loss = lf("lenet_loss", 1);
+        float *grad = lf("lenet_grad", m.nparams), *x = lf("lenet_x", 8 * 784),
+              *loss = lf("lenet_loss", 1);
         int32_t *y = load("lenet_y", "i32", 8);
         memcpy(m.params, p0, m.nparams * 4);
         lb_model_alloc_batch(&m, 8);
@@ -117,7 +125,8 @@ int main(void)
         memset(m.grads, 0, m.nparams * 4);
         lb_model_forward(&m, x, y, 8, NULL, &l, NULL);
         lb_model_backward(&m, x, y, 8, NULL);
-        CHECK(fabs(l - loss[0]) <= TOL_FWD * fabs(loss[0]), "lenet loss %.9g vs torch %.9g", l, loss[0]);
+        CHECK(fabs(l - loss[0]) <= TOL_FWD * fabs(loss[0]), "lenet loss %.9g vs torch %.9g", l,
+              loss[0]);
         compare("lenet gradients", m.grads, grad, m.nparams, TOL_GRAD);
         float *buf = calloc(m.nparams, 4);
         int first = 1;

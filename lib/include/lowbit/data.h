@@ -25,25 +25,25 @@ extern "C" {
 #endif
 
 typedef struct lb_dataset {
-    int64_t n;       /* examples */
-    int c, h, w;     /* image shape */
+    int64_t n;   /* examples */
+    int c, h, w; /* image shape */
     int classes;
-    float *x;        /* (n, c, h, w), pixel values scaled to [0, 1] by the loader */
-    int32_t *y;      /* (n) labels in [0, classes) */
-    int augment;     /* 1: train with random crop (pad 4) + horizontal flip (CIFAR-like) */
+    float *x;    /* (n, c, h, w), pixel values scaled to [0, 1] by the loader */
+    int32_t *y;  /* (n) labels in [0, classes) */
+    int augment; /* 1: train with random crop (pad 4) + horizontal flip (CIFAR-like) */
 } lb_dataset;
 
 /* Free the arrays of a split (the struct itself is caller-owned). */
 void lb_dataset_free(lb_dataset *d);
 
 /* Load one IDX image file and its label file (gzip is detected by the .gz suffix). */
-lb_status lb_idx_load(lb_dataset *d, const char *images_path, const char *labels_path,
-                      int classes, lb_error *err);
+lb_status lb_idx_load(lb_dataset *d, const char *images_path, const char *labels_path, int classes,
+                      lb_error *err);
 
 /* Load the train and test splits of a named data set from dir: "fashion-mnist" or "mnist"
  * (both IDX). Unknown names: LB_ERR_ARG naming the accepted ones. */
-lb_status lb_dataset_load(lb_dataset *train, lb_dataset *test, const char *name,
-                          const char *dir, lb_error *err);
+lb_status lb_dataset_load(lb_dataset *train, lb_dataset *test, const char *name, const char *dir,
+                          lb_error *err);
 
 /* Per-channel normalisation with the mean and standard deviation of `ref` (the training split):
  * x = (x - mean_c) / std_c, applied to d (call it on both splits with ref = train). The
@@ -58,8 +58,8 @@ lb_status lb_synthetic_make(lb_dataset *d, int classes, int64_t n, int size, dou
 
 /* dst (c,h,w) = src shifted by a random offset in [-pad, pad]^2 (zero fill) and flipped
  * horizontally with probability 1/2, drawn from (seed, epoch, index). */
-void lb_augment_crop_flip(float *dst, const float *src, int c, int h, int w, int pad,
-                          uint64_t seed, uint64_t epoch, uint64_t index);
+void lb_augment_crop_flip(float *dst, const float *src, int c, int h, int w, int pad, uint64_t seed,
+                          uint64_t epoch, uint64_t index);
 
 /* Non-IDX names of lb_dataset_load (cifar10, cifar100, hdf5:, synthetic:). */
 lb_status lb_dataset_load_other(lb_dataset *train, lb_dataset *test, const char *name,

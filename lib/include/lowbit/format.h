@@ -79,7 +79,8 @@ typedef struct lb_format {
         struct {
             int frac;      /* F: log2 magnitude is a fixed-point number with F fraction bits */
             int logbits;   /* L: bits of the two's-complement log code */
-            int zero_flag; /* 1: sign + zero flag + L bits; 0: sign + L bits, most negative code = 0 */
+            int zero_flag; /* 1: sign + zero flag + L bits; 0: sign + L bits, most negative code = 0
+                            */
             int underflow_zero; /* 1: below the smallest magnitude rounds to 0; 0: saturates */
         } lns;
         uint64_t reserved[8]; /* room for new families' parameters */
@@ -88,11 +89,11 @@ typedef struct lb_format {
 
 /* Per-call quantization context. Zero-initialise, then set what you need. */
 typedef struct lb_qctx {
-    uint64_t seed;       /* stochastic rounding key: (seed, tensor_id, step, element index) */
+    uint64_t seed; /* stochastic rounding key: (seed, tensor_id, step, element index) */
     uint64_t tensor_id;
     uint64_t step;
-    int round_override;  /* 0: use the format's round; else 1 + lb_round */
-    int threads;         /* 0 or 1: single thread; results are identical for any value */
+    int round_override; /* 0: use the format's round; else 1 + lb_round */
+    int threads;        /* 0 or 1: single thread; results are identical for any value */
     /* Shape, for per-channel scales (and block formats): element i belongs to channel
      * (i / inner) % dims[axis], with inner = product of dims after axis. ndim 0 = flat. */
     int ndim;
@@ -109,23 +110,23 @@ typedef struct lb_qctx {
 
 typedef struct lb_format_info {
     int bits;
-    double max;         /* largest finite magnitude (times the scale for scaled formats) */
-    double min_pos;     /* smallest positive magnitude (times the scale) */
-    double min_normal;  /* smallest normal magnitude (minifloats), else = min_pos */
+    double max;        /* largest finite magnitude (times the scale for scaled formats) */
+    double min_pos;    /* smallest positive magnitude (times the scale) */
+    double min_normal; /* smallest normal magnitude (minifloats), else = min_pos */
     /* Precision: the relative spacing of neighbouring values (minifloats in their normal
      * range: 2^-M; LNS: 2^(2^-F) - 1), or, with precision_absolute = 1, the absolute step
      * (fixed point 2^-F; scaled integers: 1, relative to the scale). */
     double precision;
     int precision_absolute;
-    int scaled;         /* 1: max/min are relative to a data-dependent scale */
+    int scaled; /* 1: max/min are relative to a data-dependent scale */
     int has_inf, has_nan;
-    int signed_zero;    /* 1: -0 is a distinct value (minifloats); else zeros are +0 */
+    int signed_zero; /* 1: -0 is a distinct value (minifloats); else zeros are +0 */
     lb_overflow overflow;
     /* The virtual grid point just above max used for rounding decisions when overflow is not
      * saturating (max + one ulp for minifloats): a value rounding to it overflows. */
     double next_above_max;
-    int log_rounding;   /* 1: nearest and midpoints are taken in the log2 domain (LNS) */
-    int encodable;      /* 1: encode/decode to integer codes are available (bits <= 16) */
+    int log_rounding; /* 1: nearest and midpoints are taken in the log2 domain (LNS) */
+    int encodable;    /* 1: encode/decode to integer codes are available (bits <= 16) */
     char description[160];
 } lb_format_info;
 
@@ -146,17 +147,17 @@ typedef struct lb_family {
     lb_status (*quantize)(const lb_format *f, float *out, const float *in, size_t n, lb_round r,
                           const lb_qctx *ctx);
     /* Optional (NULL if the family has no codes): codes are the low f->bits of each uint16. */
-    lb_status (*encode)(const lb_format *f, uint16_t *codes, const float *in, size_t n,
-                        lb_round r, const lb_qctx *ctx);
+    lb_status (*encode)(const lb_format *f, uint16_t *codes, const float *in, size_t n, lb_round r,
+                        const lb_qctx *ctx);
     lb_status (*decode)(const lb_format *f, float *out, const uint16_t *codes, size_t n,
                         const lb_qctx *ctx);
 } lb_family;
 
 /* ---- the registry (lib/src/formats/formats.def) ----------------------------------------- */
 typedef struct lb_registry_entry {
-    const char *name;          /* registered name, usable as a spec */
+    const char *name; /* registered name, usable as a spec */
     const lb_family *family;
-    const char *params;        /* family parameters, e.g. "e=8,m=7" */
+    const char *params; /* family parameters, e.g. "e=8,m=7" */
     const char *description;
 } lb_registry_entry;
 

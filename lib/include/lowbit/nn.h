@@ -49,8 +49,8 @@ void lb_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, 
 lb_status lb_linear_forward(float *out, const float *in, const float *w, const float *b, int B,
                             int C, int OC, const lb_qroles *q, uint64_t tid, lb_workspace *ws);
 lb_status lb_linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
-                             const float *w, int B, int C, int OC, const lb_qroles *q,
-                             uint64_t tid, lb_workspace *ws);
+                             const float *w, int B, int C, int OC, const lb_qroles *q, uint64_t tid,
+                             lb_workspace *ws);
 
 /* ---- conv2d: out (B,OC,OH,OW) = conv(in (B,C,H,W), w (OC,C,K,K)) + b(OC) ------------------ */
 typedef struct lb_conv_shape {
@@ -61,9 +61,9 @@ void lb_conv_shape_init(lb_conv_shape *s);
 lb_status lb_conv2d_forward(float *out, const float *in, const float *w, const float *b,
                             const lb_conv_shape *s, const lb_qroles *q, uint64_t tid,
                             lb_workspace *ws);
-lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout,
-                             const float *in, const float *w, const lb_conv_shape *s,
-                             const lb_qroles *q, uint64_t tid, lb_workspace *ws);
+lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+                             const float *w, const lb_conv_shape *s, const lb_qroles *q,
+                             uint64_t tid, lb_workspace *ws);
 /* Direct 7-loop reference convolution (slow; for tests). */
 void lb_conv2d_forward_ref(float *out, const float *in, const float *w, const float *b,
                            const lb_conv_shape *s);
@@ -71,8 +71,8 @@ void lb_conv2d_forward_ref(float *out, const float *in, const float *w, const fl
 /* ---- maxpool2d (kernel k, stride k): out (B,C,H/k,W/k); idx holds the argmax (int32) --- */
 void lb_maxpool2d_forward(float *out, int32_t *idx, const float *in, int B, int C, int H, int W,
                           int k);
-void lb_maxpool2d_backward(float *din, const float *dout, const int32_t *idx, int B, int C,
-                           int OH, int OW);
+void lb_maxpool2d_backward(float *din, const float *dout, const int32_t *idx, int B, int C, int OH,
+                           int OW);
 
 /* ---- relu ------------------------------------------------------------------------------- */
 void lb_relu_forward(float *out, const float *in, size_t n);

@@ -11,8 +11,8 @@ extern "C" {
 /* SGD with momentum and weight decay, PyTorch semantics (torch.optim.SGD, dampening 0,
  * nesterov off):  g' = g + wd·w;  buf = g' (first step) or m·buf + g';  w -= lr·buf.
  * buf has n entries; *first is set to 0 after the first step. */
-void lb_sgd_step(float *w, const float *g, float *buf, size_t n, float lr, float momentum,
-                 float wd, int *first);
+void lb_sgd_step(float *w, const float *g, float *buf, size_t n, float lr, float momentum, float wd,
+                 int *first);
 
 /* Adam (decoupled = 0) or AdamW (decoupled = 1), torch.optim semantics; m, v: n entries each,
  * zero at the start; t: the 1-based step number (bias correction). */

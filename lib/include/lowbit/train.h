@@ -22,9 +22,9 @@ extern "C" {
 #endif
 
 typedef struct lb_train_config {
-    const char *model;     /* "mlp" | "lenet5" */
-    int hidden1, hidden2;  /* mlp hidden sizes (default 256, 256) */
-    const char *dataset;   /* "fashion-mnist" | "mnist" */
+    const char *model;    /* "mlp" | "lenet5" */
+    int hidden1, hidden2; /* mlp hidden sizes (default 256, 256) */
+    const char *dataset;  /* "fashion-mnist" | "mnist" */
     const char *data_dir;
     int64_t train_subset, test_subset; /* 0: all */
     int epochs, batch;
@@ -34,10 +34,10 @@ typedef struct lb_train_config {
     uint64_t seed;
     int threads;
     const char *w_format, *a_format, *e_format, *g_format; /* spec strings; NULL = fp32 */
-    const char *out;        /* RUN.h5 */
-    const char *checkpoint; /* NULL: <out>.ckpt */
+    const char *out;                                       /* RUN.h5 */
+    const char *checkpoint;                                /* NULL: <out>.ckpt */
     int resume;
-    const char *command;    /* recorded in the result file */
+    const char *command; /* recorded in the result file */
 } lb_train_config;
 
 /* Defaults: mlp 256-256, fashion-mnist, 10 epochs, batch 128, lr 0.05, momentum 0.9,

@@ -1,5 +1,6 @@
 /* cli/cmd_formats.c — `lowbit formats [--csv] [--spec SPEC]...`: every registry entry (or the
- * given specs) with bits, range and a description. The CSV is what the workflow and the report read. */
+ * given specs) with bits, range and a description. The CSV is what the workflow and the report
+ * read. */
 #include <string.h>
 
 #include "cli/cli.h"
@@ -19,8 +20,8 @@ static void csv_field(const char *s)
     putchar('"');
 }
 
-static void print_row(const char *name, const lb_format *f, const char *params,
-                      const char *desc, int csv)
+static void print_row(const char *name, const lb_format *f, const char *params, const char *desc,
+                      int csv)
 {
     lb_format_info in;
     lb_format_info_get(f, &in);
@@ -28,8 +29,10 @@ static void print_row(const char *name, const lb_format *f, const char *params,
         csv_field(name);
         printf(",%s,", f->family->key);
         char spec[160];
-        if (params) snprintf(spec, sizeof spec, "%s:%s", f->family->key, params);
-        else snprintf(spec, sizeof spec, "%s", name);
+        if (params)
+            snprintf(spec, sizeof spec, "%s:%s", f->family->key, params);
+        else
+            snprintf(spec, sizeof spec, "%s", name);
         csv_field(spec);
         printf(",%d,%.9g,%.9g,%.9g,%d,%d,%d,%d,%.9g,%s,", in.bits, in.max, in.min_pos,
                in.min_normal, in.scaled, in.has_inf, in.has_nan, in.encodable, in.precision,
@@ -49,7 +52,8 @@ int lb_cmd_formats(int argc, char **argv)
     int csv = 0, nspec = 0;
     const char *specs[64];
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--csv")) csv = 1;
+        if (!strcmp(argv[i], "--csv"))
+            csv = 1;
         else if (!strcmp(argv[i], "--spec")) {
             if (i + 1 >= argc) return lb_cli_error("formats: option --spec needs a value");
             if (nspec == 64) return lb_cli_error("formats: at most 64 --spec options");
@@ -69,7 +73,8 @@ int lb_cmd_formats(int argc, char **argv)
     else
         printf("%-14s %4s %12s %12s  %s\n", "name", "bits", "max", "min>0", "description");
     if (nspec) {
-        for (int i = 0; i < nspec; i++) print_row(specs[i], &fs[i], NULL, NULL, csv);
+        for (int i = 0; i < nspec; i++)
+            print_row(specs[i], &fs[i], NULL, NULL, csv);
         return 0;
     }
     int n;

@@ -49,9 +49,11 @@ static long parse_text(char *buf, size_t len, float **vals)
         line++;
         *le = 0;
         char *s = p;
-        while (isspace((unsigned char)*s)) s++;
+        while (isspace((unsigned char)*s))
+            s++;
         char *t = s + strlen(s);
-        while (t > s && isspace((unsigned char)t[-1])) *--t = 0;
+        while (t > s && isspace((unsigned char)t[-1]))
+            *--t = 0;
         if (*s) {
             char *e;
             errno = 0;
@@ -83,8 +85,10 @@ static int parse_shape(const char *s, lb_qctx *ctx)
         long long d = strtoll(p, &e, 10);
         if (e == p || d <= 0 || ctx->ndim == 8) return -1;
         ctx->dims[ctx->ndim++] = d;
-        if (*e == ',') e++;
-        else if (*e) return -1;
+        if (*e == ',')
+            e++;
+        else if (*e)
+            return -1;
         p = e;
     }
     return ctx->ndim ? 0 : -1;
@@ -98,14 +102,18 @@ int lb_cmd_quantize(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
-        if (!strcmp(a, "--raw")) raw = 1;
+        if (!strcmp(a, "--raw"))
+            raw = 1;
         else if (!strcmp(a, "--format") || !strcmp(a, "--round") || !strcmp(a, "--seed") ||
                  !strcmp(a, "--shape") || !strcmp(a, "--axis")) {
             if (!has_val) return lb_cli_error("quantize: option %s needs a value", a);
             const char *v = argv[++i];
-            if (!strcmp(a, "--format")) spec = v;
-            else if (!strcmp(a, "--round")) round = v;
-            else if (!strcmp(a, "--shape")) shape = v;
+            if (!strcmp(a, "--format"))
+                spec = v;
+            else if (!strcmp(a, "--round"))
+                round = v;
+            else if (!strcmp(a, "--shape"))
+                shape = v;
             else if (!strcmp(a, "--seed")) {
                 if (lb_cli_parse_u64(v, &seed))
                     return lb_cli_error("quantize: --seed '%s' is not a non-negative integer", v);
@@ -116,7 +124,8 @@ int lb_cmd_quantize(int argc, char **argv)
             }
         } else
             return lb_cli_error("quantize: unknown option '%s' (accepted: --format, --round, "
-                                "--seed, --raw, --shape, --axis)", a);
+                                "--seed, --raw, --shape, --axis)",
+                                a);
     }
     if (!spec) return lb_cli_error("quantize: missing --format SPEC (see: lowbit formats)");
     lb_format f;
@@ -132,8 +141,8 @@ int lb_cmd_quantize(int argc, char **argv)
         ctx.round_override = 1 + (int)r;
     }
     if (shape && parse_shape(shape, &ctx))
-        return lb_cli_error("quantize: --shape '%s' is not a list of positive integers like 128,3,32,32",
-                            shape);
+        return lb_cli_error(
+            "quantize: --shape '%s' is not a list of positive integers like 128,3,32,32", shape);
     if (have_axis && !shape) return lb_cli_error("quantize: --axis needs --shape");
     ctx.axis = (int)axis;
     if (shape && ctx.axis >= ctx.ndim)
@@ -160,12 +169,14 @@ int lb_cmd_quantize(int argc, char **argv)
     }
     lb_status st = lb_quantize(&f, vals, vals, (size_t)n, &ctx);
     if (st == LB_ERR_ARG && shape)
-        return free(vals), lb_cli_error("quantize: --shape %s does not match the %ld values read",
-                                        shape, n);
+        return free(vals),
+               lb_cli_error("quantize: --shape %s does not match the %ld values read", shape, n);
     if (st) return free(vals), lb_cli_error("quantize: %s", lb_status_str(st));
-    if (raw) fwrite(vals, 4, (size_t)n, stdout);
+    if (raw)
+        fwrite(vals, 4, (size_t)n, stdout);
     else
-        for (long i = 0; i < n; i++) printf("%.9g\n", vals[i]);
+        for (long i = 0; i < n; i++)
+            printf("%.9g\n", vals[i]);
     free(vals);
     return fflush(stdout) ? 1 : 0;
 }

@@ -64,17 +64,28 @@ int lb_cmd_train(int argc, char **argv)
         if (i + 1 >= argc) return lb_cli_error("train: option %s needs a value (or is unknown)", a);
         const char *v = argv[++i];
         long n;
-        if (!strcmp(a, "--model")) c.model = v;
-        else if (!strcmp(a, "--dataset")) c.dataset = v;
-        else if (!strcmp(a, "--data-dir")) c.data_dir = v;
-        else if (!strcmp(a, "--out")) c.out = v;
-        else if (!strcmp(a, "--checkpoint")) c.checkpoint = v;
-        else if (!strcmp(a, "--schedule")) c.schedule = v;
-        else if (!strcmp(a, "--w-format")) c.w_format = v;
-        else if (!strcmp(a, "--a-format")) c.a_format = v;
-        else if (!strcmp(a, "--e-format")) c.e_format = v;
-        else if (!strcmp(a, "--g-format")) c.g_format = v;
-        else if (!strcmp(a, "--optimizer")) c.optimizer = v;
+        if (!strcmp(a, "--model"))
+            c.model = v;
+        else if (!strcmp(a, "--dataset"))
+            c.dataset = v;
+        else if (!strcmp(a, "--data-dir"))
+            c.data_dir = v;
+        else if (!strcmp(a, "--out"))
+            c.out = v;
+        else if (!strcmp(a, "--checkpoint"))
+            c.checkpoint = v;
+        else if (!strcmp(a, "--schedule"))
+            c.schedule = v;
+        else if (!strcmp(a, "--w-format"))
+            c.w_format = v;
+        else if (!strcmp(a, "--a-format"))
+            c.a_format = v;
+        else if (!strcmp(a, "--e-format"))
+            c.e_format = v;
+        else if (!strcmp(a, "--g-format"))
+            c.g_format = v;
+        else if (!strcmp(a, "--optimizer"))
+            c.optimizer = v;
         else if (!strcmp(a, "--epochs")) {
             if (parse_int(a, v, 1, 1000, &n)) return LB_EXIT_USAGE;
             c.epochs = (int)n;
@@ -94,8 +105,10 @@ int lb_cmd_train(int argc, char **argv)
             c.seed = s;
         } else if (!strcmp(a, "--train-subset") || !strcmp(a, "--test-subset")) {
             if (parse_int(a, v, 1, 100000000, &n)) return LB_EXIT_USAGE;
-            if (a[2] == 't' && a[3] == 'r') c.train_subset = n;
-            else c.test_subset = n;
+            if (a[2] == 't' && a[3] == 'r')
+                c.train_subset = n;
+            else
+                c.test_subset = n;
         } else if (!strcmp(a, "--hidden")) {
             char *e;
             long h1 = strtol(v, &e, 10), h2 = h1;

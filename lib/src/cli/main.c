@@ -38,12 +38,15 @@ typedef struct lb_cmd {
 } lb_cmd;
 
 static const lb_cmd cmds[] = {
-    {"formats", lb_cmd_formats, "list every registered format, or describe --spec SPEC (--csv for CSV)"},
+    {"formats", lb_cmd_formats,
+     "list every registered format, or describe --spec SPEC (--csv for CSV)"},
     {"quantize", lb_cmd_quantize,
-     "quantize float32 values from stdin: --format SPEC [--round rne|rna|rtz|sr] [--seed N] [--raw]"},
+     "quantize float32 values from stdin: --format SPEC [--round rne|rna|rtz|sr] [--seed N] "
+     "[--raw]"},
     {"train", lb_cmd_train,
      "train a model: --model mlp|lenet5 --dataset fashion-mnist --epochs N --out RUN.h5 "
-     "[--batch --lr --momentum --weight-decay --optimizer sgd|adam|adamw --schedule constant|step|cosine --seed --threads "
+     "[--batch --lr --momentum --weight-decay --optimizer sgd|adam|adamw --schedule "
+     "constant|step|cosine --seed --threads "
      "--w-format --a-format --e-format --g-format --train-subset --test-subset --hidden H1,H2 "
      "--data-dir --checkpoint --resume]"},
     {"info", lb_cmd_info, "version, build and CPU/BLIS kernel choice"},

@@ -47,7 +47,8 @@ const char *lb_blis_arch_setup(void)
         snprintf(blis_desc, sizeof blis_desc, "0 (skx kernels, chosen by lowbit: cpu has avx512f)");
     } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         setenv("BLIS_ARCH_TYPE", "3", 1);
-        snprintf(blis_desc, sizeof blis_desc, "3 (haswell kernels, chosen by lowbit: cpu has avx2+fma)");
+        snprintf(blis_desc, sizeof blis_desc,
+                 "3 (haswell kernels, chosen by lowbit: cpu has avx2+fma)");
     } else
         snprintf(blis_desc, sizeof blis_desc, "unset (BLIS chooses; cpu has no avx2)");
 #else

@@ -201,8 +201,9 @@ lb_status lb_chan_layout_get(const lb_qctx *ctx, size_t n, lb_chan_layout *lay, 
         return lb_fail(err, LB_ERR_ARG, "bad shape: ndim %d, axis %d", ctx->ndim, ctx->axis);
     int64_t total = 1, inner = 1;
     for (int d = 0; d < ctx->ndim; d++) {
-        if (ctx->dims[d] <= 0) return lb_fail(err, LB_ERR_ARG, "bad shape: dim %d is %lld", d,
-                                              (long long)ctx->dims[d]);
+        if (ctx->dims[d] <= 0)
+            return lb_fail(err, LB_ERR_ARG, "bad shape: dim %d is %lld", d,
+                           (long long)ctx->dims[d]);
         total *= ctx->dims[d];
         if (d > ctx->axis) inner *= ctx->dims[d];
     }
@@ -224,8 +225,7 @@ int lb_qctx_threads(const lb_qctx *ctx, size_t n)
 
 static const lb_qctx lb_qctx_default;
 
-lb_status lb_quantize(const lb_format *f, float *out, const float *in, size_t n,
-                      const lb_qctx *ctx)
+lb_status lb_quantize(const lb_format *f, float *out, const float *in, size_t n, const lb_qctx *ctx)
 {
     if (!f || !f->family || (n && (!out || !in))) return LB_ERR_ARG;
     if (!ctx) ctx = &lb_qctx_default;

@@ -7,13 +7,20 @@
 const char *lb_status_str(lb_status s)
 {
     switch (s) {
-    case LB_OK: return "ok";
-    case LB_ERR_SPEC: return "bad format spec";
-    case LB_ERR_ARG: return "bad argument";
-    case LB_ERR_UNSUPPORTED: return "unsupported";
-    case LB_ERR_IO: return "i/o error";
-    case LB_ERR_DATA: return "bad data";
-    case LB_ERR_NOMEM: return "out of memory";
+    case LB_OK:
+        return "ok";
+    case LB_ERR_SPEC:
+        return "bad format spec";
+    case LB_ERR_ARG:
+        return "bad argument";
+    case LB_ERR_UNSUPPORTED:
+        return "unsupported";
+    case LB_ERR_IO:
+        return "i/o error";
+    case LB_ERR_DATA:
+        return "bad data";
+    case LB_ERR_NOMEM:
+        return "out of memory";
     }
     return "unknown status";
 }

@@ -67,11 +67,13 @@ static lb_status cifar_files(lb_dataset *d, const char *dir, const char *const *
                 fclose(f);
                 free(buf);
                 lb_dataset_free(d);
-                return lb_fail(err, LB_ERR_DATA, "%s: label %d of record %ld is out of range [0, %d)",
-                               path, lab, r, classes);
+                return lb_fail(err, LB_ERR_DATA,
+                               "%s: label %d of record %ld is out of range [0, %d)", path, lab, r,
+                               classes);
             }
             d->y[k] = lab;
-            for (int p = 0; p < 3072; p++) d->x[k * 3072 + (size_t)p] = buf[label_bytes + p] * (1.0f / 255.0f);
+            for (int p = 0; p < 3072; p++)
+                d->x[k * 3072 + (size_t)p] = buf[label_bytes + p] * (1.0f / 255.0f);
         }
         if (f) fclose(f);
     }
@@ -115,21 +117,24 @@ static lb_status h5_split(lb_dataset *d, hid_t f, const char *path, const char *
     H5Sclose(sp);
     if (nd != 4 || !dims[0] || !dims[1] || !dims[2] || !dims[3]) {
         H5Dclose(di);
-        return lb_fail(err, LB_ERR_DATA, "%s: %s must be (N,C,H,W), has %d dimensions", path, name, nd);
+        return lb_fail(err, LB_ERR_DATA, "%s: %s must be (N,C,H,W), has %d dimensions", path, name,
+                       nd);
     }
     size_t n = dims[0], px = (size_t)(dims[1] * dims[2] * dims[3]);
     unsigned char *raw = malloc(n * px);
     d->x = malloc(n * px * sizeof *d->x);
     d->y = malloc(n * sizeof *d->y);
     lb_status st = LB_OK;
-    if (!raw || !d->x || !d->y) st = lb_fail(err, LB_ERR_NOMEM, "%s: out of memory", path);
+    if (!raw || !d->x || !d->y)
+        st = lb_fail(err, LB_ERR_NOMEM, "%s: out of memory", path);
     else if (H5Dread(di, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
         st = lb_fail(err, LB_ERR_DATA, "%s: cannot read %s as uint8", path, name);
     H5Dclose(di);
     if (!st) {
         snprintf(name, sizeof name, "/%s/labels", split);
         hid_t dl = H5Dopen2(f, name, H5P_DEFAULT);
-        if (dl < 0) st = lb_fail(err, LB_ERR_DATA, "%s: no dataset %s", path, name);
+        if (dl < 0)
+            st = lb_fail(err, LB_ERR_DATA, "%s: no dataset %s", path, name);
         else {
             hid_t ls = H5Dget_space(dl);
             hsize_t ln = 0;
@@ -149,7 +154,8 @@ static lb_status h5_split(lb_dataset *d, hid_t f, const char *path, const char *
             st = lb_fail(err, LB_ERR_DATA, "%s: %s label %d of example %zu is out of range [0, %d)",
                          path, split, d->y[i], i, classes);
     if (!st) {
-        for (size_t i = 0; i < n * px; i++) d->x[i] = raw[i] * (1.0f / 255.0f);
+        for (size_t i = 0; i < n * px; i++)
+            d->x[i] = raw[i] * (1.0f / 255.0f);
         d->n = (int64_t)n, d->c = (int)dims[1], d->h = (int)dims[2], d->w = (int)dims[3];
         d->classes = classes;
     } else
@@ -227,10 +233,14 @@ static lb_status synth_load(lb_dataset *tr, lb_dataset *te, const char *params, 
         if (!eq) return lb_fail(err, LB_ERR_ARG, "synthetic: '%s' is not key=value", tok);
         *eq = 0;
         const char *v = eq + 1;
-        if (!strcmp(tok, "classes")) classes = strtol(v, &end, 10);
-        else if (!strcmp(tok, "n")) n = strtol(v, &end, 10);
-        else if (!strcmp(tok, "size")) size = strtol(v, &end, 10);
-        else if (!strcmp(tok, "noise")) noise = strtod(v, &end);
+        if (!strcmp(tok, "classes"))
+            classes = strtol(v, &end, 10);
+        else if (!strcmp(tok, "n"))
+            n = strtol(v, &end, 10);
+        else if (!strcmp(tok, "size"))
+            size = strtol(v, &end, 10);
+        else if (!strcmp(tok, "noise"))
+            noise = strtod(v, &end);
         else
             return lb_fail(err, LB_ERR_ARG,
                            "synthetic: unknown key '%s' (accepted: classes, n, size, noise)", tok);
@@ -238,15 +248,17 @@ static lb_status synth_load(lb_dataset *tr, lb_dataset *te, const char *params, 
             return lb_fail(err, LB_ERR_ARG, "synthetic: %s='%s' is not a number", tok, v);
     }
     lb_status st = lb_synthetic_make(tr, (int)classes, n, (int)size, noise, 1, 0, err);
-    if (!st) st = lb_synthetic_make(te, (int)classes, n / 5 > 0 ? n / 5 : 1, (int)size, noise, 1, 1, err);
+    if (!st)
+        st =
+            lb_synthetic_make(te, (int)classes, n / 5 > 0 ? n / 5 : 1, (int)size, noise, 1, 1, err);
     if (st) lb_dataset_free(tr);
     return st;
 }
 
 /* ---- augmentation ---------------------------------------------------------------------------- */
 
-void lb_augment_crop_flip(float *dst, const float *src, int c, int h, int w, int pad,
-                          uint64_t seed, uint64_t epoch, uint64_t index)
+void lb_augment_crop_flip(float *dst, const float *src, int c, int h, int w, int pad, uint64_t seed,
+                          uint64_t epoch, uint64_t index)
 {
     lb_rng_key k = lb_rng_make_key(seed, 0x41554721ull /* "AUG!" */, epoch);
     uint32_t r = lb_rng_u32(k, index);
@@ -257,8 +269,9 @@ void lb_augment_crop_flip(float *dst, const float *src, int c, int h, int w, int
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 int sy = y + dy, sx = (flip ? w - 1 - x : x) + dx;
-                dst[((size_t)ch * h + y) * w + x] =
-                    (sy >= 0 && sy < h && sx >= 0 && sx < w) ? src[((size_t)ch * h + sy) * w + sx] : 0.0f;
+                dst[((size_t)ch * h + y) * w + x] = (sy >= 0 && sy < h && sx >= 0 && sx < w)
+                                                        ? src[((size_t)ch * h + sy) * w + sx]
+                                                        : 0.0f;
             }
 }
 
@@ -269,8 +282,10 @@ lb_status lb_dataset_load_other(lb_dataset *tr, lb_dataset *te, const char *name
 {
     if (!strcmp(name, "cifar10") || !strcmp(name, "cifar100")) {
         if (access(dir, F_OK))
-            return lb_fail(err, LB_ERR_IO, "%s: no such data directory for %s (the CIFAR binary "
-                                           "version, unpacked)", dir, name);
+            return lb_fail(err, LB_ERR_IO,
+                           "%s: no such data directory for %s (the CIFAR binary "
+                           "version, unpacked)",
+                           dir, name);
         return cifar_load(tr, te, name[5] == '1' && name[6] == '0' && name[7] == '0', dir, err);
     }
     if (!strncmp(name, "hdf5:", 5)) return h5_load(tr, te, name + 5, err);

@@ -44,8 +44,7 @@ static uint32_t be32(const unsigned char *p)
 static lb_status idx_open(const char *path, uint32_t magic, int nwords, uint32_t *words,
                           gzFile *out, lb_error *err)
 {
-    if (access(path, R_OK))
-        return lb_fail(err, LB_ERR_IO, "%s: no such readable file", path);
+    if (access(path, R_OK)) return lb_fail(err, LB_ERR_IO, "%s: no such readable file", path);
     gzFile f = gzopen(path, "rb");
     if (!f) return lb_fail(err, LB_ERR_IO, "%s: cannot open", path);
     unsigned char head[16];
@@ -61,13 +60,14 @@ static lb_status idx_open(const char *path, uint32_t magic, int nwords, uint32_t
         return lb_fail(err, LB_ERR_DATA, "%s: bad IDX magic 0x%08x (expected 0x%08x)", path, m,
                        magic);
     }
-    for (int i = 0; i < nwords; i++) words[i] = be32(head + 4 * (i + 1));
+    for (int i = 0; i < nwords; i++)
+        words[i] = be32(head + 4 * (i + 1));
     *out = f;
     return LB_OK;
 }
 
-lb_status lb_idx_load(lb_dataset *d, const char *images_path, const char *labels_path,
-                      int classes, lb_error *err)
+lb_status lb_idx_load(lb_dataset *d, const char *images_path, const char *labels_path, int classes,
+                      lb_error *err)
 {
     memset(d, 0, sizeof *d);
     uint32_t iw[3] = {0}, lw[1] = {0};
@@ -111,8 +111,10 @@ lb_status lb_idx_load(lb_dataset *d, const char *images_path, const char *labels
             st = lb_fail(err, LB_ERR_DATA, "%s: label %u of example %zu is out of range [0, %d)",
                          labels_path, lab[i], i, classes);
     if (!st) {
-        for (size_t i = 0; i < n * px; i++) d->x[i] = raw[i] * (1.0f / 255.0f);
-        for (size_t i = 0; i < n; i++) d->y[i] = lab[i];
+        for (size_t i = 0; i < n * px; i++)
+            d->x[i] = raw[i] * (1.0f / 255.0f);
+        for (size_t i = 0; i < n; i++)
+            d->y[i] = lab[i];
         d->n = (int64_t)n;
         d->c = 1;
         d->h = (int)iw[1];
@@ -135,8 +137,8 @@ static void idx_path(char *out, size_t len, const char *dir, const char *stem)
     if (access(out, F_OK)) snprintf(out, len, "%s/%s.gz", dir, stem);
 }
 
-lb_status lb_dataset_load(lb_dataset *train, lb_dataset *test, const char *name,
-                          const char *dir, lb_error *err)
+lb_status lb_dataset_load(lb_dataset *train, lb_dataset *test, const char *name, const char *dir,
+                          lb_error *err)
 {
     memset(train, 0, sizeof *train);
     memset(test, 0, sizeof *test);
@@ -144,8 +146,9 @@ lb_status lb_dataset_load(lb_dataset *train, lb_dataset *test, const char *name,
         return lb_dataset_load_other(train, test, name, dir, err);
     if (access(dir, F_OK))
         return lb_fail(err, LB_ERR_IO, "%s: no such data directory for %s%s", dir, name,
-                       strcmp(name, "fashion-mnist") ? ""
-                                                     : " (Debian: apt-get install dataset-fashion-mnist)");
+                       strcmp(name, "fashion-mnist")
+                           ? ""
+                           : " (Debian: apt-get install dataset-fashion-mnist)");
     char ip[4096], lp[4096];
     idx_path(ip, sizeof ip, dir, "train-images-idx3-ubyte");
     idx_path(lp, sizeof lp, dir, "train-labels-idx1-ubyte");
@@ -185,7 +188,8 @@ void lb_dataset_normalize(lb_dataset *d, const double *mean, const double *std)
         for (int c = 0; c < d->c; c++) {
             float *p = d->x + ((size_t)i * (size_t)d->c + (size_t)c) * px;
             float m = (float)mean[c], inv = (float)(1.0 / std[c]);
-            for (size_t k = 0; k < px; k++) p[k] = (p[k] - m) * inv;
+            for (size_t k = 0; k < px; k++)
+                p[k] = (p[k] - m) * inv;
         }
 }
 

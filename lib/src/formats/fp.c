@@ -16,9 +16,9 @@
 #include "formats/round_core.h"
 
 typedef struct fp_derived {
-    int emax_code;   /* largest exponent field holding finite values */
-    int mant_max;    /* largest mantissa at emax_code */
-    int emin;        /* unbiased exponent of the min normal */
+    int emax_code; /* largest exponent field holding finite values */
+    int mant_max;  /* largest mantissa at emax_code */
+    int emin;      /* unbiased exponent of the min normal */
     double max, min_normal, min_sub;
 } fp_derived;
 
@@ -26,9 +26,15 @@ static void fp_derive(const lb_format *f, fp_derived *d)
 {
     int E = f->p.fp.e, M = f->p.fp.m, top = (1 << E) - 1;
     switch (f->p.fp.specials) {
-    case LB_SPECIALS_IEEE: d->emax_code = top - 1, d->mant_max = (1 << M) - 1; break;
-    case LB_SPECIALS_FN: d->emax_code = top, d->mant_max = (1 << M) - 2; break;
-    default: d->emax_code = top, d->mant_max = (1 << M) - 1; break;
+    case LB_SPECIALS_IEEE:
+        d->emax_code = top - 1, d->mant_max = (1 << M) - 1;
+        break;
+    case LB_SPECIALS_FN:
+        d->emax_code = top, d->mant_max = (1 << M) - 2;
+        break;
+    default:
+        d->emax_code = top, d->mant_max = (1 << M) - 1;
+        break;
     }
     d->emin = 1 - f->p.fp.bias;
     d->max = ldexp(1.0 + d->mant_max / (double)(1 << M), d->emax_code - f->p.fp.bias);
@@ -55,14 +61,17 @@ static lb_status fp_parse(lb_format *f, lb_kv *kv, int nkv, lb_error *err)
     const char *sp = lb_kv_get(kv, nkv, "specials");
     f->p.fp.specials = LB_SPECIALS_IEEE;
     if (sp) {
-        if (!strcmp(sp, "ieee")) f->p.fp.specials = LB_SPECIALS_IEEE;
-        else if (!strcmp(sp, "fn")) f->p.fp.specials = LB_SPECIALS_FN;
-        else if (!strcmp(sp, "none")) f->p.fp.specials = LB_SPECIALS_NONE;
+        if (!strcmp(sp, "ieee"))
+            f->p.fp.specials = LB_SPECIALS_IEEE;
+        else if (!strcmp(sp, "fn"))
+            f->p.fp.specials = LB_SPECIALS_FN;
+        else if (!strcmp(sp, "none"))
+            f->p.fp.specials = LB_SPECIALS_NONE;
         else
-            return lb_fail(err, LB_ERR_SPEC, "fp: key 'specials': '%s' is not one of ieee, fn, none",
-                           sp);
+            return lb_fail(err, LB_ERR_SPEC,
+                           "fp: key 'specials': '%s' is not one of ieee, fn, none", sp);
     }
-    lb_overflow dflt = f->p.fp.specials == LB_SPECIALS_IEEE  ? LB_OVERFLOW_INF
+    lb_overflow dflt = f->p.fp.specials == LB_SPECIALS_IEEE ? LB_OVERFLOW_INF
                        : f->p.fp.specials == LB_SPECIALS_FN ? LB_OVERFLOW_NAN
                                                             : LB_OVERFLOW_SAT;
     f->p.fp.overflow = dflt;
@@ -71,9 +80,12 @@ static lb_status fp_parse(lb_format *f, lb_kv *kv, int nkv, lb_error *err)
     if (ov && satflag) return lb_fail(err, LB_ERR_SPEC, "fp: give either 'sat' or 'overflow='");
     if (satflag) f->p.fp.overflow = LB_OVERFLOW_SAT;
     if (ov) {
-        if (!strcmp(ov, "sat")) f->p.fp.overflow = LB_OVERFLOW_SAT;
-        else if (!strcmp(ov, "inf")) f->p.fp.overflow = LB_OVERFLOW_INF;
-        else if (!strcmp(ov, "nan")) f->p.fp.overflow = LB_OVERFLOW_NAN;
+        if (!strcmp(ov, "sat"))
+            f->p.fp.overflow = LB_OVERFLOW_SAT;
+        else if (!strcmp(ov, "inf"))
+            f->p.fp.overflow = LB_OVERFLOW_INF;
+        else if (!strcmp(ov, "nan"))
+            f->p.fp.overflow = LB_OVERFLOW_NAN;
         else
             return lb_fail(err, LB_ERR_SPEC, "fp: key 'overflow': '%s' is not one of sat, inf, nan",
                            ov);
@@ -89,8 +101,9 @@ static lb_status fp_parse(lb_format *f, lb_kv *kv, int nkv, lb_error *err)
     fp_derived d;
     fp_derive(f, &d);
     if (d.emin < -126)
-        return lb_fail(err, LB_ERR_SPEC, "fp: bias %d puts the min normal 2^%d below float32's 2^-126",
-                       f->p.fp.bias, d.emin);
+        return lb_fail(err, LB_ERR_SPEC,
+                       "fp: bias %d puts the min normal 2^%d below float32's 2^-126", f->p.fp.bias,
+                       d.emin);
     if (d.emax_code - f->p.fp.bias > 127 || d.max > 0x1.fffffep127)
         return lb_fail(err, LB_ERR_SPEC, "fp: bias %d puts the max value beyond float32",
                        f->p.fp.bias);
@@ -112,8 +125,8 @@ static void fp_info(const lb_format *f, lb_format_info *o)
     o->has_nan = f->p.fp.specials != LB_SPECIALS_NONE;
     o->signed_zero = 1;
     o->overflow = f->p.fp.overflow;
-    o->next_above_max = ldexp(1.0 + (d.mant_max + 1) / (double)(1 << f->p.fp.m),
-                              d.emax_code - f->p.fp.bias);
+    o->next_above_max =
+        ldexp(1.0 + (d.mant_max + 1) / (double)(1 << f->p.fp.m), d.emax_code - f->p.fp.bias);
     o->encodable = f->bits <= 16;
     snprintf(o->description, sizeof o->description, "minifloat E%dM%d bias %d%s%s", f->p.fp.e,
              f->p.fp.m, f->p.fp.bias, f->p.fp.subnormals ? "" : ", no subnormals",
@@ -133,9 +146,18 @@ static void fp_rc_params(const lb_format *f, lb_rc_params *p)
     p->max_pos = p->max_neg = lb_f2u((float)d.max);
     uint32_t nan = 0x7fc00000u, inf = 0x7f800000u;
     switch (f->p.fp.overflow) {
-    case LB_OVERFLOW_SAT: p->ovf_pos = p->max_pos; p->inf_pos = p->max_pos; break;
-    case LB_OVERFLOW_INF: p->ovf_pos = inf; p->inf_pos = inf; break;
-    default: p->ovf_pos = nan; p->inf_pos = nan; break;
+    case LB_OVERFLOW_SAT:
+        p->ovf_pos = p->max_pos;
+        p->inf_pos = p->max_pos;
+        break;
+    case LB_OVERFLOW_INF:
+        p->ovf_pos = inf;
+        p->inf_pos = inf;
+        break;
+    default:
+        p->ovf_pos = nan;
+        p->inf_pos = nan;
+        break;
     }
     p->ovf_neg = p->ovf_pos, p->inf_neg = p->inf_pos;
     p->nan_out = f->p.fp.specials == LB_SPECIALS_NONE ? 0u : nan;
@@ -167,8 +189,8 @@ static int fp_is_identity(const lb_format *f)
            f->p.fp.specials == LB_SPECIALS_IEEE && f->p.fp.overflow == LB_OVERFLOW_INF;
 }
 
-static lb_status fp_quantize(const lb_format *f, float *out, const float *in, size_t n,
-                             lb_round r, const lb_qctx *ctx)
+static lb_status fp_quantize(const lb_format *f, float *out, const float *in, size_t n, lb_round r,
+                             const lb_qctx *ctx)
 {
     if (fp_is_identity(f)) {
         if (out != in) memmove(out, in, n * sizeof *in);
@@ -190,7 +212,7 @@ static uint16_t fp_code_of(const lb_format *f, const fp_derived *d, float q)
     uint32_t top = (1u << E) - 1;
     if (a > 0x7f800000u) /* NaN: IEEE quiet NaN pattern, or FN's all-ones */
         return (uint16_t)(f->p.fp.specials == LB_SPECIALS_FN ? (sign | (top << M) | ((1u << M) - 1))
-                                                            : ((top << M) | (1u << (M - 1))));
+                                                             : ((top << M) | (1u << (M - 1))));
     if (a == 0x7f800000u) return (uint16_t)(sign | (top << M));
     float mag = lb_u2f(a);
     if (mag < (float)d->min_normal) /* subnormal or zero: mantissa counts min_sub steps */
@@ -214,7 +236,8 @@ static lb_status fp_encode(const lb_format *f, uint16_t *codes, const float *in,
         /* same element indices as lb_quantize on the whole array, so SR draws match */
         j.in = in + i, j.base = i;
         fp_range(&j, 0, m);
-        for (size_t k = 0; k < m; k++) codes[i + k] = fp_code_of(f, &d, buf[k]);
+        for (size_t k = 0; k < m; k++)
+            codes[i + k] = fp_code_of(f, &d, buf[k]);
     }
     return LB_OK;
 }

@@ -82,8 +82,8 @@ static void fx_range(void *arg, size_t lo, size_t hi)
     LB_RC_DISPATCH(&p, out, in, lo, hi, j->mode, j->key, base, p.sub, 1);
 }
 
-static lb_status fx_quantize(const lb_format *f, float *out, const float *in, size_t n,
-                             lb_round r, const lb_qctx *ctx)
+static lb_status fx_quantize(const lb_format *f, float *out, const float *in, size_t n, lb_round r,
+                             const lb_qctx *ctx)
 {
     fx_job j;
     fx_rc_params(f, &j.p);

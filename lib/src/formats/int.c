@@ -24,8 +24,10 @@ static lb_status int_parse(lb_format *f, lb_kv *kv, int nkv, lb_error *err)
     const char *sc = lb_kv_get(kv, nkv, "scale");
     f->scale = LB_SCALE_TENSOR;
     if (sc) {
-        if (!strcmp(sc, "tensor")) f->scale = LB_SCALE_TENSOR;
-        else if (!strcmp(sc, "channel")) f->scale = LB_SCALE_CHANNEL;
+        if (!strcmp(sc, "tensor"))
+            f->scale = LB_SCALE_TENSOR;
+        else if (!strcmp(sc, "channel"))
+            f->scale = LB_SCALE_CHANNEL;
         else
             return lb_fail(err, LB_ERR_SPEC, "int: key 'scale': '%s' is not one of tensor, channel",
                            sc);
@@ -86,9 +88,12 @@ typedef struct int_job {
 static inline double int_round_q(double q, lb_round mode, uint32_t rnd)
 {
     switch (mode) {
-    case LB_ROUND_RNE: return nearbyint(q); /* default FP environment: ties to even */
-    case LB_ROUND_RNA: return round(q);
-    case LB_ROUND_RTZ: return trunc(q);
+    case LB_ROUND_RNE:
+        return nearbyint(q); /* default FP environment: ties to even */
+    case LB_ROUND_RNA:
+        return round(q);
+    case LB_ROUND_RTZ:
+        return trunc(q);
     default: {
         double fl = floor(q);
         return fl + ((double)rnd * 0x1p-32 < q - fl ? 1.0 : 0.0);
@@ -96,22 +101,22 @@ static inline double int_round_q(double q, lb_round mode, uint32_t rnd)
     }
 }
 
-#define INT_K(MODE)                                                                              \
-    float x = in[i];                                                                             \
-    uint32_t rnd = (MODE) == LB_ROUND_SR ? lb_rng_u32(key, i) : 0u;                              \
-    double k = int_round_q((double)x / sd, (MODE), rnd);                                        \
-    k = k > qmax ? qmax : (k < -qmax ? -qmax : k);                                               \
+#define INT_K(MODE)                                                                                \
+    float x = in[i];                                                                               \
+    uint32_t rnd = (MODE) == LB_ROUND_SR ? lb_rng_u32(key, i) : 0u;                                \
+    double k = int_round_q((double)x / sd, (MODE), rnd);                                           \
+    k = k > qmax ? qmax : (k < -qmax ? -qmax : k);                                                 \
     k = x != x ? 0.0 : k; /* NaN -> 0; +-inf saturated by the clamp */
-#define INT_LOOP(MODE)                                                                           \
-    if (codes)                                                                                   \
-        for (size_t i = a; i < b; i++) {                                                         \
-            INT_K(MODE)                                                                          \
-            codes[i] = (uint16_t)((uint32_t)(int32_t)k & mask);                                  \
-        }                                                                                        \
-    else                                                                                         \
-        for (size_t i = a; i < b; i++) {                                                         \
-            INT_K(MODE)                                                                          \
-            out[i] = k == 0.0 ? 0.0f : (float)k * s;                                             \
+#define INT_LOOP(MODE)                                                                             \
+    if (codes)                                                                                     \
+        for (size_t i = a; i < b; i++) {                                                           \
+            INT_K(MODE)                                                                            \
+            codes[i] = (uint16_t)((uint32_t)(int32_t)k & mask);                                    \
+        }                                                                                          \
+    else                                                                                           \
+        for (size_t i = a; i < b; i++) {                                                           \
+            INT_K(MODE)                                                                            \
+            out[i] = k == 0.0 ? 0.0f : (float)k * s;                                               \
         }
 
 static void int_range(void *arg, size_t lo, size_t hi)
@@ -131,10 +136,18 @@ static void int_range(void *arg, size_t lo, size_t hi)
         const float s = j->scale[(a / inner) % nch];
         const double sd = s;
         switch (j->mode) {
-        case LB_ROUND_RNE: INT_LOOP(LB_ROUND_RNE); break;
-        case LB_ROUND_RNA: INT_LOOP(LB_ROUND_RNA); break;
-        case LB_ROUND_RTZ: INT_LOOP(LB_ROUND_RTZ); break;
-        default: INT_LOOP(LB_ROUND_SR); break;
+        case LB_ROUND_RNE:
+            INT_LOOP(LB_ROUND_RNE);
+            break;
+        case LB_ROUND_RNA:
+            INT_LOOP(LB_ROUND_RNA);
+            break;
+        case LB_ROUND_RTZ:
+            INT_LOOP(LB_ROUND_RTZ);
+            break;
+        default:
+            INT_LOOP(LB_ROUND_SR);
+            break;
         }
         a = b;
     }
@@ -148,14 +161,17 @@ static lb_status int_scales(const lb_format *f, const float *in, size_t n, const
     if (f->scale == LB_SCALE_CHANNEL) {
         lb_status st = lb_chan_layout_get(ctx, n, lay, NULL);
         if (st) return st;
-    } else *lay = flat;
+    } else
+        *lay = flat;
     if (lay->inner == 0) lay->inner = 1;
     float *s = malloc((size_t)lay->nch * sizeof *s);
     if (!s) return LB_ERR_NOMEM;
     if (ctx->scales_in) {
-        for (int64_t c = 0; c < lay->nch; c++) s[c] = int_round_scale(f, ctx->scales_in[c]);
+        for (int64_t c = 0; c < lay->nch; c++)
+            s[c] = int_round_scale(f, ctx->scales_in[c]);
     } else if (in) {
-        for (int64_t c = 0; c < lay->nch; c++) s[c] = 0.0f;
+        for (int64_t c = 0; c < lay->nch; c++)
+            s[c] = 0.0f;
         size_t inner = (size_t)lay->inner;
         for (size_t a = 0; a < n; a += inner) { /* one run per channel slice */
             size_t b = a + inner < n ? a + inner : n, c = (a / inner) % (size_t)lay->nch;
@@ -173,8 +189,8 @@ static lb_status int_scales(const lb_format *f, const float *in, size_t n, const
     return LB_OK;
 }
 
-static lb_status int_run(const lb_format *f, float *out, uint16_t *codes, const float *in,
-                         size_t n, lb_round r, const lb_qctx *ctx)
+static lb_status int_run(const lb_format *f, float *out, uint16_t *codes, const float *in, size_t n,
+                         lb_round r, const lb_qctx *ctx)
 {
     int_job j = {.f = f, .out = out, .codes = codes, .in = in, .mode = r};
     float *s;
@@ -187,8 +203,8 @@ static lb_status int_run(const lb_format *f, float *out, uint16_t *codes, const 
     return LB_OK;
 }
 
-static lb_status int_quantize(const lb_format *f, float *out, const float *in, size_t n,
-                              lb_round r, const lb_qctx *ctx)
+static lb_status int_quantize(const lb_format *f, float *out, const float *in, size_t n, lb_round r,
+                              const lb_qctx *ctx)
 {
     return int_run(f, out, NULL, in, n, r, ctx);
 }

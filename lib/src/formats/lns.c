@@ -27,8 +27,8 @@
 #define LNS_MAXF 10
 
 typedef struct lns_tab {
-    int F, g;                                 /* g = 2^F */
-    float t[1 << LNS_MAXF];                   /* t[j] = fl(2^(j/g)), j < g */
+    int F, g;                                           /* g = 2^F */
+    float t[1 << LNS_MAXF];                             /* t[j] = fl(2^(j/g)), j < g */
     uint32_t nbase[2 << LNS_MAXF], nthr[2 << LNS_MAXF]; /* nearest: per mantissa bucket */
     uint32_t fbase[2 << LNS_MAXF], fthr[2 << LNS_MAXF]; /* floor: per mantissa bucket */
     /* the same, packed for the fast path: base | (threshold - bucket start) << (F + 1) */
@@ -56,7 +56,8 @@ static const lns_tab *lns_get_tab(int F)
             if (t) {
                 int g = 1 << F, nb = 2 * g;
                 t->F = F, t->g = g;
-                for (int j = 0; j < g; j++) t->t[j] = (float)exp2l((long double)j / g);
+                for (int j = 0; j < g; j++)
+                    t->t[j] = (float)exp2l((long double)j / g);
                 /* thresholds: nearest thr[j] (j = 1..g) between grid j-1 and j (geometric mean
                  * of the float grid values; grid g is 2·t[0] = 2); floor thresholds = t[j]. */
                 for (int b = 0; b < nb; b++) {
@@ -67,10 +68,14 @@ static const lns_tab *lns_get_tab(int F)
                         long double a = t->t[j - 1], c = j < g ? (long double)t->t[j] : 2.0L;
                         uint32_t nm = lns_ceil_mant(sqrtl(a * c));
                         uint32_t fm = j < g ? lns_ceil_mant(c) : 8388608u;
-                        if (nm < lo) t->nbase[b] = (uint32_t)j;
-                        else if (nm >> (23 - (F + 1)) == (uint32_t)b) t->nthr[b] = nm;
-                        if (fm < lo) t->fbase[b] = (uint32_t)j;
-                        else if (fm >> (23 - (F + 1)) == (uint32_t)b) t->fthr[b] = fm;
+                        if (nm < lo)
+                            t->nbase[b] = (uint32_t)j;
+                        else if (nm >> (23 - (F + 1)) == (uint32_t)b)
+                            t->nthr[b] = nm;
+                        if (fm < lo)
+                            t->fbase[b] = (uint32_t)j;
+                        else if (fm >> (23 - (F + 1)) == (uint32_t)b)
+                            t->fthr[b] = fm;
                     }
                     uint32_t width = 1u << (23 - (F + 1));
                     uint32_t noff = t->nthr[b] > lo + width ? width : t->nthr[b] - lo;
@@ -96,23 +101,34 @@ static lb_status lns_parse(lb_format *f, lb_kv *kv, int nkv, lb_error *err)
     const char *sc = lb_kv_get(kv, nkv, "scale");
     f->scale = LB_SCALE_NONE;
     if (sc) {
-        if (!strcmp(sc, "none")) f->scale = LB_SCALE_NONE;
-        else if (!strcmp(sc, "tensor")) f->scale = LB_SCALE_TENSOR;
-        else return lb_fail(err, LB_ERR_SPEC, "lns: key 'scale': '%s' is not one of none, tensor", sc);
+        if (!strcmp(sc, "none"))
+            f->scale = LB_SCALE_NONE;
+        else if (!strcmp(sc, "tensor"))
+            f->scale = LB_SCALE_TENSOR;
+        else
+            return lb_fail(err, LB_ERR_SPEC, "lns: key 'scale': '%s' is not one of none, tensor",
+                           sc);
     }
     const char *z = lb_kv_get(kv, nkv, "zero");
     f->p.lns.zero_flag = f->scale == LB_SCALE_NONE;
     if (z) {
-        if (!strcmp(z, "flag")) f->p.lns.zero_flag = 1;
-        else if (!strcmp(z, "code")) f->p.lns.zero_flag = 0;
-        else return lb_fail(err, LB_ERR_SPEC, "lns: key 'zero': '%s' is not one of flag, code", z);
+        if (!strcmp(z, "flag"))
+            f->p.lns.zero_flag = 1;
+        else if (!strcmp(z, "code"))
+            f->p.lns.zero_flag = 0;
+        else
+            return lb_fail(err, LB_ERR_SPEC, "lns: key 'zero': '%s' is not one of flag, code", z);
     }
     const char *u = lb_kv_get(kv, nkv, "underflow");
     f->p.lns.underflow_zero = !f->p.lns.zero_flag;
     if (u) {
-        if (!strcmp(u, "zero")) f->p.lns.underflow_zero = 1;
-        else if (!strcmp(u, "sat")) f->p.lns.underflow_zero = 0;
-        else return lb_fail(err, LB_ERR_SPEC, "lns: key 'underflow': '%s' is not one of zero, sat", u);
+        if (!strcmp(u, "zero"))
+            f->p.lns.underflow_zero = 1;
+        else if (!strcmp(u, "sat"))
+            f->p.lns.underflow_zero = 0;
+        else
+            return lb_fail(err, LB_ERR_SPEC, "lns: key 'underflow': '%s' is not one of zero, sat",
+                           u);
     }
     f->p.lns.frac = F;
     f->p.lns.logbits = B - 1 - f->p.lns.zero_flag;
@@ -121,8 +137,8 @@ static lb_status lns_parse(lb_format *f, lb_kv *kv, int nkv, lb_error *err)
                        F, f->p.lns.logbits);
     int L = f->p.lns.logbits;
     if (f->scale == LB_SCALE_NONE && (1 << (L - 1)) > 126 << F)
-        return lb_fail(err, LB_ERR_SPEC, "lns: bits=%d, frac=%d: log range +-%d exceeds float32",
-                       B, F, (1 << (L - 1)) >> F);
+        return lb_fail(err, LB_ERR_SPEC, "lns: bits=%d, frac=%d: log range +-%d exceeds float32", B,
+                       F, (1 << (L - 1)) >> F);
     f->bits = B;
     return LB_OK;
 }
@@ -253,33 +269,33 @@ static inline float lns_value_fast(const uint32_t *tb, int32_t gm1, int F, int32
     return lb_u2f(tb[e & gm1] + ((uint32_t)(e >> F) << 23));
 }
 
-#define LNS_FAST_LOOP(MODE)                                                                      \
-    for (size_t i = lo; i < hi; i++) {                                                           \
-        uint32_t bits = lb_f2u(in[i]), a = bits & 0x7fffffffu;                                   \
-        int32_t q = (int32_t)(a >> 23) - 127;                                                    \
-        uint32_t m = a & 0x7fffffu;                                                              \
-        uint32_t w = ((MODE) == LB_ROUND_RNE ? npack : fpack)[m >> sh];                          \
-        uint32_t jn = (w & bmask) + ((m & wmask) >= (w >> (F + 1)));                             \
-        int32_t k = q * g + (int32_t)jn - o;                                                     \
-        int zero = (a == 0) | (a > 0x7f800000u);                                                 \
-        float v;                                                                                 \
-        if ((MODE) == LB_ROUND_SR) {                                                             \
-            int32_t kf = k < kmax ? k : kmax;                                                    \
-            int under = kf < kmin;                                                               \
-            int32_t kup = under ? kmin : (kf + 1 < kmax ? kf + 1 : kmax);                        \
-            float vlo = under ? 0.0f : lns_value_fast(tb, gm1, F, (under ? kmin : kf) + o);              \
-            float vhi = lns_value_fast(tb, gm1, F, kup + o);                                              \
-            int up = lns_sr_up(lb_u2f(a), vlo, vhi, lb_rng_u32(key, i));                         \
-            int32_t kr = k >= kmax ? kmax : (under ? kmin : kf + up);                            \
-            zero |= under & uz & !up;                                                            \
-            v = lns_value_fast(tb, gm1, F, kr + o);                                                       \
-        } else {                                                                                 \
-            zero |= (k < kmin) & uz;                                                             \
-            k = k < kmin ? kmin : (k > kmax ? kmax : k);                                         \
-            v = lns_value_fast(tb, gm1, F, k + o);                                                        \
-        }                                                                                        \
-        uint32_t r = lb_f2u(v) | (bits & 0x80000000u);                                           \
-        out[i] = lb_u2f(zero ? 0u : r);                                                          \
+#define LNS_FAST_LOOP(MODE)                                                                        \
+    for (size_t i = lo; i < hi; i++) {                                                             \
+        uint32_t bits = lb_f2u(in[i]), a = bits & 0x7fffffffu;                                     \
+        int32_t q = (int32_t)(a >> 23) - 127;                                                      \
+        uint32_t m = a & 0x7fffffu;                                                                \
+        uint32_t w = ((MODE) == LB_ROUND_RNE ? npack : fpack)[m >> sh];                            \
+        uint32_t jn = (w & bmask) + ((m & wmask) >= (w >> (F + 1)));                               \
+        int32_t k = q * g + (int32_t)jn - o;                                                       \
+        int zero = (a == 0) | (a > 0x7f800000u);                                                   \
+        float v;                                                                                   \
+        if ((MODE) == LB_ROUND_SR) {                                                               \
+            int32_t kf = k < kmax ? k : kmax;                                                      \
+            int under = kf < kmin;                                                                 \
+            int32_t kup = under ? kmin : (kf + 1 < kmax ? kf + 1 : kmax);                          \
+            float vlo = under ? 0.0f : lns_value_fast(tb, gm1, F, (under ? kmin : kf) + o);        \
+            float vhi = lns_value_fast(tb, gm1, F, kup + o);                                       \
+            int up = lns_sr_up(lb_u2f(a), vlo, vhi, lb_rng_u32(key, i));                           \
+            int32_t kr = k >= kmax ? kmax : (under ? kmin : kf + up);                              \
+            zero |= under & uz & !up;                                                              \
+            v = lns_value_fast(tb, gm1, F, kr + o);                                                \
+        } else {                                                                                   \
+            zero |= (k < kmin) & uz;                                                               \
+            k = k < kmin ? kmin : (k > kmax ? kmax : k);                                           \
+            v = lns_value_fast(tb, gm1, F, k + o);                                                 \
+        }                                                                                          \
+        uint32_t r = lb_f2u(v) | (bits & 0x80000000u);                                             \
+        out[i] = lb_u2f(zero ? 0u : r);                                                            \
     }
 
 static void lns_range_fast(const lns_job *j, size_t lo, size_t hi)
@@ -297,9 +313,15 @@ static void lns_range_fast(const lns_job *j, size_t lo, size_t hi)
     memcpy(tb, t->t, (size_t)g * sizeof *tb);
     switch (j->mode) {
     case LB_ROUND_RNE:
-    case LB_ROUND_RNA: LNS_FAST_LOOP(LB_ROUND_RNE); break;
-    case LB_ROUND_RTZ: LNS_FAST_LOOP(LB_ROUND_RTZ); break;
-    default: LNS_FAST_LOOP(LB_ROUND_SR); break;
+    case LB_ROUND_RNA:
+        LNS_FAST_LOOP(LB_ROUND_RNE);
+        break;
+    case LB_ROUND_RTZ:
+        LNS_FAST_LOOP(LB_ROUND_RTZ);
+        break;
+    default:
+        LNS_FAST_LOOP(LB_ROUND_SR);
+        break;
     }
 }
 
@@ -320,8 +342,10 @@ static void lns_range(void *arg, size_t lo, size_t hi)
         uint32_t neg = (lb_f2u(x) >> 31) & !zero;
         if (j->codes) {
             uint32_t c;
-            if (f->p.lns.zero_flag) c = zero ? 1u << (B - 2) : ((uint32_t)k & lmask);
-            else c = zero ? (1u << (L - 1)) : ((uint32_t)k & lmask);
+            if (f->p.lns.zero_flag)
+                c = zero ? 1u << (B - 2) : ((uint32_t)k & lmask);
+            else
+                c = zero ? (1u << (L - 1)) : ((uint32_t)k & lmask);
             j->codes[i] = (uint16_t)(c | (neg << (B - 1)));
         } else {
             float v = zero ? 0.0f : lns_value(j->t, k + j->o);
@@ -336,7 +360,8 @@ static lb_status lns_offset(const lb_format *f, const lns_tab *t, const float *i
 {
     *o = 0;
     if (f->scale == LB_SCALE_NONE) return LB_OK;
-    if (ctx->scales_in) *o = (int32_t)ctx->scales_in[0];
+    if (ctx->scales_in)
+        *o = (int32_t)ctx->scales_in[0];
     else if (in) {
         uint32_t amax = lb_f2u(lb_absmax_finite(in, n));
         if (amax) *o = lns_code(t, amax, 1) - lns_kmax(f);
@@ -346,8 +371,8 @@ static lb_status lns_offset(const lb_format *f, const lns_tab *t, const float *i
     return LB_OK;
 }
 
-static lb_status lns_run(const lb_format *f, float *out, uint16_t *codes, const float *in,
-                         size_t n, lb_round r, const lb_qctx *ctx)
+static lb_status lns_run(const lb_format *f, float *out, uint16_t *codes, const float *in, size_t n,
+                         lb_round r, const lb_qctx *ctx)
 {
     const lns_tab *t = lns_get_tab(f->p.lns.frac);
     if (!t) return LB_ERR_NOMEM;
@@ -360,8 +385,8 @@ static lb_status lns_run(const lb_format *f, float *out, uint16_t *codes, const 
     return LB_OK;
 }
 
-static lb_status lns_quantize(const lb_format *f, float *out, const float *in, size_t n,
-                              lb_round r, const lb_qctx *ctx)
+static lb_status lns_quantize(const lb_format *f, float *out, const float *in, size_t n, lb_round r,
+                              const lb_qctx *ctx)
 {
     return lns_run(f, out, NULL, in, n, r, ctx);
 }

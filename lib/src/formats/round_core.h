@@ -73,10 +73,18 @@ static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_rou
     }
     uint32_t r;
     switch (mode) {
-    case LB_ROUND_RNE: r = (sig2 + (1u << (s2 - 1)) - 1u + ((sig2 >> s2) & 1u)) >> s2; break;
-    case LB_ROUND_RNA: r = (sig2 + (1u << (s2 - 1))) >> s2; break;
-    case LB_ROUND_RTZ: r = sig2 >> s2; break;
-    default: r = (sig2 + (rnd >> (32 - s2))) >> s2; break;
+    case LB_ROUND_RNE:
+        r = (sig2 + (1u << (s2 - 1)) - 1u + ((sig2 >> s2) & 1u)) >> s2;
+        break;
+    case LB_ROUND_RNA:
+        r = (sig2 + (1u << (s2 - 1))) >> s2;
+        break;
+    case LB_ROUND_RTZ:
+        r = sig2 >> s2;
+        break;
+    default:
+        r = (sig2 + (rnd >> (32 - s2))) >> s2;
+        break;
     }
     uint32_t qb = lb_f2u((float)(int32_t)r * lb_pow2f(k, sub)); /* exact: r has <= 24 bits */
     uint32_t maxb = fixed && sign ? p->max_neg : p->max_pos;
@@ -89,29 +97,46 @@ static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_rou
 }
 
 /* Quantize [lo, hi) of in into out; mode, sub and fixed are compile-time constants. */
-#define LB_RC_LOOP(p, out, in, lo, hi, mode, key, base, sub, fixed)                               \
-    do {                                                                                         \
-        for (size_t i_ = (lo); i_ < (hi); i_++) {                                                \
-            uint32_t rnd_ = (mode) == LB_ROUND_SR ? lb_rng_u32((key), (base) + i_) : 0u;         \
-            (out)[i_] = lb_u2f(lb_rc_round1((p), lb_f2u((in)[i_]), (mode), rnd_, (sub), (fixed)));  \
-        }                                                                                        \
+#define LB_RC_LOOP(p, out, in, lo, hi, mode, key, base, sub, fixed)                                \
+    do {                                                                                           \
+        for (size_t i_ = (lo); i_ < (hi); i_++) {                                                  \
+            uint32_t rnd_ = (mode) == LB_ROUND_SR ? lb_rng_u32((key), (base) + i_) : 0u;           \
+            (out)[i_] = lb_u2f(lb_rc_round1((p), lb_f2u((in)[i_]), (mode), rnd_, (sub), (fixed))); \
+        }                                                                                          \
     } while (0)
 
 /* All mode x sub variants of LB_RC_LOOP for one value of fixed. */
-#define LB_RC_DISPATCH(p, out, in, lo, hi, mode, key, base, sub, fixed)                           \
-    do {                                                                                         \
-        if (sub) switch (mode) {                                                                 \
-            case LB_ROUND_RNE: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNE, key, base, 1, fixed); break; \
-            case LB_ROUND_RNA: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNA, key, base, 1, fixed); break; \
-            case LB_ROUND_RTZ: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RTZ, key, base, 1, fixed); break; \
-            default: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_SR, key, base, 1, fixed); break;     \
-            }                                                                                    \
-        else switch (mode) {                                                                     \
-            case LB_ROUND_RNE: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNE, key, base, 0, fixed); break; \
-            case LB_ROUND_RNA: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNA, key, base, 0, fixed); break; \
-            case LB_ROUND_RTZ: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RTZ, key, base, 0, fixed); break; \
-            default: LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_SR, key, base, 0, fixed); break;     \
-            }                                                                                    \
+#define LB_RC_DISPATCH(p, out, in, lo, hi, mode, key, base, sub, fixed)                            \
+    do {                                                                                           \
+        if (sub) switch (mode) {                                                                   \
+            case LB_ROUND_RNE:                                                                     \
+                LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNE, key, base, 1, fixed);                 \
+                break;                                                                             \
+            case LB_ROUND_RNA:                                                                     \
+                LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNA, key, base, 1, fixed);                 \
+                break;                                                                             \
+            case LB_ROUND_RTZ:                                                                     \
+                LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RTZ, key, base, 1, fixed);                 \
+                break;                                                                             \
+            default:                                                                               \
+                LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_SR, key, base, 1, fixed);                  \
+                break;                                                                             \
+            }                                                                                      \
+        else                                                                                       \
+            switch (mode) {                                                                        \
+            case LB_ROUND_RNE:                                                                     \
+                LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNE, key, base, 0, fixed);                 \
+                break;                                                                             \
+            case LB_ROUND_RNA:                                                                     \
+                LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RNA, key, base, 0, fixed);                 \
+                break;                                                                             \
+            case LB_ROUND_RTZ:                                                                     \
+                LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_RTZ, key, base, 0, fixed);                 \
+                break;                                                                             \
+            default:                                                                               \
+                LB_RC_LOOP(p, out, in, lo, hi, LB_ROUND_SR, key, base, 0, fixed);                  \
+                break;                                                                             \
+            }                                                                                      \
     } while (0)
 
 /* Run a range kernel over [0, n) on lb_qctx_threads() threads (deterministic: the element

@@ -56,8 +56,10 @@ lb_results *lb_results_new(void)
 void lb_results_free(lb_results *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->nattr; i++) free(r->attrs[i].s);
-    for (size_t i = 0; i < r->nextra; i++) free(r->extras[i].v);
+    for (size_t i = 0; i < r->nattr; i++)
+        free(r->attrs[i].s);
+    for (size_t i = 0; i < r->nextra; i++)
+        free(r->extras[i].v);
     free(r->attrs);
     free(r->epochs);
     free(r->ops);
@@ -205,32 +207,37 @@ static int write_col(hid_t g, const char *name, hid_t ft, hid_t mt, size_t n, co
     hsize_t dim = n;
     hid_t sp = H5Screate_simple(1, &dim, NULL);
     hid_t d = H5Dcreate2(g, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = (d >= 0 && (n == 0 || H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0)) ? 0 : -1;
+    int rc =
+        (d >= 0 && (n == 0 || H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0)) ? 0 : -1;
     if (d >= 0) H5Dclose(d);
     H5Sclose(sp);
     return rc;
 }
 
-#define COL_D(field)                                                                             \
-    do {                                                                                         \
-        for (size_t i = 0; i < r->nep; i++) dbuf[i] = r->epochs[i].field;                        \
-        rc |= write_col(g, #field, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, r->nep, dbuf);             \
+#define COL_D(field)                                                                               \
+    do {                                                                                           \
+        for (size_t i = 0; i < r->nep; i++)                                                        \
+            dbuf[i] = r->epochs[i].field;                                                          \
+        rc |= write_col(g, #field, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, r->nep, dbuf);               \
     } while (0)
-#define COL_I(field)                                                                             \
-    do {                                                                                         \
-        for (size_t i = 0; i < r->nops; i++) ibuf[i] = r->ops[i].field;                          \
-        rc |= write_col(g, #field, H5T_STD_I64LE, H5T_NATIVE_INT64, r->nops, ibuf);              \
+#define COL_I(field)                                                                               \
+    do {                                                                                           \
+        for (size_t i = 0; i < r->nops; i++)                                                       \
+            ibuf[i] = r->ops[i].field;                                                             \
+        rc |= write_col(g, #field, H5T_STD_I64LE, H5T_NATIVE_INT64, r->nops, ibuf);                \
     } while (0)
-#define COL_S(field)                                                                             \
-    do {                                                                                         \
-        for (size_t i = 0; i < r->nops; i++) sbuf[i] = r->ops[i].field;                          \
-        rc |= write_col(g, #field, st, st, r->nops, sbuf);                                       \
+#define COL_S(field)                                                                               \
+    do {                                                                                           \
+        for (size_t i = 0; i < r->nops; i++)                                                       \
+            sbuf[i] = r->ops[i].field;                                                             \
+        rc |= write_col(g, #field, st, st, r->nops, sbuf);                                         \
     } while (0)
 
 static int write_file(const lb_results *r, hid_t f)
 {
     int rc = 0;
-    for (size_t i = 0; i < r->nattr; i++) rc |= write_attr(f, &r->attrs[i]);
+    for (size_t i = 0; i < r->nattr; i++)
+        rc |= write_attr(f, &r->attrs[i]);
     size_t nmax = (r->nep > r->nops ? r->nep : r->nops) + 1;
     double *dbuf = malloc(nmax * sizeof *dbuf);
     int64_t *ibuf = malloc(nmax * sizeof *ibuf);
@@ -333,8 +340,8 @@ static int read_col(hid_t f, const char *name, double **out, size_t *n)
     int rc = -1;
     if (H5Sget_simple_extent_ndims(sp) == 1 && H5Sget_simple_extent_dims(sp, &dim, NULL) == 1) {
         *out = malloc((dim + 1) * sizeof **out);
-        if (*out && (dim == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                                         *out) >= 0)) {
+        if (*out &&
+            (dim == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) >= 0)) {
             *n = dim;
             rc = 0;
         }
@@ -359,8 +366,8 @@ lb_status lb_results_read(lb_results *r, const char *path, lb_error *err)
     lb_status st = LB_OK;
     for (int c = 0; c < 6 && !st; c++)
         if (read_col(f, cols[c], &v[c], &n[c]) || n[c] != n[0])
-            st = lb_fail(err, LB_ERR_DATA, "%s: missing or inconsistent dataset /%s", path,
-                         cols[c]);
+            st =
+                lb_fail(err, LB_ERR_DATA, "%s: missing or inconsistent dataset /%s", path, cols[c]);
     if (!st) {
         r->nep = 0;
         for (size_t i = 0; i < n[0] && !st; i++) {
@@ -368,7 +375,8 @@ lb_status lb_results_read(lb_results *r, const char *path, lb_error *err)
             st = lb_results_add_epoch(r, &row);
         }
     }
-    for (int c = 0; c < 6; c++) free(v[c]);
+    for (int c = 0; c < 6; c++)
+        free(v[c]);
     H5Fclose(f);
     return st;
 }

@@ -23,8 +23,10 @@ void lb_conv_shape_init(lb_conv_shape *s)
 static void valid_cols(const lb_conv_shape *s, int kw, int *ow0, int *ow1)
 {
     int lo = 0, hi = s->OW;
-    while (lo < hi && lo * s->stride - s->pad + kw < 0) lo++;
-    while (hi > lo && (hi - 1) * s->stride - s->pad + kw >= s->W) hi--;
+    while (lo < hi && lo * s->stride - s->pad + kw < 0)
+        lo++;
+    while (hi > lo && (hi - 1) * s->stride - s->pad + kw >= s->W)
+        hi--;
     *ow0 = lo, *ow1 = hi;
 }
 
@@ -45,11 +47,15 @@ static void im2col1(float *col, const float *in, const lb_conv_shape *s)
                 continue;
             }
             const float *row = src + (size_t)ih * s->W + (ow0 * s->stride - s->pad + kw);
-            for (int ow = 0; ow < ow0; ow++) d[ow] = 0.0f;
-            if (s->stride == 1) memcpy(d + ow0, row, (size_t)(ow1 - ow0) * sizeof *d);
+            for (int ow = 0; ow < ow0; ow++)
+                d[ow] = 0.0f;
+            if (s->stride == 1)
+                memcpy(d + ow0, row, (size_t)(ow1 - ow0) * sizeof *d);
             else
-                for (int ow = ow0; ow < ow1; ow++) d[ow] = row[(ow - ow0) * s->stride];
-            for (int ow = ow1; ow < s->OW; ow++) d[ow] = 0.0f;
+                for (int ow = ow0; ow < ow1; ow++)
+                    d[ow] = row[(ow - ow0) * s->stride];
+            for (int ow = ow1; ow < s->OW; ow++)
+                d[ow] = 0.0f;
         }
     }
 }
@@ -68,9 +74,11 @@ static void col2im1_add(float *din, const float *dcol, const lb_conv_shape *s)
             if (ih < 0 || ih >= s->H || ow0 >= ow1) continue;
             float *row = dst + (size_t)ih * s->W + (ow0 * s->stride - s->pad + kw);
             if (s->stride == 1)
-                for (int ow = ow0; ow < ow1; ow++) row[ow - ow0] += sr[ow];
+                for (int ow = ow0; ow < ow1; ow++)
+                    row[ow - ow0] += sr[ow];
             else
-                for (int ow = ow0; ow < ow1; ow++) row[(ow - ow0) * s->stride] += sr[ow];
+                for (int ow = ow0; ow < ow1; ow++)
+                    row[(ow - ow0) * s->stride] += sr[ow];
         }
     }
 }
@@ -82,8 +90,8 @@ static void col2im1_add(float *din, const float *dcol, const lb_conv_shape *s)
 
 /* out (M,P) = w (M,K) · col (K,P): 16 output columns at a time with their sums in one vector
  * register while k runs (each element still sums its K terms in k order). */
-static void small_nn(float *restrict out, const float *restrict w, const float *restrict col,
-                     int M, int K, int P)
+static void small_nn(float *restrict out, const float *restrict w, const float *restrict col, int M,
+                     int K, int P)
 {
     for (int m = 0; m < M; m++) {
         const float *restrict wm = w + (size_t)m * K;
@@ -93,21 +101,24 @@ static void small_nn(float *restrict out, const float *restrict w, const float *
             for (int k = 0; k < K; k++) {
                 const float wk = wm[k];
                 const float *restrict c = col + (size_t)k * P + p0;
-                for (int j = 0; j < 16; j++) acc[j] += wk * c[j];
+                for (int j = 0; j < 16; j++)
+                    acc[j] += wk * c[j];
             }
-            for (int j = 0; j < 16; j++) out[(size_t)m * P + p0 + j] = acc[j];
+            for (int j = 0; j < 16; j++)
+                out[(size_t)m * P + p0 + j] = acc[j];
         }
         for (; p0 < P; p0++) {
             float acc = 0.0f;
-            for (int k = 0; k < K; k++) acc += wm[k] * col[(size_t)k * P + p0];
+            for (int k = 0; k < K; k++)
+                acc += wm[k] * col[(size_t)k * P + p0];
             out[(size_t)m * P + p0] = acc;
         }
     }
 }
 
 /* dcol (K,P) = w^T (K,M) · e (M,P), blocked the same way (sums over m in m order) */
-static void small_tn(float *restrict dcol, const float *restrict w, const float *restrict e,
-                     int M, int K, int P)
+static void small_tn(float *restrict dcol, const float *restrict w, const float *restrict e, int M,
+                     int K, int P)
 {
     for (int k = 0; k < K; k++) {
         int p0 = 0;
@@ -116,13 +127,16 @@ static void small_tn(float *restrict dcol, const float *restrict w, const float 
             for (int m = 0; m < M; m++) {
                 const float wk = w[(size_t)m * K + k];
                 const float *restrict em = e + (size_t)m * P + p0;
-                for (int j = 0; j < 16; j++) acc[j] += wk * em[j];
+                for (int j = 0; j < 16; j++)
+                    acc[j] += wk * em[j];
             }
-            for (int j = 0; j < 16; j++) dcol[(size_t)k * P + p0 + j] = acc[j];
+            for (int j = 0; j < 16; j++)
+                dcol[(size_t)k * P + p0 + j] = acc[j];
         }
         for (; p0 < P; p0++) {
             float acc = 0.0f;
-            for (int m = 0; m < M; m++) acc += w[(size_t)m * K + k] * e[(size_t)m * P + p0];
+            for (int m = 0; m < M; m++)
+                acc += w[(size_t)m * K + k] * e[(size_t)m * P + p0];
             dcol[(size_t)k * P + p0] = acc;
         }
     }
@@ -139,10 +153,13 @@ static void small_nt_add(float *restrict dw, const float *restrict e, const floa
             float acc[16] = {0};
             int p = 0;
             for (; p + 16 <= P; p += 16)
-                for (int j = 0; j < 16; j++) acc[j] += a[p + j] * c[p + j];
+                for (int j = 0; j < 16; j++)
+                    acc[j] += a[p + j] * c[p + j];
             float sum = 0.0f;
-            for (; p < P; p++) sum += a[p] * c[p];
-            for (int j = 0; j < 16; j++) sum += acc[j];
+            for (; p < P; p++)
+                sum += a[p] * c[p];
+            for (int j = 0; j < 16; j++)
+                sum += acc[j];
             dw[(size_t)m * K + k] += sum;
         }
 }
@@ -176,19 +193,22 @@ lb_status lb_conv2d_forward(float *out, const float *in, const float *w, const f
         for (int bb = s->B * t / T; bb < s->B * (t + 1) / T; bb++) {
             float *o = out + (size_t)bb * out1;
             im2col1(col, a + (size_t)bb * in1, s);
-            if (small) small_nn(o, wq, col, s->OC, CKK, P); /* (OC,P) = w · col */
-            else lb_sgemm(0, 0, s->OC, P, CKK, 1.0f, wq, col, 0.0f, o);
+            if (small)
+                small_nn(o, wq, col, s->OC, CKK, P); /* (OC,P) = w · col */
+            else
+                lb_sgemm(0, 0, s->OC, P, CKK, 1.0f, wq, col, 0.0f, o);
             if (b)
                 for (int oc = 0; oc < s->OC; oc++)
-                    for (int p = 0; p < P; p++) o[(size_t)oc * P + p] += b[oc];
+                    for (int p = 0; p < P; p++)
+                        o[(size_t)oc * P + p] += b[oc];
         }
     }
     return LB_OK;
 }
 
-lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout,
-                             const float *in, const float *w, const lb_conv_shape *s,
-                             const lb_qroles *q, uint64_t tid, lb_workspace *ws)
+lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+                             const float *w, const lb_conv_shape *s, const lb_qroles *q,
+                             uint64_t tid, lb_workspace *ws)
 {
     const int CKK = s->C * s->K * s->K, P = s->OH * s->OW, T = nthreads(s);
     const size_t in1 = (size_t)s->C * s->H * s->W, out1 = (size_t)s->OC * P;
@@ -210,25 +230,33 @@ lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout
         for (int bb = s->B * t / T; bb < s->B * (t + 1) / T; bb++) {
             const float *eb = e + (size_t)bb * out1; /* (OC, P) */
             for (int oc = 0; oc < s->OC; oc++)
-                for (int p = 0; p < P; p++) dbt[oc] += eb[(size_t)oc * P + p];
+                for (int p = 0; p < P; p++)
+                    dbt[oc] += eb[(size_t)oc * P + p];
             if (dw) {
                 im2col1(col, a + (size_t)bb * in1, s);
-                if (small) small_nt_add(dwt, eb, col, s->OC, CKK, P); /* += e · col^T */
-                else lb_sgemm(0, 1, s->OC, CKK, P, 1.0f, eb, col, 1.0f, dwt);
+                if (small)
+                    small_nt_add(dwt, eb, col, s->OC, CKK, P); /* += e · col^T */
+                else
+                    lb_sgemm(0, 1, s->OC, CKK, P, 1.0f, eb, col, 1.0f, dwt);
             }
             if (din) {
-                if (small) small_tn(col, wq, eb, s->OC, CKK, P); /* dcol = w^T · e */
-                else lb_sgemm(1, 0, CKK, P, s->OC, 1.0f, wq, eb, 0.0f, col);
+                if (small)
+                    small_tn(col, wq, eb, s->OC, CKK, P); /* dcol = w^T · e */
+                else
+                    lb_sgemm(1, 0, CKK, P, s->OC, 1.0f, wq, eb, 0.0f, col);
                 col2im1_add(din + (size_t)bb * in1, col, s);
             }
         }
     }
     for (int t = 0; t < T; t++) { /* fixed order */
-        const float *dwt = cols + (size_t)t * (CKK * (size_t)P + nw + (size_t)s->OC) + (size_t)CKK * P;
+        const float *dwt =
+            cols + (size_t)t * (CKK * (size_t)P + nw + (size_t)s->OC) + (size_t)CKK * P;
         if (dw)
-            for (size_t i = 0; i < nw; i++) dw[i] += dwt[i];
+            for (size_t i = 0; i < nw; i++)
+                dw[i] += dwt[i];
         if (db)
-            for (int oc = 0; oc < s->OC; oc++) db[oc] += dwt[nw + (size_t)oc];
+            for (int oc = 0; oc < s->OC; oc++)
+                db[oc] += dwt[nw + (size_t)oc];
     }
     return LB_OK;
 }
@@ -247,8 +275,9 @@ void lb_conv2d_forward_ref(float *out, const float *in, const float *w, const fl
                                 int ih = oh * s->stride - s->pad + kh;
                                 int iw = ow * s->stride - s->pad + kw;
                                 if (ih < 0 || ih >= s->H || iw < 0 || iw >= s->W) continue;
-                                acc += (double)in[(((size_t)bb * s->C + c) * s->H + ih) * s->W + iw] *
-                                       w[(((size_t)o * s->C + c) * s->K + kh) * s->K + kw];
+                                acc +=
+                                    (double)in[(((size_t)bb * s->C + c) * s->H + ih) * s->W + iw] *
+                                    w[(((size_t)o * s->C + c) * s->K + kh) * s->K + kw];
                             }
                     out[(((size_t)bb * s->OC + o) * s->OH + oh) * s->OW + ow] = (float)acc;
                 }

@@ -12,13 +12,14 @@ lb_status lb_linear_forward(float *out, const float *in, const float *w, const f
     lb_sgemm(0, 1, B, OC, C, 1.0f, a, wq, 0.0f, out); /* out = a · w^T */
     if (b)
         for (int i = 0; i < B; i++)
-            for (int o = 0; o < OC; o++) out[(size_t)i * OC + o] += b[o];
+            for (int o = 0; o < OC; o++)
+                out[(size_t)i * OC + o] += b[o];
     return LB_OK;
 }
 
 lb_status lb_linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
-                             const float *w, int B, int C, int OC, const lb_qroles *q,
-                             uint64_t tid, lb_workspace *ws)
+                             const float *w, int B, int C, int OC, const lb_qroles *q, uint64_t tid,
+                             lb_workspace *ws)
 {
     lb_status st = LB_OK;
     const float *e = lb_nn_quant(q, LB_ROLE_E, dout, (size_t)B * OC, tid, ws, LB_WS_E, &st);
@@ -29,6 +30,7 @@ lb_status lb_linear_backward(float *din, float *dw, float *db, const float *dout
     if (dw) lb_sgemm(1, 0, OC, C, B, 1.0f, e, a, 1.0f, dw);    /* dw += e^T · a */
     if (db)
         for (int i = 0; i < B; i++) /* fixed order: deterministic */
-            for (int o = 0; o < OC; o++) db[o] += e[(size_t)i * OC + o];
+            for (int o = 0; o < OC; o++)
+                db[o] += e[(size_t)i * OC + o];
     return LB_OK;
 }

@@ -23,7 +23,8 @@ static lb_layer *add(lb_model *m, lb_layer_kind kind, const char *name)
     memset(l, 0, sizeof *l);
     l->kind = kind;
     snprintf(l->name, sizeof l->name, "%s", name);
-    if (m->nlayers == 1) l->in_c = m->in_c, l->in_h = m->in_h, l->in_w = m->in_w;
+    if (m->nlayers == 1)
+        l->in_c = m->in_c, l->in_h = m->in_h, l->in_w = m->in_w;
     else {
         const lb_layer *p = &m->L[m->nlayers - 2];
         l->in_c = p->out_c, l->in_h = p->out_h, l->in_w = p->out_w;
@@ -90,7 +91,8 @@ lb_status lb_model_build(lb_model *m, const char *name, int c, int h, int w, int
         linear(m, "fc2", mlp_h2), relu(m, "relu2");
         linear(m, "fc3", classes);
     } else if (!strcmp(name, "lenet5")) {
-        if (h < 12 || w < 12) return lb_fail(err, LB_ERR_ARG, "lenet5 needs images of at least 12x12");
+        if (h < 12 || w < 12)
+            return lb_fail(err, LB_ERR_ARG, "lenet5 needs images of at least 12x12");
         conv(m, "conv1", 6, 5, 2), relu(m, "relu1"), maxpool(m, "pool1", 2);
         conv(m, "conv2", 16, 5, 0), relu(m, "relu2"), maxpool(m, "pool2", 2);
         linear(m, "fc1", 120), relu(m, "relu3");
@@ -154,14 +156,20 @@ void lb_model_free(lb_model *m)
 
 static lb_conv_shape conv_shape(const lb_layer *l, int b)
 {
-    lb_conv_shape s = {.B = b, .C = l->in_c, .H = l->in_h, .W = l->in_w, .OC = l->out_c,
-                       .K = l->k, .stride = l->stride, .pad = l->pad};
+    lb_conv_shape s = {.B = b,
+                       .C = l->in_c,
+                       .H = l->in_h,
+                       .W = l->in_w,
+                       .OC = l->out_c,
+                       .K = l->k,
+                       .stride = l->stride,
+                       .pad = l->pad};
     lb_conv_shape_init(&s);
     return s;
 }
 
-lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b,
-                           const lb_qroles *q, double *loss, long *correct)
+lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b, const lb_qroles *q,
+                           double *loss, long *correct)
 {
     if (b > m->B) return LB_ERR_ARG;
     const float *in = x;
@@ -180,7 +188,9 @@ lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b,
             st = lb_conv2d_forward(out, in, w, bias, &s, q, (uint64_t)i, &m->ws);
             break;
         }
-        case LB_L_RELU: lb_relu_forward(out, in, (size_t)b * l->out_n); break;
+        case LB_L_RELU:
+            lb_relu_forward(out, in, (size_t)b * l->out_n);
+            break;
         case LB_L_MAXPOOL:
             lb_maxpool2d_forward(out, m->pool_idx[i], in, b, l->in_c, l->in_h, l->in_w, l->k);
             break;
@@ -236,8 +246,8 @@ lb_status lb_model_record_ops(const lb_model *m, int B, const char *fmt_w, const
     for (int i = 0; i < m->nlayers; i++) {
         const lb_layer *l = &m->L[i];
         if (l->kind != LB_L_LINEAR && l->kind != LB_L_CONV) continue;
-        int64_t P = (int64_t)l->out_h * l->out_w;                    /* output positions */
-        int64_t macs = (int64_t)B * P * (int64_t)l->n_w;             /* per pass */
+        int64_t P = (int64_t)l->out_h * l->out_w;        /* output positions */
+        int64_t macs = (int64_t)B * P * (int64_t)l->n_w; /* per pass */
         int64_t na = (int64_t)B * l->in_c * l->in_h * l->in_w, ne = (int64_t)B * (int64_t)l->out_n;
         static const char *passes[3] = {"forward", "backward_data", "backward_weight"};
         for (int p = 0; p < 3; p++) {

@@ -47,8 +47,8 @@ lb_status lb_model_alloc_batch(lb_model *m, int B);
 void lb_model_free(lb_model *m);
 
 /* Forward a batch of b <= B examples x (b, c, h, w); returns mean loss, counts hits. */
-lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b,
-                           const lb_qroles *q, double *loss, long *correct);
+lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b, const lb_qroles *q,
+                           double *loss, long *correct);
 /* Backward after forward (same x, y, b): accumulates into m->grads (zero them first). */
 lb_status lb_model_backward(lb_model *m, const float *x, const int32_t *y, int b,
                             const lb_qroles *q);

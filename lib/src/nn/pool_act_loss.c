@@ -28,8 +28,8 @@ void lb_maxpool2d_forward(float *out, int32_t *idx, const float *in, int B, int 
     }
 }
 
-void lb_maxpool2d_backward(float *din, const float *dout, const int32_t *idx, int B, int C,
-                           int OH, int OW)
+void lb_maxpool2d_backward(float *din, const float *dout, const int32_t *idx, int B, int C, int OH,
+                           int OW)
 {
     /* windows do not overlap (stride = kernel): each din element gets at most one term */
 #pragma omp parallel for schedule(static)
@@ -42,12 +42,14 @@ void lb_maxpool2d_backward(float *din, const float *dout, const int32_t *idx, in
 
 void lb_relu_forward(float *out, const float *in, size_t n)
 {
-    for (size_t i = 0; i < n; i++) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+    for (size_t i = 0; i < n; i++)
+        out[i] = in[i] > 0.0f ? in[i] : 0.0f;
 }
 
 void lb_relu_backward(float *din, const float *dout, const float *in, size_t n)
 {
-    for (size_t i = 0; i < n; i++) din[i] += in[i] > 0.0f ? dout[i] : 0.0f;
+    for (size_t i = 0; i < n; i++)
+        din[i] += in[i] > 0.0f ? dout[i] : 0.0f;
 }
 
 double lb_softmax_xent_forward(float *probs, const float *logits, const int32_t *labels, int B,
@@ -62,8 +64,10 @@ double lb_softmax_xent_forward(float *probs, const float *logits, const int32_t 
         for (int k = 1; k < K; k++)
             if (z[k] > z[arg]) arg = k;
         double sum = 0;
-        for (int k = 0; k < K; k++) sum += exp((double)z[k] - z[arg]);
-        for (int k = 0; k < K; k++) p[k] = (float)(exp((double)z[k] - z[arg]) / sum);
+        for (int k = 0; k < K; k++)
+            sum += exp((double)z[k] - z[arg]);
+        for (int k = 0; k < K; k++)
+            p[k] = (float)(exp((double)z[k] - z[arg]) / sum);
         loss += log(sum) - ((double)z[labels[i]] - z[arg]); /* -log softmax, stable */
         hits += arg == labels[i];
     }

@@ -20,7 +20,7 @@
 #include "nn/model.h"
 
 #define LB_STREAM_SHUFFLE 0x5348554646ull /* "SHUFF" */
-#define LB_CKPT_MAGIC "LBCKPT01"
+#define LB_CKPT_MAGIC     "LBCKPT01"
 
 void lb_train_config_defaults(lb_train_config *c)
 {
@@ -51,7 +51,8 @@ static double lr_at(const lb_train_config *c, int epoch)
     if (!strcmp(c->schedule, "step"))
         return c->lr * (epoch >= (3 * c->epochs) / 4 ? 0.01 : epoch >= c->epochs / 2 ? 0.1 : 1.0);
     if (!strcmp(c->schedule, "cosine"))
-        return 0.5 * c->lr * (1.0 + cos(3.14159265358979323846 * (double)epoch / (double)c->epochs));
+        return 0.5 * c->lr *
+               (1.0 + cos(3.14159265358979323846 * (double)epoch / (double)c->epochs));
     return c->lr;
 }
 
@@ -75,8 +76,8 @@ typedef struct train_state {
 } train_state;
 
 /* mom: optimizer state, nstate = 1 (SGD momentum) or 2 (Adam m, v) tensors of nparams */
-static lb_status ckpt_write(const char *path, const char *fp, const lb_model *m,
-                            const float *mom, size_t nstate, const train_state *s, lb_error *err)
+static lb_status ckpt_write(const char *path, const char *fp, const lb_model *m, const float *mom,
+                            size_t nstate, const train_state *s, lb_error *err)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -97,8 +98,8 @@ static lb_status ckpt_write(const char *path, const char *fp, const lb_model *m,
 }
 
 /* Returns LB_OK and fills s/params/mom, LB_ERR_IO if absent, other errors if unusable. */
-static lb_status ckpt_read(const char *path, const char *fp, lb_model *m, float *mom,
-                           size_t nstate, train_state *s, lb_error *err)
+static lb_status ckpt_read(const char *path, const char *fp, lb_model *m, float *mom, size_t nstate,
+                           train_state *s, lb_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return LB_ERR_IO;
@@ -115,9 +116,8 @@ static lb_status ckpt_read(const char *path, const char *fp, lb_model *m, float 
             st = lb_fail(err, LB_ERR_ARG,
                          "%s: made with a different configuration (%s); delete it or match it",
                          path, stored);
-        else if (fread(s, sizeof *s, 1, f) != 1 || fread(&np, 8, 1, f) != 1 ||
-                 np != m->nparams || fread(m->params, 4, np, f) != np ||
-                 fread(mom, 4, np * nstate, f) != np * nstate)
+        else if (fread(s, sizeof *s, 1, f) != 1 || fread(&np, 8, 1, f) != 1 || np != m->nparams ||
+                 fread(m->params, 4, np, f) != np || fread(mom, 4, np * nstate, f) != np * nstate)
             st = lb_fail(err, LB_ERR_DATA, "%s: truncated checkpoint", path);
     }
     fclose(f);
@@ -135,7 +135,8 @@ static lb_status make_roles(const lb_train_config *c, lb_qroles *q, int *any, lb
     for (int i = 0; i < 4; i++) {
         const char *s = specs[i] ? specs[i] : "fp32";
         lb_error e2;
-        if (lb_format_parse(fs[i], s, &e2)) return lb_fail(err, LB_ERR_SPEC, "%s: %s", names[i], e2.msg);
+        if (lb_format_parse(fs[i], s, &e2))
+            return lb_fail(err, LB_ERR_SPEC, "%s: %s", names[i], e2.msg);
         *on[i] = strcmp(s, "fp32") != 0;
         *any |= *on[i];
     }
@@ -188,7 +189,8 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
     if (c->batch < 1 || c->batch > 65536)
         return lb_fail(err, LB_ERR_ARG, "--batch %d is not in 1..65536", c->batch);
     if (!(c->lr > 0)) return lb_fail(err, LB_ERR_ARG, "--lr %g must be positive", c->lr);
-    if (strcmp(c->schedule, "constant") && strcmp(c->schedule, "step") && strcmp(c->schedule, "cosine"))
+    if (strcmp(c->schedule, "constant") && strcmp(c->schedule, "step") &&
+        strcmp(c->schedule, "cosine"))
         return lb_fail(err, LB_ERR_ARG, "--schedule '%s' is not one of constant, step, cosine",
                        c->schedule);
     if (!c->out) return lb_fail(err, LB_ERR_ARG, "missing --out RUN.h5");
@@ -248,14 +250,17 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
     }
 
     double t_run = 0;
-    for (int e = 0; e < s->epochs_done; e++) t_run += s->rows[e].seconds;
+    for (int e = 0; e < s->epochs_done; e++)
+        t_run += s->rows[e].seconds;
     for (int epoch = s->epochs_done; epoch < c->epochs; epoch++) {
         double t0 = now_s();
         /* Fisher-Yates shuffle keyed by (seed, epoch) */
         lb_rng_key key = lb_rng_make_key(c->seed, LB_STREAM_SHUFFLE, (uint64_t)epoch);
-        for (int64_t i = 0; i < tr.n; i++) perm[i] = (int32_t)i;
+        for (int64_t i = 0; i < tr.n; i++)
+            perm[i] = (int32_t)i;
         for (int64_t i = tr.n - 1; i > 0; i--) {
-            int64_t j = (int64_t)(((uint64_t)lb_rng_u32(key, (uint64_t)i) * (uint64_t)(i + 1)) >> 32);
+            int64_t j =
+                (int64_t)(((uint64_t)lb_rng_u32(key, (uint64_t)i) * (uint64_t)(i + 1)) >> 32);
             int32_t t = perm[i];
             perm[i] = perm[j], perm[j] = t;
         }
@@ -298,13 +303,19 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
         if ((st = evaluate(&m, &te, anyq ? &q : NULL, &tl, &ta))) goto out;
         double secs = now_s() - t0;
         t_run += secs;
-        lb_epoch_row row = {epoch + 1, loss_sum / (double)tr.n, (double)hits / (double)tr.n, tl,
-                            ta, secs};
+        lb_epoch_row row = {epoch + 1, loss_sum / (double)tr.n, (double)hits / (double)tr.n, tl, ta,
+                            secs};
         s->rows[epoch] = row;
         s->epochs_done = epoch + 1;
         if ((st = ckpt_write(ckpt, fp, &m, mom, nstate, s, err))) goto out;
         if (progress) {
-            lb_epoch_report r = {epoch + 1, c->epochs, row.train_loss, row.train_acc, tl, ta, secs,
+            lb_epoch_report r = {epoch + 1,
+                                 c->epochs,
+                                 row.train_loss,
+                                 row.train_acc,
+                                 tl,
+                                 ta,
+                                 secs,
                                  t_run / s->epochs_done * (c->epochs - s->epochs_done)};
             progress(&r, user);
         }
@@ -338,7 +349,8 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
         lb_results_set_int(res, "hidden1", c->hidden1);
         lb_results_set_int(res, "hidden2", c->hidden2);
     }
-    for (int e = 0; e < c->epochs; e++) lb_results_add_epoch(res, &s->rows[e]);
+    for (int e = 0; e < c->epochs; e++)
+        lb_results_add_epoch(res, &s->rows[e]);
     if ((st = lb_model_record_ops(&m, c->batch, q.w.name, q.a.name, q.e.name, res))) goto out;
     st = lb_results_write(res, c->out, err);
     if (!st) unlink(ckpt); /* the run is complete: the result file supersedes the checkpoint */

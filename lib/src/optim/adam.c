@@ -15,8 +15,10 @@ void lb_adam_step(float *w, const float *g, float *m, float *v, size_t n, float 
     const float step = lr / bc1, sbc2 = sqrtf(bc2);
     for (size_t i = 0; i < n; i++) {
         float gi = g[i];
-        if (decoupled) w[i] *= 1.0f - lr * wd;
-        else gi += wd * w[i];
+        if (decoupled)
+            w[i] *= 1.0f - lr * wd;
+        else
+            gi += wd * w[i];
         m[i] = b1 * m[i] + (1.0f - b1) * gi;
         v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
         /* torch: denom = sqrt(v)/sqrt(bc2) + eps; w -= (lr/bc1) · m / denom */
