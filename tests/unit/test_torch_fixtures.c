@@ -17,6 +17,8 @@
 #define TOL_STEP 1e-5 /* parameters after one step */
 
 static const char *dir;
+static void *loaded[64]; /* every buffer load() returns, freed at the end */
+static int nloaded;
 
 static void *load(const char *name, const char *ext, size_t n)
 {
@@ -29,6 +31,11 @@ static void *load(const char *name, const char *ext, size_t n)
         exit(1);
     }
     void *p = malloc(n * 4);
+    if (!p || nloaded == 64) {
+        fprintf(stderr, "test_torch_fixtures: out of memory\n");
+        exit(1);
+    }
+    loaded[nloaded++] = p;
     size_t got = fread(p, 4, n, f);
     fclose(f);
     if (got != n) {
@@ -136,5 +143,7 @@ int main(void)
         free(buf);
     }
     lb_workspace_free(&ws);
+    for (int i = 0; i < nloaded; i++)
+        free(loaded[i]);
     return lb_check_summary("test_torch_fixtures");
 }
