@@ -8,7 +8,9 @@
 
 static long lb_checks, lb_failures;
 
+#ifndef LB_MAX_REPORTED
 #define LB_MAX_REPORTED 20
+#endif
 
 #define CHECK(cond, ...)                                                                           \
     do {                                                                                           \

@@ -82,3 +82,82 @@ save("lenet_grad", torch.cat([p.grad.reshape(-1) for p in net.parameters()]))
 opt.step()
 save("lenet_x", x), save("lenet_y", lab), save("lenet_loss", loss.reshape(1)), save("lenet_p1", flat())
 print(f"make_fixtures: wrote {len(os.listdir(out))} tensors to {out}")
+
+
+# ---- a tiny ResNet-8 and VGG-11 in lowbit's exact layout (convs with bias, BN after each conv,
+# 1x1 projection shortcuts, global average pool, one linear layer); parameters flattened in
+# lowbit's layer order (per layer: weight then bias; batchnorm: gamma then beta); train mode.
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout)
+        self.conv2, self.bn2 = nn.Conv2d(cout, cout, 3, 1, 1), nn.BatchNorm2d(cout)
+        self.short = None
+        if stride != 1 or cin != cout:
+            self.short, self.bns = nn.Conv2d(cin, cout, 1, stride, 0), nn.BatchNorm2d(cout)
+
+    def ordered(self):
+        mods = [self.conv1, self.bn1, self.conv2, self.bn2]
+        return mods + ([self.short, self.bns] if self.short is not None else [])
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        s = self.bns(self.short(x)) if self.short is not None else x
+        return F.relu(y + s)
+
+
+class ResNet8(nn.Module):  # depth 8 = one block per stage; width 0.25: 4, 8, 16 channels
+    def __init__(self, cin, classes):
+        super().__init__()
+        self.conv0, self.bn0 = nn.Conv2d(cin, 4, 3, 1, 1), nn.BatchNorm2d(4)
+        self.blocks = nn.ModuleList([Block(4, 4, 1), Block(4, 8, 2), Block(8, 16, 2)])
+        self.fc = nn.Linear(16, classes)
+
+    def ordered(self):
+        mods = [self.conv0, self.bn0]
+        for b in self.blocks:
+            mods += b.ordered()
+        return mods + [self.fc]
+
+    def forward(self, x):
+        x = F.relu(self.bn0(self.conv0(x)))
+        for b in self.blocks:
+            x = b(x)
+        return self.fc(x.mean((2, 3)))
+
+
+class VGG11(nn.Module):  # width 1/16: 4, 8, 16, 16, 32, 32, 32, 32; 4 pools for < 32 pixels
+    def __init__(self, cin, classes):
+        super().__init__()
+        cfg, mods, c = [4, "M", 8, "M", 16, 16, "M", 32, 32, "M", 32, 32], [], cin
+        self.seq, self.convbn = [], []
+        for v in cfg:
+            if v == "M":
+                self.seq.append("M")
+            else:
+                conv, bn = nn.Conv2d(c, v, 3, 1, 1), nn.BatchNorm2d(v)
+                mods += [conv, bn]
+                self.seq.append((conv, bn))
+                c = v
+        self.mods = nn.ModuleList(mods)
+        self.fc = nn.Linear(c, classes)
+
+    def ordered(self):
+        return list(self.mods) + [self.fc]
+
+    def forward(self, x):
+        for s in self.seq:
+            x = F.max_pool2d(x, 2) if s == "M" else F.relu(s[1](s[0](x)))
+        return self.fc(x.mean((2, 3)))
+
+
+for tag, net, shape in (("resnet8", ResNet8(3, 5), (4, 3, 8, 8)), ("vgg11", VGG11(1, 5), (4, 1, 16, 16))):
+    params = [p for m in net.ordered() for p in (m.weight, m.bias)]
+    save(f"{tag}_p0", torch.cat([p.detach().reshape(-1) for p in params]))
+    x = torch.randn(*shape)
+    lab = torch.randint(0, 5, (shape[0],))
+    net.train()
+    loss = F.cross_entropy(net(x), lab)
+    loss.backward()
+    save(f"{tag}_grad", torch.cat([p.grad.reshape(-1) for p in params]))
+    save(f"{tag}_x", x), save(f"{tag}_y", lab), save(f"{tag}_loss", loss.reshape(1))

@@ -190,6 +190,80 @@ static void test_pool_relu_xent(void)
     (void)loss;
 }
 
+/* ---- batchnorm, global average pool, dropout ---------------------------------------------- */
+static double bn_loss(const float *x, const float *g, const float *b, const float *R, int B, int C,
+                      int HW)
+{
+    float y[2 * 3 * 5], rm[3] = {0}, rv[3] = {1, 1, 1};
+    lb_batchnorm_forward(y, NULL, NULL, rm, rv, x, g, b, B, C, HW, 1);
+    return dot(y, R, (size_t)B * C * HW);
+}
+
+static void test_bn_gap_dropout(void)
+{
+    enum { B = 2, C = 3, HW = 5, N = B * C * HW };
+    float x[N], g[C], b[C], R[N], y[N], sm[C], si[C], rm[C] = {0}, rv[C] = {1, 1, 1};
+    float dx[N] = {0}, dg[C] = {0}, db[C] = {0};
+    randn(x, N, 20), randn(g, C, 21), randn(b, C, 22), randn(R, N, 23);
+    lb_batchnorm_forward(y, sm, si, rm, rv, x, g, b, B, C, HW, 1);
+    lb_batchnorm_backward(dx, dg, db, R, x, g, sm, si, B, C, HW);
+    float *params[3] = {x, g, b}, *grads[3] = {dx, dg, db};
+    int sizes[3] = {N, C, C};
+    for (int t = 0; t < 3; t++)
+        for (int i = 0; i < sizes[t]; i++) {
+            float keep = params[t][i];
+            params[t][i] = keep + FD_STEP;
+            double lp = bn_loss(x, g, b, R, B, C, HW);
+            params[t][i] = keep - FD_STEP;
+            double lm = bn_loss(x, g, b, R, B, C, HW);
+            params[t][i] = keep;
+            double fd = (lp - lm) / (2 * FD_STEP);
+            CHECK(close_enough(grads[t][i], fd), "bn grad %d[%d]: %g vs fd %g", t, i, grads[t][i],
+                  fd);
+        }
+    /* running statistics after one update: 0.9·init + 0.1·batch (unbiased variance) */
+    for (int c = 0; c < C; c++) {
+        double s = 0, s2 = 0;
+        for (int i = 0; i < B; i++)
+            for (int p = 0; p < HW; p++)
+                s += x[(i * C + c) * HW + p];
+        double mu = s / (B * HW);
+        for (int i = 0; i < B; i++)
+            for (int p = 0; p < HW; p++)
+                s2 += pow(x[(i * C + c) * HW + p] - mu, 2);
+        CHECK(fabs(rm[c] - 0.1 * mu) < 1e-6, "running mean %g vs %g", rm[c], 0.1 * mu);
+        CHECK(fabs(rv[c] - (0.9 + 0.1 * s2 / (B * HW - 1))) < 1e-5, "running var");
+    }
+    /* eval mode uses the running statistics */
+    lb_batchnorm_forward(y, NULL, NULL, rm, rv, x, g, b, B, C, HW, 0);
+    double want = g[1] * (x[7] - rm[1]) / sqrt(rv[1] + 1e-5) + b[1];
+    CHECK(fabs(y[7] - want) < 1e-5, "bn eval %g vs %g", y[7], want);
+
+    float gout[B * C], gd[N] = {0};
+    lb_gap_forward(gout, x, B, C, HW);
+    double s = 0;
+    for (int p = 0; p < HW; p++)
+        s += x[HW + p];
+    CHECK(fabs(gout[1] - s / HW) < 1e-6, "gap");
+    lb_gap_backward(gd, R, B, C, HW);
+    CHECK(fabs(gd[HW + 2] - R[1] / HW) < 1e-7, "gap backward");
+
+    enum { ND = 100000 };
+    static float ones[ND], o1[ND], o2[ND], dd[ND];
+    for (int i = 0; i < ND; i++)
+        ones[i] = 1.0f;
+    lb_dropout_forward(o1, ones, ND, 0.3f, 5, 1, 2);
+    lb_dropout_forward(o2, ones, ND, 0.3f, 5, 1, 2);
+    CHECK(!memcmp(o1, o2, sizeof o1), "dropout deterministic");
+    long kept = 0;
+    for (int i = 0; i < ND; i++)
+        kept += o1[i] != 0;
+    double sigma = sqrt(ND * 0.3 * 0.7);
+    CHECK(fabs(kept - 0.7 * ND) < 5 * sigma, "dropout keeps %ld of %d", kept, ND);
+    lb_dropout_backward(dd, ones, ND, 0.3f, 5, 1, 2);
+    CHECK(!memcmp(dd, o1, sizeof dd), "dropout backward uses the forward mask");
+}
+
 /* ---- quantized roles --------------------------------------------------------------------- */
 static void test_quantized_roles(void)
 {
@@ -227,9 +301,11 @@ int main(void)
     test_conv(1, 1, 3, 3, 4);
     test_conv(2, 1, 3, 3, 4);
     test_conv(1, 2, 5, 3, 4);
+    test_conv(2, 0, 1, 3, 4);   /* 1x1 stride 2: ResNet projection shortcut */
     test_conv(1, 1, 3, 16, 36); /* 5184 weights: BLIS path */
     test_conv(2, 0, 3, 20, 24); /* 4320 weights: BLIS path, stride 2 */
     test_pool_relu_xent();
+    test_bn_gap_dropout();
     test_quantized_roles();
     lb_workspace_free(&ws);
     return lb_check_summary("test_nn_layers");

@@ -120,7 +120,7 @@ int main(void)
     { /* one LeNet-5 SGD step */
         lb_model m;
         lb_error err;
-        CHECK(lb_model_build(&m, "lenet5", 1, 28, 28, 10, 0, 0, 1, &err) == LB_OK, "%s", err.msg);
+        CHECK(lb_model_build(&m, "lenet5", 1, 28, 28, 10, NULL, 1, &err) == LB_OK, "%s", err.msg);
         CHECK(m.nparams == 61706, "lenet5 has %zu parameters, torch 61706", m.nparams);
         float *p0 = lf("lenet_p0", m.nparams), *p1 = lf("lenet_p1", m.nparams);
         float *grad = lf("lenet_grad", m.nparams), *x = lf("lenet_x", 8 * 784),
@@ -141,6 +141,44 @@ int main(void)
         compare("lenet params after one SGD step", m.params, p1, m.nparams, TOL_STEP);
         lb_model_free(&m);
         free(buf);
+    }
+    { /* tiny ResNet-8 (width 0.25) and VGG-11 (width 1/16) in train mode: batchnorm, residual
+       * adds, 1x1 stride-2 shortcuts, odd-size pooling, global average pool */
+        struct {
+            const char *tag, *model;
+            lb_model_opts o;
+            int c, h, w;
+        } nets[2] = {{"resnet8", "resnet", {0, 0, 0.25, 8}, 3, 8, 8},
+                     {"vgg11", "vgg", {0, 0, 0.0625, 0}, 1, 16, 16}};
+        for (int k = 0; k < 2; k++) {
+            lb_model m;
+            lb_error err;
+            CHECK(lb_model_build(&m, nets[k].model, nets[k].c, nets[k].h, nets[k].w, 5, &nets[k].o,
+                                 1, &err) == LB_OK,
+                  "%s", err.msg);
+            char nm[64];
+            snprintf(nm, sizeof nm, "%s_p0", nets[k].tag);
+            float *p0 = lf(nm, m.nparams);
+            snprintf(nm, sizeof nm, "%s_grad", nets[k].tag);
+            float *grad = lf(nm, m.nparams);
+            snprintf(nm, sizeof nm, "%s_x", nets[k].tag);
+            float *x = lf(nm, (size_t)4 * nets[k].c * nets[k].h * nets[k].w);
+            snprintf(nm, sizeof nm, "%s_loss", nets[k].tag);
+            float *loss = lf(nm, 1);
+            snprintf(nm, sizeof nm, "%s_y", nets[k].tag);
+            int32_t *y = load(nm, "i32", 4);
+            memcpy(m.params, p0, m.nparams * 4);
+            lb_model_alloc_batch(&m, 4);
+            double l;
+            memset(m.grads, 0, m.nparams * 4);
+            lb_model_forward(&m, x, y, 4, NULL, &l, NULL);
+            lb_model_backward(&m, x, y, 4, NULL);
+            CHECK(fabs(l - loss[0]) <= 10 * TOL_FWD * fabs(loss[0]), "%s loss %.9g vs torch %.9g",
+                  nets[k].tag, l, loss[0]);
+            snprintf(nm, sizeof nm, "%s gradients", nets[k].tag);
+            compare(nm, m.grads, grad, m.nparams, 10 * TOL_GRAD);
+            lb_model_free(&m);
+        }
     }
     lb_workspace_free(&ws);
     for (int i = 0; i < nloaded; i++)

@@ -8,8 +8,9 @@
  *   backward weight  dW  += Q_E(dout)^T · Q_A(in)
  * The weight-gradient role G is applied by the optimizer step to the finished gradient.
  * With q == NULL (or fp32 formats) the operands are used as they are.
- * Layers implemented: linear, conv2d (im2col + BLIS sgemm, stride, padding), maxpool2d,
- * relu, softmax + cross-entropy. Not yet: batchnorm, avg/global pooling, dropout, residual. */
+ * Layers: linear, conv2d (im2col + GEMM, stride, padding), maxpool2d, relu, batchnorm
+ * (1d/2d, train/eval), global average pool, dropout, softmax + cross-entropy; a residual add is
+ * the model's job (two inputs accumulate into their gradients). */
 #ifndef LOWBIT_NN_H
 #define LOWBIT_NN_H
 
@@ -77,6 +78,27 @@ void lb_maxpool2d_backward(float *din, const float *dout, const int32_t *idx, in
 /* ---- relu ------------------------------------------------------------------------------- */
 void lb_relu_forward(float *out, const float *in, size_t n);
 void lb_relu_backward(float *din, const float *dout, const float *in, size_t n);
+
+/* ---- batchnorm over (B, H·W) per channel (torch semantics: eps 1e-5, momentum 0.1) ------- */
+/* train = 1: batch statistics (saved for backward) and running-statistics update;
+ * train = 0: the running statistics. save_mean/save_istd may be NULL in evaluation. */
+void lb_batchnorm_forward(float *y, float *save_mean, float *save_istd, float *run_mean,
+                          float *run_var, const float *x, const float *g, const float *b, int B,
+                          int C, int HW, int train);
+/* accumulates into dx (may be NULL), dg, db; train-mode gradients */
+void lb_batchnorm_backward(float *dx, float *dg, float *db, const float *dy, const float *x,
+                           const float *g, const float *save_mean, const float *save_istd, int B,
+                           int C, int HW);
+
+/* ---- global average pool: out (B,C) = mean over HW of in (B,C,HW) ------------------------- */
+void lb_gap_forward(float *out, const float *in, int B, int C, int HW);
+void lb_gap_backward(float *din, const float *dout, int B, int C, int HW);
+
+/* ---- dropout (inverted), mask keyed by (seed, tensor, step, index) ------------------------- */
+void lb_dropout_forward(float *out, const float *in, size_t n, float p, uint64_t seed,
+                        uint64_t tensor, uint64_t step);
+void lb_dropout_backward(float *din, const float *dout, size_t n, float p, uint64_t seed,
+                         uint64_t tensor, uint64_t step);
 
 /* ---- softmax + cross-entropy (mean over the batch) --------------------------------------- */
 /* probs (B,K) = softmax(logits); returns the mean loss; *correct += number of argmax hits. */

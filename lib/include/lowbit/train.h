@@ -1,15 +1,17 @@
 /* lowbit/train.h — models and the training loop behind `lowbit train`.
  *
- * Models (a registry, like the formats'): "mlp" (784-256-256-10; hidden sizes configurable)
- * and "lenet5" (conv 6@5x5 pad 2, maxpool 2, conv 16@5x5, maxpool 2, fc 120, fc 84, fc 10,
- * ReLU). Parameters are initialised like PyTorch's defaults (weights and biases uniform in
+ * Models (a registry, like the formats'): "mlp" (784-256-256-10; hidden sizes configurable),
+ * "lenet5" (conv 6@5x5 pad 2, maxpool 2, conv 16@5x5, maxpool 2, fc 120, fc 84, fc 10, ReLU),
+ * "vgg" (VGG-11 with batchnorm, width multiplier, global average pool + linear) and "resnet"
+ * (CIFAR ResNet, depth 6n+2, width multiplier, 1x1 projection shortcuts). Parameters are
+ * initialised like PyTorch's defaults (weights and biases uniform in
  * +-1/sqrt(fan_in)) from the counter-based generator keyed by (seed, tensor, 0, index).
  * Optimizers: SGD with momentum and weight decay, PyTorch semantics (buf = m·buf + g + wd·w,
  * w -= lr·buf), Adam and AdamW (torch.optim); schedules constant, step (x0.1 at 50% and 75% of
  * the epochs), cosine.
  * Determinism: same configuration, seed and thread count give bit-identical results; a run
  * resumed from its checkpoint ends bit-identical to an uninterrupted one.
- * Not yet: vgg, resnet, batchnorm, Adam, the low-precision optimizers of later issues. */
+ * Not yet: the low-precision optimizers of later issues. */
 #ifndef LOWBIT_TRAIN_H
 #define LOWBIT_TRAIN_H
 
@@ -22,8 +24,10 @@ extern "C" {
 #endif
 
 typedef struct lb_train_config {
-    const char *model;    /* "mlp" | "lenet5" */
+    const char *model;    /* "mlp" | "lenet5" | "vgg" | "resnet" */
     int hidden1, hidden2; /* mlp hidden sizes (default 256, 256) */
+    double width;         /* vgg/resnet width multiplier (default 1) */
+    int depth;            /* resnet depth 6n+2 (default 20) */
     const char *dataset;  /* "fashion-mnist" | "mnist" */
     const char *data_dir;
     int64_t train_subset, test_subset; /* 0: all */

@@ -116,6 +116,12 @@ int lb_cmd_train(int argc, char **argv)
             if (*e || h1 < 1 || h2 < 1 || h1 > 65536 || h2 > 65536)
                 return lb_cli_error("train: --hidden '%s' is not H or H1,H2 (1..65536)", v);
             c.hidden1 = (int)h1, c.hidden2 = (int)h2;
+        } else if (!strcmp(a, "--width")) {
+            if (parse_num(a, v, &c.width) || !(c.width > 0))
+                return lb_cli_error("train: --width '%s' is not a positive number", v);
+        } else if (!strcmp(a, "--depth")) {
+            if (parse_int(a, v, 8, 110, &n)) return LB_EXIT_USAGE;
+            c.depth = (int)n;
         } else if (!strcmp(a, "--lr")) {
             if (parse_num(a, v, &c.lr)) return LB_EXIT_USAGE;
         } else if (!strcmp(a, "--momentum")) {

@@ -3,6 +3,7 @@
 #define LB_NN_INTERNAL_H
 
 #include "lowbit/nn.h"
+#include "lowbit/rng.h"
 
 enum { LB_ROLE_W = 0, LB_ROLE_A = 1, LB_ROLE_E = 2, LB_ROLE_G = 3 };
 enum { LB_WS_W = 0, LB_WS_A = 1, LB_WS_E = 2, LB_WS_TMP = 3, LB_WS_COL = 4, LB_WS_N = 6 };

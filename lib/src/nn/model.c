@@ -10,26 +10,34 @@
 #include "lowbit/rng.h"
 #include "nn/model.h"
 
-static const char *const model_names[] = {"mlp", "lenet5", NULL};
+static const char *const model_names[] = {"mlp", "lenet5", "vgg", "resnet", NULL};
 
 const char *const *lb_model_names(void)
 {
     return model_names;
 }
 
-static lb_layer *add(lb_model *m, lb_layer_kind kind, const char *name)
+/* Append a layer reading layer `in` (-1: the network input); shapes follow. */
+static lb_layer *add(lb_model *m, lb_layer_kind kind, const char *name, int in)
 {
     lb_layer *l = &m->L[m->nlayers++];
     memset(l, 0, sizeof *l);
     l->kind = kind;
+    l->in = in;
+    l->in2 = -1;
     snprintf(l->name, sizeof l->name, "%s", name);
-    if (m->nlayers == 1)
+    if (in < 0)
         l->in_c = m->in_c, l->in_h = m->in_h, l->in_w = m->in_w;
     else {
-        const lb_layer *p = &m->L[m->nlayers - 2];
+        const lb_layer *p = &m->L[in];
         l->in_c = p->out_c, l->in_h = p->out_h, l->in_w = p->out_w;
     }
     return l;
+}
+
+static int last(const lb_model *m)
+{
+    return m->nlayers - 1;
 }
 
 static void finish(lb_model *m, lb_layer *l)
@@ -41,70 +49,206 @@ static void finish(lb_model *m, lb_layer *l)
         l->b_off = m->nparams;
         m->nparams += l->n_b;
     }
+    if (l->kind == LB_L_BN) {
+        l->st_off = m->nstate;
+        m->nstate += 2 * (size_t)l->out_c;
+    }
 }
 
-static void linear(lb_model *m, const char *name, int out)
+static int linear(lb_model *m, const char *name, int in, int out)
 {
-    lb_layer *l = add(m, LB_L_LINEAR, name);
-    int in = l->in_c * l->in_h * l->in_w; /* flattens the input */
+    lb_layer *l = add(m, LB_L_LINEAR, name, in);
+    int n = l->in_c * l->in_h * l->in_w; /* flattens the input */
     l->out_c = out, l->out_h = l->out_w = 1;
-    l->n_w = (size_t)out * in, l->n_b = (size_t)out;
+    l->n_w = (size_t)out * n, l->n_b = (size_t)out;
     finish(m, l);
+    return last(m);
 }
 
-static void conv(lb_model *m, const char *name, int out, int k, int pad)
+static int conv(lb_model *m, const char *name, int in, int out, int k, int pad, int stride)
 {
-    lb_layer *l = add(m, LB_L_CONV, name);
-    l->k = k, l->stride = 1, l->pad = pad;
+    lb_layer *l = add(m, LB_L_CONV, name, in);
+    l->k = k, l->stride = stride, l->pad = pad;
     l->out_c = out;
-    l->out_h = l->in_h + 2 * pad - k + 1;
-    l->out_w = l->in_w + 2 * pad - k + 1;
+    l->out_h = (l->in_h + 2 * pad - k) / stride + 1;
+    l->out_w = (l->in_w + 2 * pad - k) / stride + 1;
     l->n_w = (size_t)out * l->in_c * k * k, l->n_b = (size_t)out;
     finish(m, l);
+    return last(m);
 }
 
-static void relu(lb_model *m, const char *name)
+static int same_shape(lb_model *m, lb_layer_kind kind, const char *name, int in)
 {
-    lb_layer *l = add(m, LB_L_RELU, name);
+    lb_layer *l = add(m, kind, name, in);
     l->out_c = l->in_c, l->out_h = l->in_h, l->out_w = l->in_w;
+    if (kind == LB_L_BN) l->n_w = l->n_b = (size_t)l->out_c; /* gamma, beta */
     finish(m, l);
+    return last(m);
 }
 
-static void maxpool(lb_model *m, const char *name, int k)
+static int relu(lb_model *m, const char *name, int in)
 {
-    lb_layer *l = add(m, LB_L_MAXPOOL, name);
+    return same_shape(m, LB_L_RELU, name, in);
+}
+static int bn(lb_model *m, const char *name, int in)
+{
+    return same_shape(m, LB_L_BN, name, in);
+}
+
+static int maxpool(lb_model *m, const char *name, int in, int k)
+{
+    lb_layer *l = add(m, LB_L_MAXPOOL, name, in);
     l->k = k;
     l->out_c = l->in_c, l->out_h = l->in_h / k, l->out_w = l->in_w / k;
     finish(m, l);
+    return last(m);
+}
+
+static int gap(lb_model *m, const char *name, int in)
+{
+    lb_layer *l = add(m, LB_L_GAP, name, in);
+    l->out_c = l->in_c, l->out_h = l->out_w = 1;
+    finish(m, l);
+    return last(m);
+}
+
+static int residual(lb_model *m, const char *name, int a, int b)
+{
+    lb_layer *l = add(m, LB_L_ADD, name, a);
+    l->in2 = b;
+    l->out_c = l->in_c, l->out_h = l->in_h, l->out_w = l->in_w;
+    finish(m, l);
+    return last(m);
+}
+
+static int scaled(double width, int base)
+{
+    int c = (int)(width * base + 0.5);
+    return c < 1 ? 1 : c;
+}
+
+/* VGG-11 with batchnorm (conv-BN-ReLU), channels 64·w, 128·w, 256·w, 512·w; the fifth pool is
+ * dropped for inputs under 32 pixels (28 -> 14 -> 7 -> 3 -> 1); global average pool + one
+ * linear classifier (the CIFAR form of VGG). */
+static void build_vgg(lb_model *m, double w)
+{
+    static const int cfg[] = {64, -1, 128, -1, 256, 256, -1, 512, 512, -1, 512, 512, -1};
+    int x = -1, nconv = 0, npool = 0, maxpools = m->in_h < 32 ? 4 : 5;
+    char name[32];
+    for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++) {
+        if (cfg[i] < 0) {
+            if (npool++ < maxpools) {
+                snprintf(name, sizeof name, "pool%d", npool);
+                x = maxpool(m, name, x, 2);
+            }
+            continue;
+        }
+        nconv++;
+        snprintf(name, sizeof name, "conv%d", nconv);
+        x = conv(m, name, x, scaled(w, cfg[i]), 3, 1, 1);
+        snprintf(name, sizeof name, "bn%d", nconv);
+        x = bn(m, name, x);
+        snprintf(name, sizeof name, "relu%d", nconv);
+        x = relu(m, name, x);
+    }
+    x = gap(m, "gap", x);
+    linear(m, "fc", x, m->classes);
+}
+
+/* CIFAR ResNet (He et al. 2016, section 4.2): depth 6n+2, three stages of n basic blocks with
+ * 16·w, 32·w, 64·w channels, stride 2 at the start of stages 2 and 3, 1x1 conv + BN shortcut
+ * where the shape changes (option B), global average pool, linear classifier. */
+static void build_resnet(lb_model *m, double w, int depth)
+{
+    int n = (depth - 2) / 6;
+    char name[32];
+    int x = conv(m, "conv0", -1, scaled(w, 16), 3, 1, 1);
+    x = relu(m, "relu0", bn(m, "bn0", x));
+    int blk = 0;
+    for (int stage = 0; stage < 3; stage++)
+        for (int i = 0; i < n; i++) {
+            blk++;
+            int out = scaled(w, 16 << stage), stride = (stage > 0 && i == 0) ? 2 : 1;
+            int in = x;
+            snprintf(name, sizeof name, "b%d.conv1", blk);
+            int y = conv(m, name, in, out, 3, 1, stride);
+            snprintf(name, sizeof name, "b%d.bn1", blk);
+            y = bn(m, name, y);
+            snprintf(name, sizeof name, "b%d.relu1", blk);
+            y = relu(m, name, y);
+            snprintf(name, sizeof name, "b%d.conv2", blk);
+            y = conv(m, name, y, out, 3, 1, 1);
+            snprintf(name, sizeof name, "b%d.bn2", blk);
+            y = bn(m, name, y);
+            int sc = in;
+            if (stride != 1 || m->L[in].out_c != out) {
+                snprintf(name, sizeof name, "b%d.short", blk);
+                sc = conv(m, name, in, out, 1, 0, stride);
+                snprintf(name, sizeof name, "b%d.bns", blk);
+                sc = bn(m, name, sc);
+            }
+            snprintf(name, sizeof name, "b%d.add", blk);
+            x = residual(m, name, y, sc);
+            snprintf(name, sizeof name, "b%d.relu2", blk);
+            x = relu(m, name, x);
+        }
+    x = gap(m, "gap", x);
+    linear(m, "fc", x, m->classes);
 }
 
 lb_status lb_model_build(lb_model *m, const char *name, int c, int h, int w, int classes,
-                         int mlp_h1, int mlp_h2, uint64_t seed, lb_error *err)
+                         const lb_model_opts *o, uint64_t seed, lb_error *err)
 {
     memset(m, 0, sizeof *m);
     snprintf(m->name, sizeof m->name, "%s", name);
     m->in_c = c, m->in_h = h, m->in_w = w, m->classes = classes;
+    m->seed = seed;
+    lb_model_opts def = {256, 256, 1.0, 20};
+    if (!o) o = &def;
     if (!strcmp(name, "mlp")) {
-        if (mlp_h1 < 1 || mlp_h2 < 1)
+        if (o->h1 < 1 || o->h2 < 1)
             return lb_fail(err, LB_ERR_ARG, "mlp: hidden sizes must be positive");
-        linear(m, "fc1", mlp_h1), relu(m, "relu1");
-        linear(m, "fc2", mlp_h2), relu(m, "relu2");
-        linear(m, "fc3", classes);
+        int x = relu(m, "relu1", linear(m, "fc1", -1, o->h1));
+        x = relu(m, "relu2", linear(m, "fc2", x, o->h2));
+        linear(m, "fc3", x, classes);
     } else if (!strcmp(name, "lenet5")) {
         if (h < 12 || w < 12)
             return lb_fail(err, LB_ERR_ARG, "lenet5 needs images of at least 12x12");
-        conv(m, "conv1", 6, 5, 2), relu(m, "relu1"), maxpool(m, "pool1", 2);
-        conv(m, "conv2", 16, 5, 0), relu(m, "relu2"), maxpool(m, "pool2", 2);
-        linear(m, "fc1", 120), relu(m, "relu3");
-        linear(m, "fc2", 84), relu(m, "relu4");
-        linear(m, "fc3", classes);
+        int x = maxpool(m, "pool1", relu(m, "relu1", conv(m, "conv1", -1, 6, 5, 2, 1)), 2);
+        x = maxpool(m, "pool2", relu(m, "relu2", conv(m, "conv2", x, 16, 5, 0, 1)), 2);
+        x = relu(m, "relu3", linear(m, "fc1", x, 120));
+        x = relu(m, "relu4", linear(m, "fc2", x, 84));
+        linear(m, "fc3", x, classes);
+    } else if (!strcmp(name, "vgg")) {
+        if (h < 16 || w < 16) return lb_fail(err, LB_ERR_ARG, "vgg needs images of at least 16x16");
+        if (!(o->width > 0) || o->width > 4)
+            return lb_fail(err, LB_ERR_ARG, "--width %g is not in (0, 4]", o->width);
+        build_vgg(m, o->width);
+    } else if (!strcmp(name, "resnet")) {
+        if (o->depth < 8 || (o->depth - 2) % 6 || o->depth > 110)
+            return lb_fail(err, LB_ERR_ARG, "--depth %d is not 6n+2 in 8..110 (8, 14, 20, ...)",
+                           o->depth);
+        if (!(o->width > 0) || o->width > 8)
+            return lb_fail(err, LB_ERR_ARG, "--width %g is not in (0, 8]", o->width);
+        build_resnet(m, o->width, o->depth);
     } else
-        return lb_fail(err, LB_ERR_ARG, "unknown model '%s' (accepted: mlp, lenet5)", name);
+        return lb_fail(err, LB_ERR_ARG, "unknown model '%s' (accepted: mlp, lenet5, vgg, resnet)",
+                       name);
+    if (m->nlayers >= LB_MAX_LAYERS) return lb_fail(err, LB_ERR_ARG, "model has too many layers");
     m->params = malloc(m->nparams * sizeof *m->params);
     m->grads = calloc(m->nparams, sizeof *m->grads);
-    if (!m->params || !m->grads) return lb_fail(err, LB_ERR_NOMEM, "out of memory for parameters");
+    m->state = calloc(m->nstate + 1, sizeof *m->state);
+    if (!m->params || !m->grads || !m->state)
+        return lb_fail(err, LB_ERR_NOMEM, "out of memory for parameters");
     for (int i = 0; i < m->nlayers; i++) {
         const lb_layer *l = &m->L[i];
+        if (l->kind == LB_L_BN) { /* gamma 1, beta 0; running mean 0, var 1 */
+            for (size_t j = 0; j < l->n_w; j++)
+                m->params[l->w_off + j] = 1.0f, m->params[l->b_off + j] = 0.0f;
+            for (int j = 0; j < l->out_c; j++)
+                m->state[l->st_off + (size_t)l->out_c + (size_t)j] = 1.0f;
+            continue;
+        }
         if (!l->n_w) continue;
         size_t fan_in = l->n_w / (size_t)l->out_c;
         float bound = 1.0f / sqrtf((float)fan_in);
@@ -115,14 +259,15 @@ lb_status lb_model_build(lb_model *m, const char *name, int c, int h, int w, int
         for (size_t j = 0; j < l->n_b; j++)
             m->params[l->b_off + j] = (2.0f * lb_rng_uniform(kb, j) - 1.0f) * bound;
     }
+    m->train = 1;
     return LB_OK;
 }
 
 static void free_batch(lb_model *m)
 {
     for (int i = 0; i < LB_MAX_LAYERS; i++) {
-        free(m->act[i]), free(m->dact[i]), free(m->pool_idx[i]);
-        m->act[i] = m->dact[i] = NULL;
+        free(m->act[i]), free(m->dact[i]), free(m->pool_idx[i]), free(m->bn_save[i]);
+        m->act[i] = m->dact[i] = m->bn_save[i] = NULL;
         m->pool_idx[i] = NULL;
     }
     free(m->dinput), free(m->probs);
@@ -140,6 +285,9 @@ lb_status lb_model_alloc_batch(lb_model *m, int B)
         if (!m->act[i] || !m->dact[i]) return LB_ERR_NOMEM;
         if (m->L[i].kind == LB_L_MAXPOOL && !(m->pool_idx[i] = malloc(n * sizeof(int32_t))))
             return LB_ERR_NOMEM;
+        if (m->L[i].kind == LB_L_BN &&
+            !(m->bn_save[i] = malloc(2 * (size_t)m->L[i].out_c * sizeof(float))))
+            return LB_ERR_NOMEM;
     }
     m->dinput = malloc((size_t)B * m->in_c * m->in_h * m->in_w * sizeof(float));
     m->probs = malloc((size_t)B * m->classes * sizeof(float));
@@ -149,8 +297,8 @@ lb_status lb_model_alloc_batch(lb_model *m, int B)
 void lb_model_free(lb_model *m)
 {
     free_batch(m);
-    free(m->params), free(m->grads);
-    m->params = m->grads = NULL;
+    free(m->params), free(m->grads), free(m->state);
+    m->params = m->grads = m->state = NULL;
     lb_workspace_free(&m->ws);
 }
 
@@ -172,12 +320,13 @@ lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b,
                            double *loss, long *correct)
 {
     if (b > m->B) return LB_ERR_ARG;
-    const float *in = x;
     lb_status st = LB_OK;
     for (int i = 0; i < m->nlayers && !st; i++) {
         const lb_layer *l = &m->L[i];
+        const float *in = l->in < 0 ? x : m->act[l->in];
         float *out = m->act[i];
         const float *w = m->params + l->w_off, *bias = m->params + l->b_off;
+        const int HW = l->out_h * l->out_w;
         switch (l->kind) {
         case LB_L_LINEAR:
             st = lb_linear_forward(out, in, w, bias, b, l->in_c * l->in_h * l->in_w, l->out_c, q,
@@ -194,46 +343,87 @@ lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b,
         case LB_L_MAXPOOL:
             lb_maxpool2d_forward(out, m->pool_idx[i], in, b, l->in_c, l->in_h, l->in_w, l->k);
             break;
+        case LB_L_BN: {
+            float *sv = m->bn_save[i], *st_ = m->state + l->st_off;
+            lb_batchnorm_forward(out, sv, sv + l->out_c, st_, st_ + l->out_c, in, w, bias, b,
+                                 l->out_c, HW, m->train);
+            break;
         }
-        in = out;
+        case LB_L_GAP:
+            lb_gap_forward(out, in, b, l->in_c, l->in_h * l->in_w);
+            break;
+        case LB_L_ADD: {
+            const float *in2 = m->act[l->in2];
+            for (size_t k = 0; k < (size_t)b * l->out_n; k++)
+                out[k] = in[k] + in2[k];
+            break;
+        }
+        case LB_L_DROPOUT:
+            if (m->train)
+                lb_dropout_forward(out, in, (size_t)b * l->out_n, l->drop_p, m->seed, (uint64_t)i,
+                                   m->step);
+            else
+                memcpy(out, in, (size_t)b * l->out_n * sizeof *out);
+            break;
+        }
     }
     if (st) return st;
-    *loss = lb_softmax_xent_forward(m->probs, in, y, b, m->classes, correct);
+    *loss = lb_softmax_xent_forward(m->probs, m->act[m->nlayers - 1], y, b, m->classes, correct);
     return LB_OK;
 }
 
 lb_status lb_model_backward(lb_model *m, const float *x, const int32_t *y, int b,
                             const lb_qroles *q)
 {
-    int last = m->nlayers - 1;
-    memset(m->dact[last], 0, (size_t)b * m->L[last].out_n * sizeof(float));
-    lb_softmax_xent_backward(m->dact[last], m->probs, y, b, m->classes);
+    /* every layer accumulates into its input's gradient (a residual source gets two terms) */
+    for (int i = 0; i < m->nlayers; i++)
+        memset(m->dact[i], 0, (size_t)b * m->L[i].out_n * sizeof(float));
+    int lastl = m->nlayers - 1;
+    lb_softmax_xent_backward(m->dact[lastl], m->probs, y, b, m->classes);
     lb_status st = LB_OK;
-    for (int i = last; i >= 0 && !st; i--) {
+    for (int i = lastl; i >= 0 && !st; i--) {
         const lb_layer *l = &m->L[i];
-        const float *in = i ? m->act[i - 1] : x;
-        /* the first layer's input gradient is not needed */
-        float *din = i ? m->dact[i - 1] : NULL;
-        if (din) memset(din, 0, (size_t)b * l->in_c * l->in_h * l->in_w * sizeof(float));
+        const float *in = l->in < 0 ? x : m->act[l->in];
+        float *din = l->in < 0 ? NULL : m->dact[l->in]; /* no gradient for the data */
+        const float *dout = m->dact[i];
         const float *w = m->params + l->w_off;
         float *dw = m->grads + l->w_off, *db = m->grads + l->b_off;
         switch (l->kind) {
         case LB_L_LINEAR:
-            st = lb_linear_backward(din, dw, db, m->dact[i], in, w, b, l->in_c * l->in_h * l->in_w,
+            st = lb_linear_backward(din, dw, db, dout, in, w, b, l->in_c * l->in_h * l->in_w,
                                     l->out_c, q, (uint64_t)i, &m->ws);
             break;
         case LB_L_CONV: {
             lb_conv_shape s = conv_shape(l, b);
-            st = lb_conv2d_backward(din, dw, db, m->dact[i], in, w, &s, q, (uint64_t)i, &m->ws);
+            st = lb_conv2d_backward(din, dw, db, dout, in, w, &s, q, (uint64_t)i, &m->ws);
             break;
         }
         case LB_L_RELU:
-            if (din) lb_relu_backward(din, m->dact[i], in, (size_t)b * l->out_n);
+            if (din) lb_relu_backward(din, dout, in, (size_t)b * l->out_n);
             break;
         case LB_L_MAXPOOL:
             if (din)
-                lb_maxpool2d_backward(din, m->dact[i], m->pool_idx[i], b, l->in_c, l->out_h,
-                                      l->out_w);
+                lb_maxpool2d_backward(din, dout, m->pool_idx[i], b, l->in_c, l->out_h, l->out_w);
+            break;
+        case LB_L_BN:
+            lb_batchnorm_backward(din, dw, db, dout, in, w, m->bn_save[i], m->bn_save[i] + l->out_c,
+                                  b, l->out_c, l->out_h * l->out_w);
+            break;
+        case LB_L_GAP:
+            if (din) lb_gap_backward(din, dout, b, l->in_c, l->in_h * l->in_w);
+            break;
+        case LB_L_ADD: {
+            float *d2 = m->dact[l->in2];
+            for (size_t k = 0; k < (size_t)b * l->out_n; k++) {
+                if (din) din[k] += dout[k];
+                d2[k] += dout[k];
+            }
+            break;
+        }
+        case LB_L_DROPOUT:
+            if (din)
+                lb_dropout_backward(din, dout, (size_t)b * l->out_n, l->drop_p, m->seed,
+                                    (uint64_t)i, m->step);
             break;
         }
     }

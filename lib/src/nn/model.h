@@ -9,19 +9,31 @@
 #include "lowbit/nn.h"
 #include "lowbit/results.h"
 
-typedef enum { LB_L_LINEAR, LB_L_CONV, LB_L_RELU, LB_L_MAXPOOL } lb_layer_kind;
+typedef enum {
+    LB_L_LINEAR,
+    LB_L_CONV,
+    LB_L_RELU,
+    LB_L_MAXPOOL,
+    LB_L_BN,     /* batchnorm; params: gamma (w), beta (b); state: running mean, var */
+    LB_L_GAP,    /* global average pool -> (C,1,1) */
+    LB_L_ADD,    /* residual: out = act[in] + act[in2] */
+    LB_L_DROPOUT /* p in drop_p */
+} lb_layer_kind;
 
 typedef struct lb_layer {
     lb_layer_kind kind;
-    char name[16];
+    char name[32];
     int in_c, in_h, in_w;    /* per-example input shape */
     int out_c, out_h, out_w; /* per-example output shape */
     int k, stride, pad;
+    int in, in2; /* input layer index (-1: the network input); add: second */
+    float drop_p;
     size_t w_off, b_off, n_w, n_b; /* into params/grads */
+    size_t st_off;                 /* batchnorm: running mean at st_off, var at st_off + C */
     size_t out_n;                  /* per-example output size */
 } lb_layer;
 
-#define LB_MAX_LAYERS 32
+#define LB_MAX_LAYERS 128
 
 typedef struct lb_model {
     char name[32];
@@ -30,18 +42,29 @@ typedef struct lb_model {
     int in_c, in_h, in_w, classes;
     size_t nparams;
     float *params, *grads;
+    size_t nstate; /* non-trained state (batchnorm running statistics), checkpointed */
+    float *state;
+    int train;           /* 1: batch statistics and dropout; 0: evaluation */
+    uint64_t seed, step; /* dropout masks: (seed, layer, step, index) */
     /* batch buffers, sized for batch B: act[i] is layer i's output, dact[i] its gradient */
     int B;
     float *act[LB_MAX_LAYERS], *dact[LB_MAX_LAYERS], *dinput;
     int32_t *pool_idx[LB_MAX_LAYERS];
+    float *bn_save[LB_MAX_LAYERS]; /* batchnorm: batch mean and 1/std per channel */
     float *probs;
     lb_workspace ws;
 } lb_model;
 
 /* Build the named model for inputs (c,h,w) and `classes` outputs; params initialised from
- * seed. mlp_h1/h2: hidden sizes of "mlp". */
+ * seed. mlp: hidden sizes h1, h2; vgg and resnet: width multiplier `width` (of 64 and 16
+ * base channels) and, for resnet, depth 6n+2 (8, 14, 20, ...). */
+typedef struct lb_model_opts {
+    int h1, h2;
+    double width;
+    int depth;
+} lb_model_opts;
 lb_status lb_model_build(lb_model *m, const char *name, int c, int h, int w, int classes,
-                         int mlp_h1, int mlp_h2, uint64_t seed, lb_error *err);
+                         const lb_model_opts *o, uint64_t seed, lb_error *err);
 /* (Re)allocate batch buffers for batch size B. */
 lb_status lb_model_alloc_batch(lb_model *m, int B);
 void lb_model_free(lb_model *m);

@@ -27,6 +27,8 @@ void lb_train_config_defaults(lb_train_config *c)
     memset(c, 0, sizeof *c);
     c->model = "mlp";
     c->hidden1 = c->hidden2 = 256;
+    c->width = 1.0;
+    c->depth = 20;
     c->dataset = "fashion-mnist";
     c->data_dir = "/usr/share/datasets/fashion-mnist";
     c->epochs = 10;
@@ -59,14 +61,15 @@ static double lr_at(const lb_train_config *c, int epoch)
 /* Everything that must match for a checkpoint to be resumable. */
 static void fingerprint(const lb_train_config *c, char *buf, size_t len)
 {
-    snprintf(buf, len,
-             "model=%s h=%d,%d data=%s sub=%lld,%lld epochs=%d batch=%d lr=%.17g m=%.17g "
-             "wd=%.17g sched=%s seed=%llu threads=%d W=%s A=%s E=%s G=%s opt=%s",
-             c->model, c->hidden1, c->hidden2, c->dataset, (long long)c->train_subset,
-             (long long)c->test_subset, c->epochs, c->batch, c->lr, c->momentum, c->weight_decay,
-             c->schedule, (unsigned long long)c->seed, c->threads,
-             c->w_format ? c->w_format : "fp32", c->a_format ? c->a_format : "fp32",
-             c->e_format ? c->e_format : "fp32", c->g_format ? c->g_format : "fp32", c->optimizer);
+    snprintf(
+        buf, len,
+        "model=%s h=%d,%d w=%.17g d=%d data=%s sub=%lld,%lld epochs=%d batch=%d lr=%.17g m=%.17g "
+        "wd=%.17g sched=%s seed=%llu threads=%d W=%s A=%s E=%s G=%s opt=%s",
+        c->model, c->hidden1, c->hidden2, c->width, c->depth, c->dataset,
+        (long long)c->train_subset, (long long)c->test_subset, c->epochs, c->batch, c->lr,
+        c->momentum, c->weight_decay, c->schedule, (unsigned long long)c->seed, c->threads,
+        c->w_format ? c->w_format : "fp32", c->a_format ? c->a_format : "fp32",
+        c->e_format ? c->e_format : "fp32", c->g_format ? c->g_format : "fp32", c->optimizer);
 }
 
 typedef struct train_state {
@@ -88,7 +91,8 @@ static lb_status ckpt_write(const char *path, const char *fp, const lb_model *m,
     int ok = fwrite(LB_CKPT_MAGIC, 8, 1, f) == 1 && fwrite(&fl, 4, 1, f) == 1 &&
              fwrite(fp, 1, fl, f) == fl && fwrite(s, sizeof *s, 1, f) == 1 &&
              fwrite(&np, 8, 1, f) == 1 && fwrite(m->params, 4, np, f) == np &&
-             fwrite(mom, 4, np * nstate, f) == np * nstate;
+             fwrite(mom, 4, np * nstate, f) == np * nstate &&
+             fwrite(m->state, 4, m->nstate, f) == m->nstate;
     ok &= fclose(f) == 0;
     if (!ok || rename(tmp, path)) {
         unlink(tmp);
@@ -117,7 +121,8 @@ static lb_status ckpt_read(const char *path, const char *fp, lb_model *m, float 
                          "%s: made with a different configuration (%s); delete it or match it",
                          path, stored);
         else if (fread(s, sizeof *s, 1, f) != 1 || fread(&np, 8, 1, f) != 1 || np != m->nparams ||
-                 fread(m->params, 4, np, f) != np || fread(mom, 4, np * nstate, f) != np * nstate)
+                 fread(m->params, 4, np, f) != np || fread(mom, 4, np * nstate, f) != np * nstate ||
+                 fread(m->state, 4, m->nstate, f) != m->nstate)
             st = lb_fail(err, LB_ERR_DATA, "%s: truncated checkpoint", path);
     }
     fclose(f);
@@ -221,8 +226,8 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
     int32_t *yb = NULL, *perm = NULL;
     lb_results *res = NULL;
     train_state *s = calloc(1, sizeof *s);
-    if ((st = lb_model_build(&m, c->model, tr.c, tr.h, tr.w, tr.classes, c->hidden1, c->hidden2,
-                             c->seed, err)))
+    lb_model_opts mo = {c->hidden1, c->hidden2, c->width, c->depth};
+    if ((st = lb_model_build(&m, c->model, tr.c, tr.h, tr.w, tr.classes, &mo, c->seed, err)))
         goto out;
     size_t px = (size_t)tr.c * tr.h * tr.w;
     mom = calloc(m.nparams * nstate, sizeof *mom);
@@ -279,6 +284,8 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
                 yb[k] = tr.y[perm[i + k]];
             }
             q.step = s->step;
+            m.step = s->step;
+            m.train = 1;
             double l;
             memset(m.grads, 0, m.nparams * sizeof *m.grads);
             if ((st = lb_model_forward(&m, xb, yb, b, anyq ? &q : NULL, &l, &hits))) goto out;
@@ -300,6 +307,7 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
         }
         double tl, ta;
         q.step = s->step;
+        m.train = 0; /* batchnorm running statistics, no dropout */
         if ((st = evaluate(&m, &te, anyq ? &q : NULL, &tl, &ta))) goto out;
         double secs = now_s() - t0;
         t_run += secs;
@@ -349,6 +357,9 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
         lb_results_set_int(res, "hidden1", c->hidden1);
         lb_results_set_int(res, "hidden2", c->hidden2);
     }
+    if (!strcmp(c->model, "vgg") || !strcmp(c->model, "resnet"))
+        lb_results_set_num(res, "width", c->width);
+    if (!strcmp(c->model, "resnet")) lb_results_set_int(res, "depth", c->depth);
     for (int e = 0; e < c->epochs; e++)
         lb_results_add_epoch(res, &s->rows[e]);
     if ((st = lb_model_record_ops(&m, c->batch, q.w.name, q.a.name, q.e.name, res))) goto out;
