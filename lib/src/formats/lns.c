@@ -2,7 +2,8 @@
  *                 [,zero=flag|code][,underflow=zero|sat][,round=R]".
  * value = sign · 2^((k + o) / 2^F): k is an L-bit two's-complement log code (a fixed-point
  * log2 with F fraction bits, i.e. base 2^(1/2^F)), o an integer offset (0 with scale=none; with
- * scale=tensor chosen per call so that max|x| lands exactly on the largest code — the
+ * scale=tensor chosen per call so that max|x| rounded down to the log grid is the largest
+ * code, so max|x| maps to it in every rounding mode — the
  * LNS-Madam per-tensor scale, METHODS.md P1 [choice]).
  * Layouts: zero=flag (default for scale=none; QAA-LNS): sign | zero flag | L = B-2 log bits;
  *          zero=code (default for scale=tensor; LNS-Madam 1+7 word): sign | L = B-1 log bits,
@@ -364,7 +365,9 @@ static lb_status lns_offset(const lb_format *f, const lns_tab *t, const float *i
         *o = (int32_t)ctx->scales_in[0];
     else if (in) {
         uint32_t amax = lb_f2u(lb_absmax_finite(in, n));
-        if (amax) *o = lns_code(t, amax, 1) - lns_kmax(f);
+        /* floor, not nearest: max|x| >= the top grid value, so it lands on the top code in
+         * every rounding mode (nearest may round it up past the top, which saturates) */
+        if (amax) *o = lns_code(t, amax, 0) - lns_kmax(f);
     } else
         return LB_ERR_ARG; /* decode of a scaled format needs scales_in */
     if (ctx->scales_out) ctx->scales_out[0] = (float)*o;
