@@ -47,6 +47,12 @@ def recipe_flags(wildcards):
     return f"--w-format '{r['W']}' --a-format '{r['A']}' --e-format '{r['E']}' --g-format '{r['G']}'"
 
 
+def model_flags(wildcards):
+    if wildcards.model in ("vgg", "resnet"):
+        return f"--width {TRAIN['width']} --depth {TRAIN['depth']}"
+    return ""
+
+
 def train_flags(epochs):
     t = TRAIN
     f = (

@@ -3,7 +3,7 @@
 
 
 wildcard_constraints:
-    model="|".join(["mlp", "lenet5"]),
+    model="|".join(["mlp", "lenet5", "vgg", "resnet"]),
     recipe="|".join(config["recipes"]),
 
 
@@ -14,6 +14,7 @@ rule train:
         f"{RESULTS}/train/{{model}}_{{recipe}}.h5",
     params:
         recipe=recipe_flags,
+        model=model_flags,
         common=train_flags(TRAIN["epochs"]),
     log:
         "logs/train/{model}_{recipe}.log",
@@ -23,7 +24,7 @@ rule train:
     conda:
         ENV
     shell:
-        "{input.lowbit} train --model {wildcards.model} {params.common} {params.recipe} "
+        "{input.lowbit} train --model {wildcards.model} {params.model} {params.common} {params.recipe} "
         "--out {output} --resume > {log} 2>&1"
 
 
@@ -74,8 +75,8 @@ rule training_report:
     input:
         runs=expand(f"{RESULTS}/train/{{model}}_{{recipe}}.h5", model=TRAIN["models"],
                     recipe=TRAIN["recipes"]),
-        peer_lowbit=expand(f"{RESULTS}/peer/{{model}}_lowbit.h5", model=TRAIN["models"]) if PEER else [],
-        peer_pytorch=expand(f"{RESULTS}/peer/{{model}}_pytorch.csv", model=TRAIN["models"]) if PEER else [],
+        peer_lowbit=expand(f"{RESULTS}/peer/{{model}}_lowbit.h5", model=TRAIN["peer_models"]) if PEER else [],
+        peer_pytorch=expand(f"{RESULTS}/peer/{{model}}_pytorch.csv", model=TRAIN["peer_models"]) if PEER else [],
     output:
         f"{GEN}/training_table.tex",
         f"{GEN}/training_table.csv",
