@@ -267,7 +267,8 @@ static void free_batch(lb_model *m)
 {
     for (int i = 0; i < LB_MAX_LAYERS; i++) {
         free(m->act[i]), free(m->dact[i]), free(m->pool_idx[i]), free(m->bn_save[i]);
-        m->act[i] = m->dact[i] = m->bn_save[i] = NULL;
+        free(m->qa[i]), free(m->qw[i]);
+        m->act[i] = m->dact[i] = m->bn_save[i] = m->qa[i] = m->qw[i] = NULL;
         m->pool_idx[i] = NULL;
     }
     free(m->dinput), free(m->probs);
@@ -302,6 +303,39 @@ void lb_model_free(lb_model *m)
     lb_workspace_free(&m->ws);
 }
 
+/* Q_A(in) and Q_W(w) of GEMM layer i for this step (same keys as lb_nn_quant: tensor 4i+role),
+ * into the layer's own buffers; *q_rest gets q with those roles switched off, so the layer
+ * functions take the quantized copies as they are. Without a/w roles: in and w unchanged. */
+static lb_status quant_aw(lb_model *m, int i, const lb_qroles *q, const float *in, const float *w,
+                          int b, const float **qa, const float **qw, lb_qroles *q_rest)
+{
+    const lb_layer *l = &m->L[i];
+    *qa = in, *qw = w;
+    if (!q) return LB_OK;
+    *q_rest = *q;
+    q_rest->a_on = q_rest->w_on = 0;
+    size_t na = (size_t)m->B * l->in_c * l->in_h * l->in_w;
+    lb_qctx c;
+    memset(&c, 0, sizeof c);
+    c.seed = q->seed, c.step = q->step, c.threads = q->threads;
+    if (q->a_on) {
+        if (!m->qa[i] && !(m->qa[i] = malloc(na * sizeof(float)))) return LB_ERR_NOMEM;
+        c.tensor_id = 4 * (uint64_t)i + 1;
+        lb_status st =
+            lb_quantize(&q->a, m->qa[i], in, (size_t)b * l->in_c * l->in_h * l->in_w, &c);
+        if (st) return st;
+        *qa = m->qa[i];
+    }
+    if (q->w_on) {
+        if (!m->qw[i] && !(m->qw[i] = malloc(l->n_w * sizeof(float)))) return LB_ERR_NOMEM;
+        c.tensor_id = 4 * (uint64_t)i + 0;
+        lb_status st = lb_quantize(&q->w, m->qw[i], w, l->n_w, &c);
+        if (st) return st;
+        *qw = m->qw[i];
+    }
+    return LB_OK;
+}
+
 static lb_conv_shape conv_shape(const lb_layer *l, int b)
 {
     lb_conv_shape s = {.B = b,
@@ -329,12 +363,17 @@ lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b,
         const int HW = l->out_h * l->out_w;
         switch (l->kind) {
         case LB_L_LINEAR:
-            st = lb_linear_forward(out, in, w, bias, b, l->in_c * l->in_h * l->in_w, l->out_c, q,
-                                   (uint64_t)i, &m->ws);
-            break;
         case LB_L_CONV: {
-            lb_conv_shape s = conv_shape(l, b);
-            st = lb_conv2d_forward(out, in, w, bias, &s, q, (uint64_t)i, &m->ws);
+            const float *qa, *qw;
+            lb_qroles qr;
+            if ((st = quant_aw(m, i, q, in, w, b, &qa, &qw, &qr))) break;
+            if (l->kind == LB_L_LINEAR)
+                st = lb_linear_forward(out, qa, qw, bias, b, l->in_c * l->in_h * l->in_w, l->out_c,
+                                       q ? &qr : NULL, (uint64_t)i, &m->ws);
+            else {
+                lb_conv_shape s = conv_shape(l, b);
+                st = lb_conv2d_forward(out, qa, qw, bias, &s, q ? &qr : NULL, (uint64_t)i, &m->ws);
+            }
             break;
         }
         case LB_L_RELU:
@@ -390,12 +429,19 @@ lb_status lb_model_backward(lb_model *m, const float *x, const int32_t *y, int b
         float *dw = m->grads + l->w_off, *db = m->grads + l->b_off;
         switch (l->kind) {
         case LB_L_LINEAR:
-            st = lb_linear_backward(din, dw, db, dout, in, w, b, l->in_c * l->in_h * l->in_w,
-                                    l->out_c, q, (uint64_t)i, &m->ws);
-            break;
         case LB_L_CONV: {
-            lb_conv_shape s = conv_shape(l, b);
-            st = lb_conv2d_backward(din, dw, db, dout, in, w, &s, q, (uint64_t)i, &m->ws);
+            /* the quantized copies the forward pass made (same step: same values) */
+            const float *qa = (q && q->a_on) ? m->qa[i] : in, *qw = (q && q->w_on) ? m->qw[i] : w;
+            lb_qroles qr;
+            if (q) qr = *q, qr.a_on = qr.w_on = 0;
+            if (l->kind == LB_L_LINEAR)
+                st = lb_linear_backward(din, dw, db, dout, qa, qw, b, l->in_c * l->in_h * l->in_w,
+                                        l->out_c, q ? &qr : NULL, (uint64_t)i, &m->ws);
+            else {
+                lb_conv_shape s = conv_shape(l, b);
+                st = lb_conv2d_backward(din, dw, db, dout, qa, qw, &s, q ? &qr : NULL, (uint64_t)i,
+                                        &m->ws);
+            }
             break;
         }
         case LB_L_RELU:

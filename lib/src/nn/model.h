@@ -51,6 +51,9 @@ typedef struct lb_model {
     float *act[LB_MAX_LAYERS], *dact[LB_MAX_LAYERS], *dinput;
     int32_t *pool_idx[LB_MAX_LAYERS];
     float *bn_save[LB_MAX_LAYERS]; /* batchnorm: batch mean and 1/std per channel */
+    /* GEMM layers with quantized roles: Q_A(input) and Q_W(weights) of this step, made once in
+     * the forward pass and reused by the backward pass (allocated on first use) */
+    float *qa[LB_MAX_LAYERS], *qw[LB_MAX_LAYERS];
     float *probs;
     lb_workspace ws;
 } lb_model;
