@@ -157,6 +157,23 @@ static void test_pool_relu_xent(void)
         CHECK(close_enough(din[i], (lp - lm) / 2e-3), "maxpool grad [%d]: %g vs %g", i, din[i],
               (lp - lm) / 2e-3);
     }
+    { /* avgpool: finite differences (the loss is linear in x, so they are exact up to rounding) */
+        float ao[NO], ad[N] = {0};
+        lb_avgpool2d_forward(ao, in, B, C, H, W, k);
+        lb_avgpool2d_backward(ad, R, B, C, H, W, k);
+        for (int i = 0; i < N; i++) {
+            float keep = in[i];
+            in[i] = keep + 1e-2f;
+            lb_avgpool2d_forward(ao, in, B, C, H, W, k);
+            double lp = dot(ao, R, NO);
+            in[i] = keep - 1e-2f;
+            lb_avgpool2d_forward(ao, in, B, C, H, W, k);
+            double lm = dot(ao, R, NO);
+            in[i] = keep;
+            CHECK(close_enough(ad[i], (lp - lm) / 2e-2), "avgpool grad [%d]: %g vs %g", i, ad[i],
+                  (lp - lm) / 2e-2);
+        }
+    }
     float r[N], dr[N] = {0};
     lb_relu_forward(r, in, N);
     lb_relu_backward(dr, in, in, N);

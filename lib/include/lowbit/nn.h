@@ -8,7 +8,7 @@
  *   backward weight  dW  += Q_E(dout)^T · Q_A(in)
  * The weight-gradient role G is applied by the optimizer step to the finished gradient.
  * With q == NULL (or fp32 formats) the operands are used as they are.
- * Layers: linear, conv2d (im2col + GEMM, stride, padding), maxpool2d, relu, batchnorm
+ * Layers: linear, conv2d (im2col + GEMM, stride, padding), maxpool2d, avgpool2d, relu, batchnorm
  * (1d/2d, train/eval), global average pool, dropout, softmax + cross-entropy; a residual add is
  * the model's job (two inputs accumulate into their gradients). */
 #ifndef LOWBIT_NN_H
@@ -74,6 +74,10 @@ void lb_maxpool2d_forward(float *out, int32_t *idx, const float *in, int B, int 
                           int k);
 void lb_maxpool2d_backward(float *din, const float *dout, const int32_t *idx, int B, int C, int OH,
                            int OW);
+
+/* ---- avgpool2d (kernel k, stride k): out (B,C,H/k,W/k) ------------------------------------ */
+void lb_avgpool2d_forward(float *out, const float *in, int B, int C, int H, int W, int k);
+void lb_avgpool2d_backward(float *din, const float *dout, int B, int C, int H, int W, int k);
 
 /* ---- relu ------------------------------------------------------------------------------- */
 void lb_relu_forward(float *out, const float *in, size_t n);

@@ -40,6 +40,36 @@ void lb_maxpool2d_backward(float *din, const float *dout, const int32_t *idx, in
         }
 }
 
+/* avgpool2d, kernel = stride = k: out (B,C,H/k,W/k) = mean of each k x k window */
+void lb_avgpool2d_forward(float *out, const float *in, int B, int C, int H, int W, int k)
+{
+    const int OH = H / k, OW = W / k;
+    const float inv = 1.0f / (float)(k * k);
+    for (int bc = 0; bc < B * C; bc++)
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++) {
+                float s = 0.0f;
+                for (int i = 0; i < k; i++)
+                    for (int j = 0; j < k; j++)
+                        s += in[(size_t)bc * H * W + (size_t)(oh * k + i) * W + ow * k + j];
+                out[(size_t)bc * OH * OW + (size_t)oh * OW + ow] = s * inv;
+            }
+}
+
+void lb_avgpool2d_backward(float *din, const float *dout, int B, int C, int H, int W, int k)
+{
+    const int OH = H / k, OW = W / k;
+    const float inv = 1.0f / (float)(k * k);
+    for (int bc = 0; bc < B * C; bc++)
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++) {
+                float d = dout[(size_t)bc * OH * OW + (size_t)oh * OW + ow] * inv;
+                for (int i = 0; i < k; i++)
+                    for (int j = 0; j < k; j++)
+                        din[(size_t)bc * H * W + (size_t)(oh * k + i) * W + ow * k + j] += d;
+            }
+}
+
 void lb_relu_forward(float *out, const float *in, size_t n)
 {
     for (size_t i = 0; i < n; i++)
