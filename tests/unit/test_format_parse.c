@@ -57,8 +57,7 @@ static void test_registry(void)
         CHECK(st == LB_OK, "registry entry %s does not parse: %s", reg[i].name, err.msg);
         if (st) continue;
         CHECK(strcmp(f.name, reg[i].name) == 0, "name of %s is '%s'", reg[i].name, f.name);
-        CHECK(f.family == reg[i].family, "%s: family differs from its registry line",
-              reg[i].name);
+        CHECK(f.family == reg[i].family, "%s: family differs from its registry line", reg[i].name);
         CHECK(f.bits >= 2 && f.bits <= 32, "%s: %d bits", reg[i].name, f.bits);
         char spec[LB_NAME_LEN + 32];
         snprintf(spec, sizeof spec, "%s:%s", reg[i].family->key, reg[i].params);
@@ -66,11 +65,10 @@ static void test_registry(void)
         CHECK(st == LB_OK && same_format(&f, &g), "%s and '%s' differ (%s)", reg[i].name, spec,
               st ? err.msg : "different fields");
         st = lb_format_parse(&h, g.name, &err);
-        CHECK(st == LB_OK && same_format(&g, &h), "'%s': its name '%s' parses differently",
-              spec, g.name);
+        CHECK(st == LB_OK && same_format(&g, &h), "'%s': its name '%s' parses differently", spec,
+              g.name);
         for (int j = 0; j < i; j++)
-            CHECK(strcmp(reg[i].name, reg[j].name) != 0, "duplicate registry name %s",
-                  reg[i].name);
+            CHECK(strcmp(reg[i].name, reg[j].name) != 0, "duplicate registry name %s", reg[i].name);
         CHECK(reg[i].description && reg[i].description[0], "%s: no description", reg[i].name);
     }
 }
@@ -110,8 +108,8 @@ static void test_good_specs(void)
     lb_format f;
     lb_error err;
     CHECK(lb_format_parse(&f, "fp:m=7,e=8,nosub,round=sr", &err) == LB_OK &&
-              f.round == LB_ROUND_SR && f.p.fp.subnormals == 0 && f.p.fp.e == 8 &&
-              f.p.fp.m == 7 && f.bits == 16,
+              f.round == LB_ROUND_SR && f.p.fp.subnormals == 0 && f.p.fp.e == 8 && f.p.fp.m == 7 &&
+              f.bits == 16,
           "fp:m=7,e=8,nosub,round=sr: fields not as given");
     CHECK(lb_format_parse(&f, "fp:e=3,m=2,bias=5", &err) == LB_OK && f.p.fp.bias == 5,
           "bias=5 not applied");
@@ -155,8 +153,8 @@ static void test_known_formats(void)
                   f.bits == 1 + fps[i].e + fps[i].m,
               "%s: parameters differ from the definition", fps[i].name);
         CHECK(in.max == fps[i].max && in.min_pos == fps[i].min_pos,
-              "%s: max %a min_pos %a, published %a %a", fps[i].name, in.max, in.min_pos,
-              fps[i].max, fps[i].min_pos);
+              "%s: max %a min_pos %a, published %a %a", fps[i].name, in.max, in.min_pos, fps[i].max,
+              fps[i].min_pos);
         CHECK(in.has_inf == (fps[i].sp == LB_SPECIALS_IEEE) &&
                   in.has_nan == (fps[i].sp != LB_SPECIALS_NONE) && in.signed_zero == 1 &&
                   in.overflow == fps[i].ov && !in.scaled && !in.log_rounding,
@@ -176,8 +174,7 @@ static void test_known_formats(void)
               f.scale == LB_SCALE_TENSOR && f.bits == 8,
           "int8 is not bits=8,scale=tensor");
     lb_format_info_get(&f, &in);
-    CHECK(in.scaled && in.max == 127, "int8: info.max %g (x scale), scaled %d", in.max,
-          in.scaled);
+    CHECK(in.scaled && in.max == 127, "int8: info.max %g (x scale), scaled %d", in.max, in.scaled);
     CHECK(lb_format_parse(&f, "int8_channel", &err) == LB_OK && f.scale == LB_SCALE_CHANNEL,
           "int8_channel is not per channel");
     CHECK(lb_format_parse(&f, "lns16_8", &err) == LB_OK && f.p.lns.frac == 8 &&
@@ -276,8 +273,8 @@ static void test_round_names(void)
         lb_round got = LB_ROUND_RNE;
         CHECK(strcmp(lb_round_name((lb_round)r), names[r]) == 0, "lb_round_name(%d) = %s", r,
               lb_round_name((lb_round)r));
-        CHECK(lb_round_parse(&got, names[r]) == LB_OK && got == (lb_round)r,
-              "lb_round_parse(%s)", names[r]);
+        CHECK(lb_round_parse(&got, names[r]) == LB_OK && got == (lb_round)r, "lb_round_parse(%s)",
+              names[r]);
     }
     static const char *const bad[] = {"", "up", "RNE", "rne ", "nearest"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -314,8 +311,8 @@ static int sign_symmetric(const lb_format *f)
 
 /* Idempotence, monotonicity and symmetry of one format at one scale (NULL: unscaled or
  * data-driven). x is sorted; the work buffers hold n floats. */
-static void properties(const lb_format *f, const float *scale, const float *x, size_t n,
-                       float *q, float *q2, float *y, const char *what)
+static void properties(const lb_format *f, const float *scale, const float *x, size_t n, float *q,
+                       float *q2, float *y, const char *what)
 {
     lb_format_info in;
     lb_format_info_get(f, &in);
@@ -336,8 +333,8 @@ static void properties(const lb_format *f, const float *scale, const float *x, s
         bad = 0;
         for (size_t i = 0; i < n; i++)
             if (!lbt_same(q[i], q2[i]) && !bad++) first = i;
-        CHECK(bad == 0, "%s %s %s: Q(Q(x)) != Q(x) for %zu of %zu, first x=%a: %a -> %a",
-              f->name, what, rn, bad, n, x[first], q[first], q2[first]);
+        CHECK(bad == 0, "%s %s %s: Q(Q(x)) != Q(x) for %zu of %zu, first x=%a: %a -> %a", f->name,
+              what, rn, bad, n, x[first], q[first], q2[first]);
         /* symmetric */
         if (!sign_symmetric(f)) continue;
         CHECK(lb_quantize(f, q2, y, n, &c) == LB_OK, "%s: quantize failed", f->name);
