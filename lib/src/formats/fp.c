@@ -162,6 +162,8 @@ static void fp_rc_params(const lb_format *f, lb_rc_params *p)
     p->ovf_neg = p->ovf_pos, p->inf_neg = p->inf_pos;
     p->nan_out = f->p.fp.specials == LB_SPECIALS_NONE ? 0u : nan;
     p->sub = d.emin - M < -126; /* the min normal binade has step 2^(emin-M) */
+    p->m_zero = M == 0;
+    p->exp_par = f->p.fp.bias - 127; /* exponent field = ex - 127 + bias */
 }
 
 typedef struct fp_job {

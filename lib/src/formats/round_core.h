@@ -32,6 +32,8 @@ typedef struct lb_rc_params {
     uint32_t inf_pos, inf_neg; /* what +-inf inputs become */
     uint32_t nan_out;          /* what NaN inputs become */
     int sub;                   /* 1: grid steps below 2^-126 occur (see lb_pow2f) */
+    int m_zero;                /* minifloat with no mantissa bits: ties by exponent parity */
+    int32_t exp_par;           /* the code's exponent field is ex + exp_par (mod 2) */
 } lb_rc_params;
 
 /* 2^k as float for k in [-149, 127]; with sub = 0 the caller guarantees k >= -126. A denormal
@@ -73,9 +75,15 @@ static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_rou
     }
     uint32_t r;
     switch (mode) {
-    case LB_ROUND_RNE:
-        r = (sig2 + (1u << (s2 - 1)) - 1u + ((sig2 >> s2) & 1u)) >> s2;
+    case LB_ROUND_RNE: {
+        /* the tie goes to the even code: its low bit is r's, except for M = 0 in the normal
+         * range, where every r is 1 and the code's low bit is the exponent field's */
+        uint32_t par = (sig2 >> s2) & 1u;
+        uint32_t epar = (uint32_t)(ex + p->exp_par) & 1u;
+        par = (p->m_zero && ex_raw >= p->eb) ? epar : par;
+        r = (sig2 + (1u << (s2 - 1)) - 1u + par) >> s2;
         break;
+    }
     case LB_ROUND_RNA:
         r = (sig2 + (1u << (s2 - 1))) >> s2;
         break;
