@@ -7,6 +7,7 @@
  *   backward data    din += Q_E(dout) · Q_W(W)          (errors E = output gradients)
  *   backward weight  dW  += Q_E(dout)^T · Q_A(in)
  * The weight-gradient role G is applied by the optimizer step to the finished gradient.
+ * The products themselves are computed by q->gemm (lowbit/gemm.h; BLIS sgemm by default).
  * With q == NULL (or fp32 formats) the operands are used as they are.
  * Layers: linear, conv2d (im2col + GEMM, stride, padding), maxpool2d, avgpool2d, relu, batchnorm
  * (1d/2d, train/eval), global average pool, dropout, softmax + cross-entropy; a residual add is
@@ -18,6 +19,7 @@
 #include <stdint.h>
 
 #include "lowbit/format.h"
+#include "lowbit/gemm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,6 +31,7 @@ typedef struct lb_qroles {
     int w_on, a_on, e_on, g_on; /* 0: the role is fp32, skip quantization */
     uint64_t seed, step;        /* SR key: (seed, tensor id, step, index) */
     int threads;
+    const lb_gemm_kernel *gemm; /* how products and sums are formed; NULL: BLIS sgemm */
 } lb_qroles;
 
 /* Scratch memory for quantized operand copies and im2col buffers; grows on demand. */

@@ -38,8 +38,9 @@ typedef struct lb_train_config {
     uint64_t seed;
     int threads;
     const char *w_format, *a_format, *e_format, *g_format; /* spec strings; NULL = fp32 */
-    const char *out;                                       /* RUN.h5 */
-    const char *checkpoint;                                /* NULL: <out>.ckpt */
+    const char *gemm;       /* GEMM kernel spec (lowbit/gemm.h); NULL = fp32 (BLIS) */
+    const char *out;        /* RUN.h5 */
+    const char *checkpoint; /* NULL: <out>.ckpt */
     int resume;
     const char *command; /* recorded in the result file */
 } lb_train_config;

@@ -84,6 +84,8 @@ int lb_cmd_train(int argc, char **argv)
             c.e_format = v;
         else if (!strcmp(a, "--g-format"))
             c.g_format = v;
+        else if (!strcmp(a, "--gemm"))
+            c.gemm = v;
         else if (!strcmp(a, "--optimizer"))
             c.optimizer = v;
         else if (!strcmp(a, "--epochs")) {

@@ -21,6 +21,9 @@ static inline float lb_u2f(uint32_t u)
     return f;
 }
 
+/* Split "k=v,flag,k2=v2" into at most maxkv items; empty items and repeated keys are
+ * LB_ERR_SPEC errors naming them. */
+lb_status lb_kv_split(const char *s, lb_kv *kv, int maxkv, int *nkv, lb_error *err);
 /* Find a key (case-sensitive) in a parsed key list; marks it used. NULL if absent. */
 const char *lb_kv_get(lb_kv *kv, int nkv, const char *key);
 /* Integer value of a key within [lo, hi]; *out unchanged if absent. */

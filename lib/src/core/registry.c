@@ -91,7 +91,7 @@ lb_status lb_kv_int(lb_kv *kv, int nkv, const char *key, int lo, int hi, int *ou
 }
 
 /* Split "k=v,flag,k2=v2" into kv; reject empty items and duplicate keys. */
-static lb_status split_items(const char *s, lb_kv *kv, int maxkv, int *nkv, lb_error *err)
+lb_status lb_kv_split(const char *s, lb_kv *kv, int maxkv, int *nkv, lb_error *err)
 {
     *nkv = 0;
     const char *p = s;
@@ -126,7 +126,7 @@ static lb_status parse_family(lb_format *f, const lb_family *fam, const char *pa
 {
     lb_kv kv[16];
     int nkv;
-    lb_status st = split_items(params, kv, 16, &nkv, err);
+    lb_status st = lb_kv_split(params, kv, 16, &nkv, err);
     if (st) return st;
     memset(f, 0, sizeof *f);
     f->family = fam;

@@ -179,15 +179,17 @@ lb_status lb_conv2d_forward(float *out, const float *in, const float *w, const f
                             lb_workspace *ws)
 {
     const int CKK = s->C * s->K * s->K, P = s->OH * s->OW, T = nthreads(s);
-    const int small = s->OC * CKK <= LB_CONV_SMALL;
+    const int small = s->OC * CKK <= LB_CONV_SMALL && lb_nn_float_gemm(q);
     const size_t in1 = (size_t)s->C * s->H * s->W, out1 = (size_t)s->OC * P;
     lb_status st = LB_OK;
     const float *a = lb_nn_quant(q, LB_ROLE_A, in, (size_t)s->B * in1, tid, ws, LB_WS_A, &st);
     const float *wq = lb_nn_quant(q, LB_ROLE_W, w, (size_t)s->OC * CKK, tid, ws, LB_WS_W, &st);
     float *cols = lb_ws_get(ws, LB_WS_COL, (size_t)T * CKK * P);
     if (st || !cols) return st ? st : LB_ERR_NOMEM;
+    int gst = LB_OK; /* a kernel failure (any thread) */
 #pragma omp parallel num_threads(T)
     {
+        lb_status gs;
         int t = omp_get_thread_num();
         float *col = cols + (size_t)t * CKK * P;
         for (int bb = s->B * t / T; bb < s->B * (t + 1) / T; bb++) {
@@ -195,15 +197,17 @@ lb_status lb_conv2d_forward(float *out, const float *in, const float *w, const f
             im2col1(col, a + (size_t)bb * in1, s);
             if (small)
                 small_nn(o, wq, col, s->OC, CKK, P); /* (OC,P) = w · col */
-            else
-                lb_sgemm(0, 0, s->OC, P, CKK, 1.0f, wq, col, 0.0f, o);
+            else if ((gs = lb_nn_gemm(q, LB_PASS_FORWARD, 0, 0, s->OC, P, CKK, wq, col, 0.0f, o))) {
+#pragma omp atomic write
+                gst = (int)gs;
+            }
             if (b)
                 for (int oc = 0; oc < s->OC; oc++)
                     for (int p = 0; p < P; p++)
                         o[(size_t)oc * P + p] += b[oc];
         }
     }
-    return LB_OK;
+    return (lb_status)gst;
 }
 
 lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout, const float *in,
@@ -213,7 +217,7 @@ lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout
     const int CKK = s->C * s->K * s->K, P = s->OH * s->OW, T = nthreads(s);
     const size_t in1 = (size_t)s->C * s->H * s->W, out1 = (size_t)s->OC * P;
     const size_t nw = (size_t)s->OC * CKK;
-    const int small = s->OC * CKK <= LB_CONV_SMALL;
+    const int small = s->OC * CKK <= LB_CONV_SMALL && lb_nn_float_gemm(q);
     lb_status st = LB_OK;
     const float *e = lb_nn_quant(q, LB_ROLE_E, dout, (size_t)s->B * out1, tid, ws, LB_WS_E, &st);
     const float *a = lb_nn_quant(q, LB_ROLE_A, in, (size_t)s->B * in1, tid, ws, LB_WS_A, &st);
@@ -221,8 +225,10 @@ lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout
     /* per thread: one column buffer and one dW/db partial */
     float *cols = lb_ws_get(ws, LB_WS_COL, (size_t)T * (CKK * (size_t)P + nw + (size_t)s->OC));
     if (st || !cols) return st ? st : LB_ERR_NOMEM;
+    int gst = LB_OK; /* a kernel failure (any thread) */
 #pragma omp parallel num_threads(T)
     {
+        lb_status gs;
         int t = omp_get_thread_num();
         float *col = cols + (size_t)t * (CKK * (size_t)P + nw + (size_t)s->OC);
         float *dwt = col + (size_t)CKK * P, *dbt = dwt + nw;
@@ -236,14 +242,20 @@ lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout
                 im2col1(col, a + (size_t)bb * in1, s);
                 if (small)
                     small_nt_add(dwt, eb, col, s->OC, CKK, P); /* += e · col^T */
-                else
-                    lb_sgemm(0, 1, s->OC, CKK, P, 1.0f, eb, col, 1.0f, dwt);
+                else if ((gs = lb_nn_gemm(q, LB_PASS_BACKWARD_WEIGHT, 0, 1, s->OC, CKK, P, eb, col,
+                                          1.0f, dwt))) {
+#pragma omp atomic write
+                    gst = (int)gs;
+                }
             }
             if (din) {
                 if (small)
                     small_tn(col, wq, eb, s->OC, CKK, P); /* dcol = w^T · e */
-                else
-                    lb_sgemm(1, 0, CKK, P, s->OC, 1.0f, wq, eb, 0.0f, col);
+                else if ((gs = lb_nn_gemm(q, LB_PASS_BACKWARD_DATA, 1, 0, CKK, P, s->OC, wq, eb,
+                                          0.0f, col))) {
+#pragma omp atomic write
+                    gst = (int)gs;
+                }
                 col2im1_add(din + (size_t)bb * in1, col, s);
             }
         }
@@ -258,7 +270,7 @@ lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout
             for (int oc = 0; oc < s->OC; oc++)
                 db[oc] += dwt[nw + (size_t)oc];
     }
-    return LB_OK;
+    return (lb_status)gst;
 }
 
 void lb_conv2d_forward_ref(float *out, const float *in, const float *w, const float *b,

@@ -21,6 +21,17 @@ void lb_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, 
               (float *)B, rsb, csb, &beta, C, N, 1);
 }
 
+lb_status lb_nn_gemm(const lb_qroles *q, int pass, int ta, int tb, int M, int N, int K,
+                     const float *A, const float *B, float beta, float *C)
+{
+    if (!q || !q->gemm) {
+        lb_sgemm(ta, tb, M, N, K, 1.0f, A, B, beta, C);
+        return LB_OK;
+    }
+    lb_gemm_call c = {pass, ta, tb, M, N, K, 1.0f, A, B, beta, C};
+    return lb_gemm_run(q->gemm, &c);
+}
+
 void lb_workspace_free(lb_workspace *ws)
 {
     for (int i = 0; i < LB_WS_N; i++) {

@@ -16,4 +16,13 @@ float *lb_ws_get(lb_workspace *ws, int slot, size_t n);
 const float *lb_nn_quant(const lb_qroles *q, int role, const float *x, size_t n, uint64_t tid,
                          lb_workspace *ws, int slot, lb_status *st);
 
+/* One layer GEMM through q->gemm (BLIS sgemm when q or q->gemm is NULL). */
+lb_status lb_nn_gemm(const lb_qroles *q, int pass, int ta, int tb, int M, int N, int K,
+                     const float *A, const float *B, float beta, float *C);
+/* 1 when the layer may use its own float fast paths (no bit-true kernel selected). */
+static inline int lb_nn_float_gemm(const lb_qroles *q)
+{
+    return !q || lb_gemm_is_float(q->gemm);
+}
+
 #endif

@@ -9,12 +9,12 @@ lb_status lb_linear_forward(float *out, const float *in, const float *w, const f
     const float *a = lb_nn_quant(q, LB_ROLE_A, in, (size_t)B * C, tid, ws, LB_WS_A, &st);
     const float *wq = lb_nn_quant(q, LB_ROLE_W, w, (size_t)OC * C, tid, ws, LB_WS_W, &st);
     if (st) return st;
-    lb_sgemm(0, 1, B, OC, C, 1.0f, a, wq, 0.0f, out); /* out = a · w^T */
+    st = lb_nn_gemm(q, LB_PASS_FORWARD, 0, 1, B, OC, C, a, wq, 0.0f, out); /* out = a · w^T */
     if (b)
         for (int i = 0; i < B; i++)
             for (int o = 0; o < OC; o++)
                 out[(size_t)i * OC + o] += b[o];
-    return LB_OK;
+    return st;
 }
 
 lb_status lb_linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
@@ -26,11 +26,11 @@ lb_status lb_linear_backward(float *din, float *dw, float *db, const float *dout
     const float *a = lb_nn_quant(q, LB_ROLE_A, in, (size_t)B * C, tid, ws, LB_WS_A, &st);
     const float *wq = lb_nn_quant(q, LB_ROLE_W, w, (size_t)OC * C, tid, ws, LB_WS_W, &st);
     if (st) return st;
-    if (din) lb_sgemm(0, 0, B, C, OC, 1.0f, e, wq, 1.0f, din); /* din += e · w */
-    if (dw) lb_sgemm(1, 0, OC, C, B, 1.0f, e, a, 1.0f, dw);    /* dw += e^T · a */
+    if (din) st = lb_nn_gemm(q, LB_PASS_BACKWARD_DATA, 0, 0, B, C, OC, e, wq, 1.0f, din);
+    if (dw && !st) st = lb_nn_gemm(q, LB_PASS_BACKWARD_WEIGHT, 1, 0, OC, C, B, e, a, 1.0f, dw);
     if (db)
         for (int i = 0; i < B; i++) /* fixed order: deterministic */
             for (int o = 0; o < OC; o++)
                 db[o] += e[(size_t)i * OC + o];
-    return LB_OK;
+    return st;
 }

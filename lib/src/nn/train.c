@@ -147,6 +147,13 @@ static lb_status make_roles(const lb_train_config *c, lb_qroles *q, int *any, lb
     }
     q->seed = c->seed;
     q->threads = c->threads;
+    if (c->gemm && strcmp(c->gemm, "fp32")) {
+        lb_error e2;
+        lb_gemm_kernel *k;
+        if (lb_gemm_create(&k, c->gemm, &e2))
+            return lb_fail(err, LB_ERR_SPEC, "--gemm: %s", e2.msg);
+        q->gemm = k;
+    }
     return LB_OK;
 }
 
@@ -213,7 +220,10 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
     omp_set_num_threads(threads);
 
     lb_dataset tr, te;
-    if ((st = lb_dataset_load(&tr, &te, c->dataset, c->data_dir, err))) return st;
+    if ((st = lb_dataset_load(&tr, &te, c->dataset, c->data_dir, err))) {
+        lb_gemm_destroy((lb_gemm_kernel *)q.gemm);
+        return st;
+    }
     if (c->train_subset > 0) lb_dataset_truncate(&tr, c->train_subset);
     if (c->test_subset > 0) lb_dataset_truncate(&te, c->test_subset);
     double mean[4], sd[4];
@@ -347,6 +357,13 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
     lb_results_set_str(res, "a_format", q.a.name);
     lb_results_set_str(res, "e_format", q.e.name);
     lb_results_set_str(res, "g_format", q.g.name);
+    lb_results_set_str(res, "gemm", lb_gemm_spec(q.gemm));
+    {
+        lb_gemm_stats gs;
+        lb_gemm_get_stats(q.gemm, &gs); /* counts of this process (since a resume) */
+        lb_results_set_int(res, "gemm_overflows", (int64_t)gs.overflows);
+        lb_results_set_int(res, "gemm_underflows", (int64_t)gs.underflows);
+    }
     lb_results_set_int(res, "parameters", (int64_t)m.nparams);
     lb_results_set_str(res, "lowbit_version", lb_version());
     lb_results_set_str(res, "git_sha", lb_git_sha());
@@ -371,5 +388,6 @@ out:
     lb_model_free(&m);
     lb_dataset_free(&tr);
     lb_dataset_free(&te);
+    lb_gemm_destroy((lb_gemm_kernel *)q.gemm);
     return st;
 }

@@ -1,0 +1,50 @@
+/* gemm/internal.h — what a GEMM kernel file implements (one vtable per kernel, listed in
+ * kernels.def). Not installed. */
+#ifndef LB_GEMM_INTERNAL_H
+#define LB_GEMM_INTERNAL_H
+
+#include <stddef.h>
+
+#include "core/internal.h"
+#include "lowbit/gemm.h"
+
+/* Counters a kernel adds to once per call (the registry owns them; atomic adds). */
+typedef struct lb_gemm_counts {
+    uint64_t macs, overflows, underflows;
+} lb_gemm_counts;
+
+typedef struct lb_gemm_vtable {
+    const char *name;
+    const char *desc;      /* one line for `lowbit gemms` and the report */
+    const char *keys_help; /* accepted keys, e.g. "gamma=1..16,table=4..24" ("" if none) */
+    /* Parse the kv list (mark keys used; unused keys are rejected by the registry), allocate
+     * the state, write the canonical parameter string ("" if none) into canon. */
+    lb_status (*create)(void **state, lb_kv *kv, int nkv, char *canon, size_t ncanon,
+                        lb_error *err);
+    /* C = alpha·op(A)·op(B) + beta·C; thread-safe for a shared state; adds its counts to *n. */
+    lb_status (*run)(const void *state, const lb_gemm_call *c, lb_gemm_counts *n);
+    void (*destroy)(void *state);
+} lb_gemm_vtable;
+
+/* Element (i, k) of op(A) and (k, j) of op(B) of a call. */
+static inline float lb_gemm_a(const lb_gemm_call *c, int i, int k)
+{
+    return c->ta ? c->A[(size_t)k * c->M + i] : c->A[(size_t)i * c->K + k];
+}
+static inline float lb_gemm_b(const lb_gemm_call *c, int k, int j)
+{
+    return c->tb ? c->B[(size_t)j * c->K + k] : c->B[(size_t)k * c->N + j];
+}
+
+/* Copy op(A) into row-major (M,K) and op(B) into column-major, i.e. (N,K) rows, so that both
+ * operands of every dot product are contiguous. a and b hold M·K and N·K floats. */
+void lb_gemm_pack(const lb_gemm_call *c, float *a, float *bt);
+
+/* C = alpha·acc + beta·C for one element, beta 0 ignoring C (which may be uninitialised). */
+static inline void lb_gemm_store(const lb_gemm_call *c, int i, int j, double acc)
+{
+    float *p = &c->C[(size_t)i * c->N + j];
+    *p = c->beta == 0.0f ? (float)(c->alpha * acc) : (float)(c->alpha * acc + c->beta * *p);
+}
+
+#endif
