@@ -24,7 +24,7 @@ static void roundtrip(void **state)
     assert_int_equal(lb_results_set_num(r, "lr", 0.05), LB_OK);
     assert_int_equal(lb_results_set_str(r, "model", "mlp"), LB_OK); /* last value wins */
     for (int e = 1; e <= 3; e++) {
-        lb_epoch_row row = {e, 1.0 / e, 0.5 + e * 0.1, 1.1 / e, 0.4 + e * 0.1, 2.5};
+        lb_epoch_row row = {e, 1.0 / e, 0.5 + e * 0.1, 1.1 / e, 0.4 + e * 0.1, 2.5, 0, 0};
         assert_int_equal(lb_results_add_epoch(r, &row), LB_OK);
     }
     lb_op_row op = {"conv1", "forward", 117600, "fp32", "bf16", 10, 20, 30, 128};

@@ -3,6 +3,9 @@
 #define LOWBIT_OPTIM_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "lowbit/status.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -18,6 +21,36 @@ void lb_sgd_step(float *w, const float *g, float *buf, size_t n, float lr, float
  * zero at the start; t: the 1-based step number (bias correction). */
 void lb_adam_step(float *w, const float *g, float *m, float *v, size_t n, float lr, float b1,
                   float b2, float eps, float wd, int decoupled, long t);
+
+/* ---- Madam (madam.c): multiplicative update, see the file's first comment ---------------- */
+#define LB_MADAM_GCLAMP 10.0f
+/* ĝ = g / sqrt(v / bc), NaN -> 0, clamped to ±LB_MADAM_GCLAMP (bc = 1 - β^t). */
+float lb_madam_ghat(float g, float v, float bc);
+/* One step on one tensor: v (n, zero at start) is the second moment, t the 1-based step. */
+void lb_madam_step(float *w, const float *g, float *v, size_t n, float lr, float beta, float wd,
+                   long t, float wmax);
+
+/* ---- LNS-Madam (lns_madam.c): Madam as an integer step of LNS exponent codes ------------- */
+typedef struct lb_lns_weights {
+    int frac;           /* F: γ = 2^F */
+    int32_t kmin, kmax; /* absolute codes K (value 2^(K/γ)) the tensor may hold */
+} lb_lns_weights;
+/* The float32 grid value 2^(K/γ) = 2^q·fl(2^(j/γ)), K = q·γ + j (the LNS format's grid). */
+float lb_lns_grid_value(int32_t K, int frac);
+/* w: n weights on the grid; sr 0: nearest step, 1: stochastic keyed by (seed, tensor, step, i).
+ * LB_ERR_ARG for a bad lw. */
+lb_status lb_lns_madam_step(const lb_lns_weights *lw, float *w, const float *g, float *v, size_t n,
+                            float lr, float beta, float wd, long t, int sr, uint64_t seed,
+                            uint64_t tensor, uint64_t step);
+
+/* ---- Kahan-compensated SGD (kahan_sgd.c) -------------------------------------------------- */
+/* Quantize x[0..n) in place (weights or compensation); user is the caller's context. */
+typedef lb_status (*lb_quant_fn)(void *user, float *x, size_t n);
+/* buf: momentum (n), c: compensation (n, zero at start), tmp: scratch (n). qw/qc NULL: no
+ * quantization of that buffer. */
+lb_status lb_kahan_sgd_step(float *w, const float *g, float *buf, float *c, float *tmp, size_t n,
+                            float lr, float momentum, float wd, int *first, lb_quant_fn qw,
+                            void *qw_user, lb_quant_fn qc, void *qc_user);
 
 #ifdef __cplusplus
 }

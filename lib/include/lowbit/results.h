@@ -29,6 +29,10 @@ typedef struct lb_results lb_results;
 
 typedef struct lb_epoch_row {
     double epoch, train_loss, train_acc, test_loss, test_acc, seconds;
+    /* stored low-precision weights (--weight-format): mean over the epoch's steps of the
+     * relative error of the update that landed on the grid, and of the fraction of updates
+     * that vanished; 0 with float32 weights */
+    double update_rel_err, update_zero_frac;
 } lb_epoch_row;
 
 typedef struct lb_op_row {

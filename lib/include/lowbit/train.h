@@ -8,10 +8,11 @@
  * +-1/sqrt(fan_in)) from the counter-based generator keyed by (seed, tensor, 0, index).
  * Optimizers: SGD with momentum and weight decay, PyTorch semantics (buf = m·buf + g + wd·w,
  * w -= lr·buf), Adam and AdamW (torch.optim); schedules constant, step (x0.1 at 50% and 75% of
- * the epochs), cosine.
+ * the epochs), cosine; Madam, LNS-Madam (integer steps of LNS weight codes) and Kahan-compensated
+ * SGD for weights stored in a low-precision format (--weight-format; lib/src/optim/update.h
+ * states the storage choices).
  * Determinism: same configuration, seed and thread count give bit-identical results; a run
- * resumed from its checkpoint ends bit-identical to an uninterrupted one.
- * Not yet: the low-precision optimizers of later issues. */
+ * resumed from its checkpoint ends bit-identical to an uninterrupted one. */
 #ifndef LOWBIT_TRAIN_H
 #define LOWBIT_TRAIN_H
 
@@ -33,12 +34,22 @@ typedef struct lb_train_config {
     int64_t train_subset, test_subset; /* 0: all */
     int epochs, batch;
     double lr, momentum, weight_decay;
-    const char *optimizer; /* "sgd" | "adam" | "adamw" (betas 0.9, 0.999, eps 1e-8) */
+    const char *optimizer; /* "sgd" | "adam" | "adamw" (betas 0.9, 0.999, eps 1e-8) | "madam"
+                              | "lns_madam" | "kahan_sgd" (lib/src/optim, one file each) */
     const char *schedule;  /* "constant" | "step" | "cosine" */
     uint64_t seed;
     int threads;
     const char *w_format, *a_format, *e_format, *g_format; /* spec strings; NULL = fp32 */
-    const char *gemm;       /* GEMM kernel spec (lowbit/gemm.h); NULL = fp32 (BLIS) */
+    const char *gemm; /* GEMM kernel spec (lowbit/gemm.h); NULL = fp32 (BLIS) */
+    /* Stored weights (METHODS.md P1, P4): the parameters themselves kept in this format, no
+     * float32 master copy (NULL = fp32); the kahan_sgd compensation format (NULL = the weight
+     * format); Madam's β (0 = 0.999); lns_madam step rounding (0 nearest, 1 stochastic). */
+    const char *weight_format, *kahan_format;
+    double madam_beta;
+    int madam_sr;
+    /* Formats of the last GEMM layer (W, A and E roles, and its G) and thereby of the gradient
+     * entering it from softmax; NULL = the same as the other layers (METHODS.md P4). */
+    const char *last_layer_format;
     const char *out;        /* RUN.h5 */
     const char *checkpoint; /* NULL: <out>.ckpt */
     int resume;

