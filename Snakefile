@@ -18,6 +18,8 @@ include: "experiments/rules/build.smk"
 include: "experiments/rules/microbench.smk"
 include: "experiments/rules/quanterr.smk"
 include: "experiments/rules/train.smk"
+include: "experiments/rules/lowprec_common.smk"
+include: "experiments/rules/lowprec.smk"
 include: "experiments/rules/report.smk"
 
 

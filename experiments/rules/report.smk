@@ -51,6 +51,7 @@ rule report:
         rules.tables.output,
         rules.figures.output,
         rules.training_report.output,
+        rules.lowprec_report.output,
         "reports/report.tex",
         expand("reports/sections/{s}.tex", s=glob_wildcards("reports/sections/{s}.tex").s),
     output:

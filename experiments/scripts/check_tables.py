@@ -48,8 +48,8 @@ def main():
         key = t["key"]
         g = got.set_index(key)
         for _, row in ref.iterrows():
-            k = tuple(row[c] for c in key)
-            kstr = ", ".join(f"{c}={v}" for c, v in zip(key, k))
+            k = tuple(row[c] for c in key) if len(key) > 1 else row[key[0]]
+            kstr = ", ".join(f"{c}={v}" for c, v in zip(key, k if len(key) > 1 else (k,)))
             if k not in g.index:
                 print(f"{table}: row ({kstr}) missing from the generated table")
                 bad += 1

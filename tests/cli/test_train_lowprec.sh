@@ -61,6 +61,16 @@ fa = dict(zip([x.decode() if isinstance(x, bytes) else x for x in ops["layer"][:
 assert fa["fc3"] == "fx:wl=16,fl=8" and fa["fc1"] != fa["fc3"], fa
 PY
 
+# the bit-true LNS-Madam datapath trains (every GEMM through lns-binned) and records its spec
+"$lb" train "${common[@]}" --epochs 1 --w-format lns8 --a-format lns8 --e-format lns8 \
+  --g-format lns8 --weight-format lns8 --optimizer lns_madam --lr 0.0625 --madam-round sr \
+  --gemm lns-binned --out "$tmp/bt.h5" > /dev/null && ok || bad "bit-true run"
+$py -c "
+import h5py, sys
+f = h5py.File(sys.argv[1])
+assert f.attrs['gemm'] == 'lns-binned:frac=3,table=8,acc=40,hybrid=0', f.attrs['gemm']
+assert f['epochs']['test_acc'][0] > 0.3, f['epochs']['test_acc'][0]" "$tmp/bt.h5" && ok || bad "bit-true run result"
+
 # a plain-SGD run on a coarse fixed-point grid stalls (most updates vanish); Kahan does not
 "$lb" train "${common[@]}" --epochs 1 --optimizer sgd --momentum 0 --lr 0.01 \
   --weight-format fx:wl=8,fl=6 --out "$tmp/stall.h5" > /dev/null && ok || bad "stall run"

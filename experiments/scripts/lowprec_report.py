@@ -1,0 +1,259 @@
+"""P1 (LNS-Madam) and P4 (Kahan SGD, last layer) for the report (snakemake script): tables,
+figures and one verdict per claim, from the runs of experiments/rules/lowprec.smk and the
+published figures in experiments/data/published_figures.csv. Nothing here is typed from a
+paper: published numbers are read from the CSV.
+
+Verdict thresholds (named in the report): "close to FP32" means within CLOSE points of test
+accuracy; "partly" within PARTLY points."""
+import math
+import os
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
+import lbio  # noqa: E402
+
+sm = snakemake  # noqa: F821
+gen = os.path.dirname(sm.output[0])
+res = sm.params.results
+LP = sm.params.lp
+RUNS = sm.params.runs
+CLOSE, PARTLY = 1.0, 3.0  # accuracy points
+plt.rcParams.update({"font.size": 8, "figure.dpi": 150})
+
+
+def attr(f, k, default=""):
+    if k not in f.attrs:
+        return default
+    v = f.attrs[k]
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def load(exp, name):
+    with h5py.File(f"{res}/{exp}/{name}.h5", "r") as f:
+        ep = {k: f["epochs"][k][:] for k in f["epochs"]}
+        return {
+            "acc": 100 * float(ep["test_acc"][-1]),
+            "loss": float(ep["train_loss"][-1]),
+            "sec": float(np.median(ep["seconds"])),
+            "epochs": len(ep["epoch"]),
+            "rel_err": float(np.mean(ep["update_rel_err"])) if "update_rel_err" in ep else math.nan,
+            "zero": float(np.mean(ep["update_zero_frac"])) if "update_zero_frac" in ep else math.nan,
+            "weights": attr(f, "weight_format", "fp32"),
+            "W": attr(f, "w_format"), "A": attr(f, "a_format"), "E": attr(f, "e_format"),
+            "G": attr(f, "g_format"), "opt": attr(f, "optimizer"), "gemm": attr(f, "gemm", "fp32"),
+            "last": attr(f, "last_layer_format", "same"), "dataset": attr(f, "dataset"),
+            "model": attr(f, "model"), "train_n": int(f.attrs["train_examples"]),
+            "overflows": int(f.attrs.get("gemm_underflows", 0)),
+        }
+
+
+pub = pd.read_csv(sm.input.published, comment="#")
+pct = lambda v: "--" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2f}"  # noqa
+verdicts = []
+
+
+def verdict(claim, status, text):
+    verdicts.append((claim, status, text))
+
+
+# ---------------------------------------------------------------- P1(a)
+p1 = LP["p1"]
+a = {n: load("p1a", n) for n in RUNS["p1a"]}
+rows = []
+for n, r in a.items():
+    rows.append({"run": n, "weights": r["weights"], "roles": f"{r['W']} / {r['A']} / {r['E']} / {r['G']}",
+                 "optimizer": r["opt"], "gemm": r["gemm"].split(":")[0], "epochs": r["epochs"],
+                 "test_acc": r["acc"], "s_per_epoch": r["sec"]})
+t = pd.DataFrame(rows)
+lbio.write_table(
+    t, f"{gen}/lowprec_p1a",
+    [("run", "run"), ("weights", "stored W"), ("roles", "W / A / E / G"), ("optimizer", "optimizer"),
+     ("gemm", "GEMM"), ("epochs", "ep."), ("test_acc", "test acc.\\ \\%"), ("s_per_epoch", "s/epoch")],
+    caption=(f"P1(a): FP32 vs LNS-Madam, {p1['model']} on Fashion-MNIST ({a['fp32']['train_n']} "
+             "training examples). \\texttt{lns\\_madam\\_bittrue} computes every GEMM with the "
+             "bit-true LNS-Madam datapath instead of fake quantization."),
+    label="tab:p1a", fmt={"test_acc": pct, "s_per_epoch": lambda v: f"{v:.2f}"})
+d = a["lns_madam"]["acc"] - a["fp32"]["acc"]
+claim8 = pub[(pub.paper == "P1") & (pub.quantity == "bits_for_comparable_accuracy")]["value"]
+bits_claim = int(claim8.iloc[0]) if len(claim8) else 8
+st = "supported" if d >= -CLOSE else "partly" if d >= -PARTLY else "not supported"
+verdict(f"P1: LNS-Madam trains at {bits_claim} bits with accuracy close to FP32", st,
+        f"{p1['model']}, {a['fp32']['epochs']} epochs: FP32 {a['fp32']['acc']:.2f}\\,\\%, "
+        f"LNS-Madam ({p1['lns_roles']} for W, A, E, G and the stored weights) "
+        f"{a['lns_madam']['acc']:.2f}\\,\\% ({d:+.2f} points)"
+        + (f"; bit-true datapath, {a['lns_madam_bittrue']['epochs']} epochs: "
+           f"{a['lns_madam_bittrue']['acc']:.2f}\\,\\%" if "lns_madam_bittrue" in a else ""))
+
+# ---------------------------------------------------------------- P1(b), P1(c)
+opts = list(p1["optimizers"])
+rows = []
+for b in p1["bits"]:
+    row = {"B": b}
+    for o in opts:
+        r = load("p1b", f"{o}_B{b}")
+        row[f"{o}_acc"] = r["acc"]
+        row[f"{o}_err"] = r["rel_err"]
+        row[f"{o}_zero"] = r["zero"]
+    rows.append(row)
+t = pd.DataFrame(rows)
+cols = [("B", "$B$")] + [(f"{o}_acc", f"{lbio.tex_escape(o)} \\%") for o in opts] + \
+       [(f"{o}_err", f"{lbio.tex_escape(o)} err.") for o in opts]
+fmt = {f"{o}_acc": pct for o in opts}
+fmt.update({f"{o}_err": lambda v: f"{v:.3f}" for o in opts})
+lbio.write_table(
+    t, f"{gen}/lowprec_p1b", cols,
+    caption=(f"P1(b, c): test accuracy and mean relative update error "
+             "$\\|\\Delta w_{\\mathrm{landed}}-\\Delta w_{\\mathrm{ideal}}\\|/\\|\\Delta w_{\\mathrm{ideal}}\\|$ "
+             f"vs stored LNS weight bits $B$ ({p1['model']}, {p1['epochs']} epochs; "
+             f"W, A, E, G in {p1['lns_roles']}; weights \\texttt{{lns:bits=B,frac=B-5,scale=tensor}})."),
+    label="tab:p1b", fmt=fmt)
+
+madam = "lns_madam"
+add = [o for o in opts if o != madam]
+bmax, bmin = max(p1["bits"]), min(p1["bits"])
+tb = t.set_index("B")
+drops = {o: tb.loc[bmax, f"{o}_acc"] - tb.loc[bmin, f"{o}_acc"] for o in opts}
+better_low = all(tb.loc[bmin, f"{madam}_acc"] >= tb.loc[bmin, f"{o}_acc"] for o in add)
+smaller_drop = all(drops[madam] <= drops[o] for o in add)
+st = "supported" if better_low and smaller_drop else "partly" if better_low or smaller_drop else "not supported"
+verdict("P1: with weights stored in few bits, the multiplicative LNS-Madam update loses less "
+        "accuracy than additive optimizers", st,
+        f"drop from $B={bmax}$ to $B={bmin}$: " + ", ".join(f"{lbio.tex_escape(o)} {drops[o]:+.2f}" for o in opts)
+        + f" points; at $B={bmin}$: " + ", ".join(f"{lbio.tex_escape(o)} {tb.loc[bmin, f'{o}_acc']:.2f}\\,\\%" for o in opts))
+err_lower = [all(tb.loc[b, f"{madam}_err"] < tb.loc[b, f"{o}_err"] for o in add) for b in p1["bits"]]
+st = "supported" if all(err_lower) else "partly" if any(err_lower) else "not supported"
+verdict("P1(c): the update that lands on the LNS grid is closer to the ideal update for "
+        "(LNS-)Madam than for SGD/Adam", st,
+        f"lower for LNS-Madam at {sum(err_lower)} of {len(err_lower)} bit-widths; mean relative error "
+        + ", ".join(f"{lbio.tex_escape(o)} {t[f'{o}_err'].mean():.3f}" for o in opts))
+
+# figure P1(b): ours, published, update error
+fig, ax = plt.subplots(1, 3, figsize=(7.2, 2.3))
+for o in opts:
+    ax[0].plot(t.B, t[f"{o}_acc"], "o-", ms=3, label=o)
+    ax[2].plot(t.B, t[f"{o}_err"], "o-", ms=3, label=o)
+ax[0].set(xlabel="stored weight bits B", ylabel="test accuracy %", title=f"ours: {p1['model']}, Fashion-MNIST")
+ax[2].set(xlabel="stored weight bits B", ylabel="relative update error", title="P1(c): update error")
+curve = pub[(pub.paper == "P1") & (pub.experiment == "acc_vs_weight_bits") & (pub.quantity == "test_acc")]
+for setup, g in curve.groupby("setup"):
+    ax[1].plot(g.x.astype(float), g.value, "s--", ms=3, label=setup)
+ax[1].set(xlabel="weight bits B", ylabel="test accuracy %", title="published (digitized)")
+for x in ax:
+    x.invert_xaxis()
+    x.legend(fontsize=5)
+    x.grid(alpha=0.3)
+fig.tight_layout()
+fig.savefig(f"{gen}/fig_p1b.pdf")
+
+# ---------------------------------------------------------------- P4(a)
+p4 = LP["p4"]
+fp = load("p4a", "fp32")
+tags = [f"fx{b}" for b in p4["bits_fx"]] + [f"bfm{b - 9}" for b in p4["bits_bf"]]
+rows = []
+for tag in tags:
+    s, k, m = (load("p4a", f"{v}_{tag}") for v in ("sgd", "kahan", "master"))
+    rows.append({"format": s["weights"], "bits": int(tag[2:]) if tag.startswith("fx") else int(tag[3:]) + 9,
+                 "family": "fixed" if tag.startswith("fx") else "bf16-like",
+                 "sgd_acc": s["acc"], "kahan_acc": k["acc"], "master_acc": m["acc"],
+                 "sgd_vanished": s["zero"], "kahan_vanished": k["zero"], "fp32_acc": fp["acc"]})
+t4 = pd.DataFrame(rows)
+lbio.write_table(
+    t4, f"{gen}/lowprec_p4a",
+    [("format", "stored weights"), ("sgd_acc", "SGD \\%"), ("kahan_acc", "Kahan \\%"),
+     ("master_acc", "FP32 master \\%"), ("sgd_vanished", "SGD vanished"),
+     ("kahan_vanished", "Kahan vanished")],
+    caption=(f"P4(a): {p4['model']} on Fashion-MNIST, {p4['epochs']} epochs, SGD momentum "
+             f"{LP['momentum']}, lr {p4['lr']}. FP32 weights: {fp['acc']:.2f}\\,\\%. "
+             "\\emph{Vanished}: mean fraction of nonzero updates that rounded to no change. "
+             "Kahan's compensation is stored in \\texttt{int:bits=B} (same width, own scale) for "
+             "fixed point and in the weight format for bf16-like weights."),
+    label="tab:p4a", fmt={c: pct for c in ("sgd_acc", "kahan_acc", "master_acc")} |
+    {c: lambda v: f"{v:.2f}" for c in ("sgd_vanished", "kahan_vanished")})
+fx = t4[t4.family == "fixed"].sort_values("bits")
+stall = fx[fx.sgd_vanished > 0.5]
+gain = fx.kahan_acc - fx.sgd_acc
+st = ("supported" if len(stall) and (gain[stall.index] > CLOSE).all() else
+      "partly" if (gain > CLOSE).any() else "not supported")
+verdict("P4: plain low-precision SGD loses small updates (stall); Kahan-compensated SGD recovers them", st,
+        f"fixed point: SGD updates vanish (more than half) at {', '.join(str(b) for b in stall.bits) or 'no'} bits; "
+        "Kahan minus plain SGD: " + ", ".join(f"{b} bits {g:+.2f}" for b, g in zip(fx.bits, gain)) + " points; "
+        f"FP32 weights {fp['acc']:.2f}\\,\\%")
+
+# ---------------------------------------------------------------- P4(b)
+ll = p4["last_layer"]
+rows = []
+for c in ll["classes"]:
+    base = load("p4b", f"C{c}_fp32")["acc"]
+    for fb in ll["frac_bits"]:
+        rows.append({"classes": c, "frac_bits": fb, "test_acc": load("p4b", f"C{c}_f{fb}")["acc"],
+                     "fp32_acc": base, "log2C": math.log2(c)})
+tl = pd.DataFrame(rows)
+piv = tl.pivot(index="classes", columns="frac_bits", values="test_acc").reset_index()
+piv.columns = [str(x) for x in piv.columns]
+knees = {}
+for c in ll["classes"]:
+    g = tl[tl.classes == c].sort_values("frac_bits")
+    ok = g[g.test_acc >= g.fp32_acc - CLOSE]
+    knees[c] = int(ok.frac_bits.min()) if len(ok) else None
+piv["fp32"] = [tl[tl.classes == c].fp32_acc.iloc[0] for c in piv.classes.astype(int)]
+piv["knee"] = [knees[int(c)] if knees[int(c)] is not None else math.nan for c in piv.classes.astype(int)]
+piv["ceil_log2C"] = [math.ceil(math.log2(int(c))) for c in piv.classes]
+cols = [("classes", "$C$")] + [(str(f), f"$f={f}$") for f in ll["frac_bits"]] + \
+       [("fp32", "FP32"), ("knee", "knee $f$"), ("ceil_log2C", "$\\lceil\\log_2 C\\rceil$")]
+lbio.write_table(
+    piv, f"{gen}/lowprec_p4b", cols,
+    caption=(f"P4(b): test accuracy (\\%) vs fractional bits $f$ of the last layer "
+             f"(W, A, E, G in \\texttt{{fx:wl=f+{ll['int_bits']},fl=f}}; other layers FP32), "
+             f"mlp on synthetic $C$-class data ({ll['synthetic_n']} examples, {ll['epochs']} epochs). "
+             f"Knee: smallest $f$ within {CLOSE:g} point of FP32."),
+    label="tab:p4b", fmt={str(f): pct for f in ll["frac_bits"]} | {"fp32": pct,
+                                                                    "knee": lambda v: "--" if math.isnan(v) else f"{int(v)}"})
+match = [knees[c] is not None and abs(knees[c] - math.ceil(math.log2(c))) <= 2 for c in ll["classes"]]
+mono = all((knees[a_] or 99) <= (knees[b_] or 99) for a_, b_ in zip(ll["classes"], ll["classes"][1:]))
+st = "supported" if all(match) and mono else "partly" if any(match) or mono else "not supported"
+verdict("P4: the last layer needs about $\\lceil\\log_2 C\\rceil$ fractional bits", st,
+        "knee vs $\\lceil\\log_2 C\\rceil$: " + ", ".join(
+            f"$C={c}$: {knees[c] if knees[c] is not None else 'none'} vs {math.ceil(math.log2(c))}"
+            for c in ll["classes"]) + f" (grid of $f$: {', '.join(map(str, ll['frac_bits']))})")
+
+fig, ax = plt.subplots(1, 2, figsize=(7.2, 2.4))
+for col, lab in (("sgd_acc", "plain SGD"), ("kahan_acc", "Kahan SGD"), ("master_acc", "FP32 master")):
+    ax[0].plot(fx.bits, fx[col], "o-", ms=3, label=lab)
+ax[0].axhline(fp["acc"], color="k", lw=0.7, ls=":", label="FP32")
+ax[0].set(xlabel="fixed-point weight bits", ylabel="test accuracy %", title="P4(a): stored weights")
+for c in ll["classes"]:
+    g = tl[tl.classes == c].sort_values("frac_bits")
+    line, = ax[1].plot(g.frac_bits, g.test_acc, "o-", ms=3, label=f"C={c}")
+    ax[1].axvline(math.log2(c), color=line.get_color(), lw=0.7, ls="--")
+ax[1].set(xlabel="last-layer fractional bits f", ylabel="test accuracy %",
+          title="P4(b): last layer (dashed: log2 C)")
+for x in ax:
+    x.legend(fontsize=6)
+    x.grid(alpha=0.3)
+fig.tight_layout()
+fig.savefig(f"{gen}/fig_p4.pdf")
+
+# ---------------------------------------------------------------- verdicts and macros
+color = {"supported": "green!50!black", "partly": "orange!80!black", "not supported": "red!70!black"}
+with open(f"{gen}/lowprec_verdicts.tex", "w") as fh:
+    fh.write("\\begin{itemize}\n")
+    for claim, st, text in verdicts:
+        fh.write(f"\\item \\textbf{{{claim}}} --- \\textcolor{{{color[st]}}}{{\\textbf{{{st}}}}}. {text}.\n")
+    fh.write("\\end{itemize}\n")
+with open(f"{gen}/lowprec_macros.tex", "w") as fh:
+    m = {"lbLpCloseVerdict": f"{CLOSE:g}", "lbLpPartlyVerdict": f"{PARTLY:g}",
+         "lbLpPOneModel": p1["model"], "lbLpPOneEpochs": p1["epochs"],
+         "lbLpPOneLr": lbio.tex_escape(", ".join(f"{o} {v['lr']}" + (f" ({v['madam_round']})" if v.get("madam_round") else "")
+                                                for o, v in p1["optimizers"].items())),
+         "lbLpBitTrueGemm": lbio.tex_escape(p1["bit_true_gemm"]),
+         "lbLpTrainN": a["fp32"]["train_n"]}
+    for k, v in m.items():
+        fh.write(f"\\newcommand{{\\{k}}}{{{v}}}\n")
