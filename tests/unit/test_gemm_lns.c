@@ -123,6 +123,23 @@ int main(void)
                 }
         lb_gemm_destroy(fast), lb_gemm_destroy(ref);
     }
+    /* an all-zero operand (either side, or both): every output is exactly 0 */
+    for (int zside = 1; zside < 4; zside++) {
+        float A[6], B[6], C[4];
+        fill(A, 6, 4), fill(B, 6, 4);
+        if (zside & 1) memset(A, 0, sizeof A);
+        if (zside & 2) memset(B, 0, sizeof B);
+        lb_gemm_kernel *kz[3] = {mk("lns-binned"), mk("lns-binned-ref"), ex};
+        for (int q = 0; q < 3; q++) {
+            for (int i = 0; i < 4; i++)
+                C[i] = 1.0f;
+            lb_gemm_call c = {0, 0, 0, 2, 2, 3, 1.0f, A, B, 0.0f, C};
+            CHECK(lb_gemm_run(kz[q], &c) == LB_OK && C[0] == 0 && C[1] == 0 && C[2] == 0 &&
+                      C[3] == 0,
+                  "zero operands (%d), kernel %d: %g %g", zside, q, C[0], C[3]);
+        }
+        lb_gemm_destroy(kz[0]), lb_gemm_destroy(kz[1]);
+    }
     lb_gemm_destroy(ex);
     /* bad parameters name the key */
     lb_gemm_kernel *k;

@@ -275,7 +275,9 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
     }
     {
         /* fixed-point accumulator: LSB 2^qlo; the bins/table carry W more fraction bits */
-        const int32_t qmax = p.any ? fdiv(p.amax + p.bmax, g) : 0;
+        /* no nonzero product when either operand is all zero */
+        const int prods = p.amax != INT32_MIN && p.bmax != INT32_MIN;
+        const int32_t qmax = prods ? fdiv(p.amax + p.bmax, g) : 0;
         int logK = 0;
         while ((1 << logK) < K)
             logK++;
@@ -295,7 +297,7 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
          * (zero operands: 4·2R), so that one integer add indexes a table of signed product
          * values: TT[ca + cb] = ±T[r]·2^(q-qlo) (slots 4P'+{0,2} positive, 4P'+1 negative), 0
          * for pairs with a zero; UF flags the dropped (underflowing) products. */
-        const int32_t R = p.any ? p.kmax - p.kmin + 1 : 1;
+        const int32_t R = p.any ? p.kmax - p.kmin + 1 : 1, kmin0 = p.any ? p.kmin : 0;
         const size_t ntab = 4 * (size_t)(4 * R + 1);
         int64_t *TT = NULL;
         uint8_t *UF = NULL;
@@ -311,14 +313,15 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
             memset(TT, 0, ntab * sizeof *TT);
             memset(UF, 0, ntab);
             for (int32_t pp = 0; pp <= 2 * R - 2; pp++) {
-                int32_t P = pp + 2 * p.kmin, q = fdiv(P, g), r = P - q * g, sh = q - qlo;
+                int32_t P = pp + 2 * kmin0, q = fdiv(P, g), r = P - q * g, sh = q - qlo;
                 int64_t unit = k->H ? (int64_t)(g + (r & ((1 << low) - 1))) * T[r >> low] : T[r];
-                int64_t v = sh < 0 ? 0 : unit << sh;
+                /* sh > A only for code pairs that cannot occur (P above amax + bmax) */
+                int64_t v = sh < 0 || sh > 62 - k->W - 2 - (k->H ? F + 1 : 0) ? 0 : unit << sh;
                 TT[4 * pp] = TT[4 * pp + 2] = v, TT[4 * pp + 1] = -v;
                 UF[4 * pp] = UF[4 * pp + 1] = UF[4 * pp + 2] = sh < 0;
             }
             for (size_t o = 0; o < (size_t)(c->M + c->N) * K; o++) /* ka, kb are contiguous */
-                ca[o] = p.sa[o] ? 4 * (p.ka[o] - p.kmin) + (p.sa[o] < 0) : 8 * R;
+                ca[o] = p.sa[o] ? 4 * (p.ka[o] - kmin0) + (p.sa[o] < 0) : 8 * R;
         }
         const int e2 = qlo - k->W - (k->H ? F : 0);
         /* no product can underflow when the smallest possible one is at or above qlo */
