@@ -20,6 +20,7 @@ include: "experiments/rules/quanterr.smk"
 include: "experiments/rules/train.smk"
 include: "experiments/rules/lowprec_common.smk"
 include: "experiments/rules/lowprec.smk"
+include: "experiments/rules/energy.smk"
 include: "experiments/rules/report.smk"
 
 

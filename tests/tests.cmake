@@ -11,6 +11,7 @@ foreach(kind unit exhaustive)
                                ${CMAKE_SOURCE_DIR}/lib/src ${CMOCKA_INCLUDE_DIR})
     target_compile_options(${name} PRIVATE ${LB_WARN} ${LB_ARCH})
     target_link_libraries(${name} PRIVATE lowbit ${CMOCKA_LIBRARIES})
+    target_compile_definitions(${name} PRIVATE LB_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
     if(name STREQUAL "test_torch_fixtures")
       # PyTorch writes the reference tensors first (Debian python3-torch; no data in git)
       add_test(NAME torch_fixtures_generate

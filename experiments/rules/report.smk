@@ -52,6 +52,7 @@ rule report:
         rules.figures.output,
         rules.training_report.output,
         rules.lowprec_report.output,
+        rules.energy_report.output,
         "reports/report.tex",
         expand("reports/sections/{s}.tex", s=glob_wildcards("reports/sections/{s}.tex").s),
     output:

@@ -65,6 +65,9 @@ lb_status lb_results_write(const lb_results *r, const char *path, lb_error *err)
 /* Read back a result file's epochs (for --resume and tests): fills r's epoch table and the
  * string/number attributes. */
 lb_status lb_results_read(lb_results *r, const char *path, lb_error *err);
+/* Read a result file's /ops table into a new array (*rows, *n; free() it). LB_ERR_IO for a
+ * missing file, LB_ERR_DATA if it is not a lowbit result file or has no /ops. */
+lb_status lb_results_read_ops(const char *path, lb_op_row **rows, size_t *n, lb_error *err);
 /* Attribute lookup after read or set: NULL / 0 if absent. */
 const char *lb_results_get_str(const lb_results *r, const char *key);
 int lb_results_get_num(const lb_results *r, const char *key, double *value);

@@ -22,5 +22,6 @@ int lb_cmd_formats(int argc, char **argv);
 int lb_cmd_quantize(int argc, char **argv);
 int lb_cmd_info(int argc, char **argv);
 int lb_cmd_train(int argc, char **argv);
+int lb_cmd_energy(int argc, char **argv);
 
 #endif

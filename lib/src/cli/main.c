@@ -53,6 +53,9 @@ static const lb_cmd cmds[] = {
      "--last-layer-format --train-subset --test-subset "
      "--hidden H1,H2 "
      "--data-dir --checkpoint --resume]"},
+    {"energy", lb_cmd_energy,
+     "energy per training iteration of a run: RUN.h5 [--units TABLE.csv] [--csv OUT] "
+     "[--formats w=SPEC,a=SPEC,e=SPEC] [--acc-bits N]; or one MAC: --mac SPEC [--k K]"},
     {"info", lb_cmd_info, "version, build and CPU/BLIS kernel choice"},
 };
 

@@ -382,3 +382,82 @@ lb_status lb_results_read(lb_results *r, const char *path, lb_error *err)
     H5Fclose(f);
     return st;
 }
+
+/* One 1-D column of /ops: integers into ibuf (n entries) or strings into the rows. */
+static int read_ops_col(hid_t f, const char *col, size_t *n, int64_t **ibuf, char ***sbuf)
+{
+    char name[64];
+    snprintf(name, sizeof name, "ops/%s", col);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    if (d < 0) return -1;
+    hid_t sp = H5Dget_space(d);
+    hsize_t dim = 0;
+    int rc = -1;
+    if (H5Sget_simple_extent_ndims(sp) == 1 && H5Sget_simple_extent_dims(sp, &dim, NULL) == 1 &&
+        (*n == (size_t)-1 || *n == dim)) {
+        *n = dim;
+        if (ibuf) {
+            *ibuf = malloc((dim + 1) * sizeof **ibuf);
+            if (*ibuf && (dim == 0 ||
+                          H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, *ibuf) >= 0))
+                rc = 0;
+        } else {
+            hid_t t = str_type();
+            *sbuf = calloc(dim + 1, sizeof **sbuf);
+            if (*sbuf && (dim == 0 || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, *sbuf) >= 0))
+                rc = 0;
+            H5Tclose(t);
+        }
+    }
+    H5Sclose(sp);
+    H5Dclose(d);
+    return rc;
+}
+
+lb_status lb_results_read_ops(const char *path, lb_op_row **rows, size_t *n, lb_error *err)
+{
+    *rows = NULL, *n = 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (access(path, R_OK)) return lb_fail(err, LB_ERR_IO, "%s: no such readable file", path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return lb_fail(err, LB_ERR_DATA, "%s: not an HDF5 file", path);
+    static const char *scol[4] = {"layer", "pass", "fmt_a", "fmt_b"};
+    static const char *icol[5] = {"macs", "bytes_a", "bytes_b", "bytes_out", "batch"};
+    char **s[4] = {0};
+    int64_t *v[5] = {0};
+    size_t m = (size_t)-1;
+    lb_status st = LB_OK;
+    for (int c = 0; c < 4 && !st; c++)
+        if (read_ops_col(f, scol[c], &m, NULL, &s[c]))
+            st = lb_fail(err, LB_ERR_DATA, "%s: missing or inconsistent dataset /ops/%s", path,
+                         scol[c]);
+    for (int c = 0; c < 5 && !st; c++)
+        if (read_ops_col(f, icol[c], &m, &v[c], NULL))
+            st = lb_fail(err, LB_ERR_DATA, "%s: missing or inconsistent dataset /ops/%s", path,
+                         icol[c]);
+    if (!st && m == 0) st = lb_fail(err, LB_ERR_DATA, "%s: /ops is empty", path);
+    if (!st) {
+        *rows = calloc(m, sizeof **rows);
+        if (!*rows) st = lb_fail(err, LB_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; !st && i < m; i++) {
+        lb_op_row *r = &(*rows)[i];
+        snprintf(r->layer, sizeof r->layer, "%s", s[0][i] ? s[0][i] : "");
+        snprintf(r->pass, sizeof r->pass, "%s", s[1][i] ? s[1][i] : "");
+        snprintf(r->fmt_a, sizeof r->fmt_a, "%s", s[2][i] ? s[2][i] : "");
+        snprintf(r->fmt_b, sizeof r->fmt_b, "%s", s[3][i] ? s[3][i] : "");
+        r->macs = v[0][i], r->bytes_a = v[1][i], r->bytes_b = v[2][i];
+        r->bytes_out = v[3][i], r->batch = v[4][i];
+    }
+    if (!st) *n = m;
+    for (int c = 0; c < 4; c++) {
+        if (s[c] && m != (size_t)-1)
+            for (size_t i = 0; i < m; i++)
+                H5free_memory(s[c][i]);
+        free(s[c]);
+    }
+    for (int c = 0; c < 5; c++)
+        free(v[c]);
+    H5Fclose(f);
+    return st;
+}

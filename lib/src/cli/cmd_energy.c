@@ -1,0 +1,151 @@
+/* cli/cmd_energy.c — `lowbit energy`: the hardware cost model (lowbit/energy.h).
+ *   lowbit energy RUN.h5 [--units TABLE.csv] [--csv OUT.csv] [--formats w=S,a=S,e=S]
+ *                        [--acc-bits N]
+ *     one line per /ops row (layer, pass, MAC model, MACs, pJ/MAC, compute and memory pJ),
+ *     then "compute", "memory" and a last line "total <pJ per training iteration>".
+ *   lowbit energy --mac SPEC [--units TABLE.csv] [--k K] [--acc-bits N]
+ *     energy (pJ) and area (µm²) of one MAC, with the breakdown.
+ * Exit 2 with one line for bad usage or input; the CSV is written under a temporary name and
+ * renamed, so a failure leaves nothing half-written. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lowbit/energy.h"
+
+#ifndef LB_UNITS_DEFAULT
+#define LB_UNITS_DEFAULT "energy_model/units/horowitz45.csv"
+#endif
+
+static int parse_formats(const char *v, char *w, char *a, char *e, size_t len)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", v);
+    /* items role=SPEC separated by ';' or by ',' before a role key */
+    const char *p = buf;
+    while (*p) {
+        if (!((p[0] == 'w' || p[0] == 'a' || p[0] == 'e') && p[1] == '=')) return -1;
+        char role = p[0];
+        const char *s = p + 2, *end = s;
+        while (*end && !((end[0] == ',' || end[0] == ';') &&
+                         (end[1] == 'w' || end[1] == 'a' || end[1] == 'e') && end[2] == '='))
+            end++;
+        char *dst = role == 'w' ? w : role == 'a' ? a : e;
+        snprintf(dst, len, "%.*s", (int)(end - s), s);
+        if (!dst[0]) return -1;
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+int lb_cmd_energy(int argc, char **argv)
+{
+    const char *run = NULL, *csv = NULL, *mac_spec = NULL, *fmts = NULL;
+    const char *units_path = getenv("LOWBIT_UNITS");
+    if (!units_path || !*units_path) units_path = LB_UNITS_DEFAULT;
+    int acc = 0, k = 256;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-') {
+            if (run) return lb_cli_error("energy: more than one run file ('%s')", a);
+            run = a;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return lb_cli_error("energy: option %s needs a value (or is unknown)", a);
+        const char *v = argv[++i];
+        if (!strcmp(a, "--units"))
+            units_path = v;
+        else if (!strcmp(a, "--csv"))
+            csv = v;
+        else if (!strcmp(a, "--mac"))
+            mac_spec = v;
+        else if (!strcmp(a, "--formats"))
+            fmts = v;
+        else if (!strcmp(a, "--acc-bits") || !strcmp(a, "--k")) {
+            char *e;
+            long x = strtol(v, &e, 10);
+            if (*e || x < 1 || x > (a[2] == 'k' ? 1L << 30 : 128))
+                return lb_cli_error("energy: %s '%s' is not a valid integer", a, v);
+            if (a[2] == 'k')
+                k = (int)x;
+            else
+                acc = (int)x;
+        } else
+            return lb_cli_error("energy: unknown option '%s' (see: lowbit help)", a);
+    }
+    if (!run == !mac_spec) return lb_cli_error("energy: give a run file RUN.h5 or --mac SPEC");
+    lb_error err;
+    lb_units *u;
+    if (lb_units_load(&u, units_path, &err)) return lb_cli_error("energy: %s", err.msg);
+    int rc = 0;
+    if (mac_spec) {
+        lb_mac m;
+        lb_mac_cost c;
+        if (lb_mac_parse(&m, mac_spec, &err) ||
+            ((m.k = k), (m.acc_bits = acc), lb_mac_cost_get(u, &m, &c, &err)))
+            rc = lb_cli_error("energy: --mac: %s", err.msg);
+        else
+            printf("mac %s\nmultiply_pj %.6g\naccumulate_pj %.6g\nother_pj %.6g\nenergy_pj "
+                   "%.6g\narea_um2 %.6g\n",
+                   mac_spec, c.mult_pj, c.add_pj, c.other_pj, c.energy_pj, c.area_um2);
+        lb_units_free(u);
+        return rc;
+    }
+    char w[128] = "", a[128] = "", e[128] = "";
+    if (fmts && parse_formats(fmts, w, a, e, sizeof w)) {
+        lb_units_free(u);
+        return lb_cli_error("energy: --formats '%s' is not w=SPEC,a=SPEC,e=SPEC", fmts);
+    }
+    lb_op_row *ops = NULL;
+    size_t n = 0;
+    lb_energy_row *rows = NULL;
+    if (lb_results_read_ops(run, &ops, &n, &err)) {
+        rc = lb_cli_error("energy: %s", err.msg);
+        goto out;
+    }
+    rows = calloc(n, sizeof *rows);
+    if (!rows) {
+        rc = lb_cli_error("energy: out of memory");
+        goto out;
+    }
+    if (lb_energy_rows(u, ops, n, w[0] ? w : NULL, a[0] ? a : NULL, e[0] ? e : NULL, acc, rows,
+                       &err)) {
+        rc = lb_cli_error("energy: %s: %s", run, err.msg);
+        goto out;
+    }
+    double comp = 0, mem = 0;
+    printf("%-12s %-16s %-28s %14s %10s %14s %14s\n", "layer", "pass", "mac", "macs", "pJ/mac",
+           "compute_pJ", "memory_pJ");
+    for (size_t i = 0; i < n; i++) {
+        printf("%-12s %-16s %-28s %14.0f %10.4f %14.6g %14.6g\n", rows[i].layer, rows[i].pass,
+               rows[i].mac, rows[i].macs, rows[i].mac_pj, rows[i].compute_pj, rows[i].memory_pj);
+        comp += rows[i].compute_pj, mem += rows[i].memory_pj;
+    }
+    printf("compute %.6g\nmemory %.6g\ntotal %.6g\n", comp, mem, comp + mem);
+    if (csv) {
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", csv, (long)getpid());
+        FILE *f = fopen(tmp, "w");
+        int ok = f != NULL;
+        if (ok) {
+            fprintf(f, "layer,pass,mac,macs,mac_pj,compute_pj,memory_pj\n");
+            for (size_t i = 0; i < n; i++)
+                fprintf(f, "%s,%s,\"%s\",%.0f,%.9g,%.9g,%.9g\n", rows[i].layer, rows[i].pass,
+                        rows[i].mac, rows[i].macs, rows[i].mac_pj, rows[i].compute_pj,
+                        rows[i].memory_pj);
+            fprintf(f, "total,,,,,%.9g,%.9g\n", comp, mem);
+            ok = fclose(f) == 0;
+        }
+        if (!ok || rename(tmp, csv)) {
+            unlink(tmp);
+            rc = lb_cli_error("energy: %s: cannot write the CSV", csv);
+        }
+    }
+out:
+    free(ops), free(rows);
+    lb_units_free(u);
+    return rc;
+}
