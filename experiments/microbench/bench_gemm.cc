@@ -3,6 +3,8 @@
 //   BM_lns_gemm/<exact|binned|binned_ref|hybrid>/<M>x<N>x<K>   lowbit/gemm.h kernels on lns8
 //                                           operands (frac 3), including the per-call operand
 //                                           decoding; one thread
+//   BM_mls_gemm/<e2m1|e2m4|e2m1_ref>/<M>x<N>x<K>  bit-true MLS kernels (lib/src/gemm/mls.c) on
+//                                           float operands, including the per-call MLS encoding
 // Counter items_per_second = multiply-accumulates per second (MAC/s).
 // Filter, e.g.: lowbit_bench --benchmark_filter='BM_(sgemm|lns_gemm)/.*'
 #include <benchmark/benchmark.h>
@@ -76,6 +78,8 @@ int register_gemm()
         {"binned", "lns-binned:frac=3"},
         {"binned_ref", "lns-binned-ref:frac=3"},
         {"hybrid", "lns-binned:frac=3,hybrid=1"}};
+    const std::pair<const char *, const char *> mls[] = {
+        {"e2m1", "mls:e=2,m=1"}, {"e2m4", "mls:e=2,m=4"}, {"e2m1_ref", "mls-ref:e=2,m=1"}};
     for (const Shape &s : kShapes) {
         std::string dims =
             std::to_string(s.M) + "x" + std::to_string(s.N) + "x" + std::to_string(s.K);
@@ -83,6 +87,10 @@ int register_gemm()
         for (auto &kv : kernels)
             benchmark::RegisterBenchmark(
                 (std::string("BM_lns_gemm/") + kv.first + "/" + dims).c_str(), BM_kernel,
+                std::string(kv.second), s);
+        for (auto &kv : mls)
+            benchmark::RegisterBenchmark(
+                (std::string("BM_mls_gemm/") + kv.first + "/" + dims).c_str(), BM_kernel,
                 std::string(kv.second), s);
     }
     return 0;

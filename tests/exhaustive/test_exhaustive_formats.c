@@ -624,8 +624,10 @@ int main(void)
         }
         lb_format_info info;
         lb_format_info_get(&f, &info);
-        CHECK(info.encodable == (f.bits <= 16), "%s: %d bits but encodable = %d", spec, f.bits,
-              info.encodable);
+        /* block formats (MX, MLS) have no codes of their own: their elements are checked
+         * exhaustively as the element formats (fp, fx) and in test_mls */
+        CHECK(info.encodable == (f.bits <= 16 && !info.block), "%s: %d bits but encodable = %d",
+              spec, f.bits, info.encodable);
         if (!info.encodable) {
             printf("%-44s %2d bits: not encodable, skipped\n", spec, f.bits);
             continue;

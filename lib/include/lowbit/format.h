@@ -103,7 +103,7 @@ typedef struct lb_qctx {
      * the data and, if scales_out != NULL, stores them there (1 float, or dims[axis] floats).
      * If scales_in != NULL the library uses those instead of computing them: this is how a
      * test fixes the grid, and how decode gets the scale. For LNS the "scale" is the integer
-     * exponent-code offset, stored as a float. */
+     * exponent-code offset, stored as a float. Block formats: one float per block. */
     const float *scales_in;
     float *scales_out;
 } lb_qctx;
@@ -119,6 +119,11 @@ typedef struct lb_format_info {
     double precision;
     int precision_absolute;
     int scaled; /* 1: max/min are relative to a data-dependent scale */
+    /* Block formats (MX, MLS): elements share a scale per block of `block` elements along
+     * lb_qctx.axis (-1: the whole axis); 0: not a block format. A block format needs the
+     * tensor's shape in lb_qctx for the intended blocks (without one the tensor is flat), and
+     * its scales_in / scales_out hold one float per block (see lib/src/formats/block.h). */
+    int block;
     int has_inf, has_nan;
     int signed_zero; /* 1: -0 is a distinct value (minifloats); else zeros are +0 */
     lb_overflow overflow;

@@ -52,8 +52,17 @@ float *lb_ws_get(lb_workspace *ws, int slot, size_t n)
     return ws->buf[slot];
 }
 
-const float *lb_nn_quant(const lb_qroles *q, int role, const float *x, size_t n, uint64_t tid,
-                         lb_workspace *ws, int slot, lb_status *st)
+void lb_nn_qctx_shape(lb_qctx *c, const lb_format *f, size_t n, int64_t nch, int64_t inner)
+{
+    lb_format_info in;
+    lb_format_info_get(f, &in);
+    if (!in.block || nch <= 0 || inner <= 0 || n % (size_t)(nch * inner)) return;
+    c->ndim = 3, c->axis = 1;
+    c->dims[0] = (int64_t)n / (nch * inner), c->dims[1] = nch, c->dims[2] = inner;
+}
+
+const float *lb_nn_quant(const lb_qroles *q, int role, const float *x, size_t n, int64_t nch,
+                         int64_t inner, uint64_t tid, lb_workspace *ws, int slot, lb_status *st)
 {
     if (!q) return x;
     const lb_format *f = role == LB_ROLE_W ? &q->w : role == LB_ROLE_A ? &q->a : &q->e;
@@ -70,6 +79,7 @@ const float *lb_nn_quant(const lb_qroles *q, int role, const float *x, size_t n,
     c.tensor_id = 4 * tid + (uint64_t)role;
     c.step = q->step;
     c.threads = q->threads;
+    lb_nn_qctx_shape(&c, f, n, nch, inner);
     lb_status s = lb_quantize(f, dst, x, n, &c);
     if (s) *st = s;
     return dst;

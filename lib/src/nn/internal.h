@@ -13,8 +13,14 @@ float *lb_ws_get(lb_workspace *ws, int slot, size_t n);
 
 /* x itself if the role is fp32/off, else Q_role(x) in workspace slot `slot`. The SR key is
  * (q->seed, 4·tid + role, q->step, index). *st receives LB_ERR_NOMEM on failure. */
-const float *lb_nn_quant(const lb_qroles *q, int role, const float *x, size_t n, uint64_t tid,
-                         lb_workspace *ws, int slot, lb_status *st);
+const float *lb_nn_quant(const lb_qroles *q, int role, const float *x, size_t n, int64_t nch,
+                         int64_t inner, uint64_t tid, lb_workspace *ws, int slot, lb_status *st);
+
+/* Block formats (MX, MLS) get the tensor's shape as (n / (nch·inner), nch, inner) with blocks
+ * along axis 1: the channel axis, i.e. the input channels of W and A (the forward pass's
+ * reduction) and the output channels of E (the backward-data pass's reduction). Other formats
+ * keep the flat call. */
+void lb_nn_qctx_shape(lb_qctx *c, const lb_format *f, size_t n, int64_t nch, int64_t inner);
 
 /* One layer GEMM through q->gemm (BLIS sgemm when q or q->gemm is NULL). */
 lb_status lb_nn_gemm(const lb_qroles *q, int pass, int ta, int tb, int M, int N, int K,

@@ -6,8 +6,8 @@ lb_status lb_linear_forward(float *out, const float *in, const float *w, const f
                             int C, int OC, const lb_qroles *q, uint64_t tid, lb_workspace *ws)
 {
     lb_status st = LB_OK;
-    const float *a = lb_nn_quant(q, LB_ROLE_A, in, (size_t)B * C, tid, ws, LB_WS_A, &st);
-    const float *wq = lb_nn_quant(q, LB_ROLE_W, w, (size_t)OC * C, tid, ws, LB_WS_W, &st);
+    const float *a = lb_nn_quant(q, LB_ROLE_A, in, (size_t)B * C, C, 1, tid, ws, LB_WS_A, &st);
+    const float *wq = lb_nn_quant(q, LB_ROLE_W, w, (size_t)OC * C, C, 1, tid, ws, LB_WS_W, &st);
     if (st) return st;
     st = lb_nn_gemm(q, LB_PASS_FORWARD, 0, 1, B, OC, C, a, wq, 0.0f, out); /* out = a · w^T */
     if (b)
@@ -22,9 +22,9 @@ lb_status lb_linear_backward(float *din, float *dw, float *db, const float *dout
                              lb_workspace *ws)
 {
     lb_status st = LB_OK;
-    const float *e = lb_nn_quant(q, LB_ROLE_E, dout, (size_t)B * OC, tid, ws, LB_WS_E, &st);
-    const float *a = lb_nn_quant(q, LB_ROLE_A, in, (size_t)B * C, tid, ws, LB_WS_A, &st);
-    const float *wq = lb_nn_quant(q, LB_ROLE_W, w, (size_t)OC * C, tid, ws, LB_WS_W, &st);
+    const float *e = lb_nn_quant(q, LB_ROLE_E, dout, (size_t)B * OC, OC, 1, tid, ws, LB_WS_E, &st);
+    const float *a = lb_nn_quant(q, LB_ROLE_A, in, (size_t)B * C, C, 1, tid, ws, LB_WS_A, &st);
+    const float *wq = lb_nn_quant(q, LB_ROLE_W, w, (size_t)OC * C, C, 1, tid, ws, LB_WS_W, &st);
     if (st) return st;
     if (din) st = lb_nn_gemm(q, LB_PASS_BACKWARD_DATA, 0, 0, B, C, OC, e, wq, 1.0f, din);
     if (dw && !st) st = lb_nn_gemm(q, LB_PASS_BACKWARD_WEIGHT, 1, 0, OC, C, B, e, a, 1.0f, dw);

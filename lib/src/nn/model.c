@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lowbit/rng.h"
+#include "nn/internal.h"
 #include "nn/model.h"
 
 static const char *const model_names[] = {"mlp", "lenet5", "vgg", "resnet", NULL};
@@ -323,14 +324,18 @@ static lb_status quant_aw(lb_model *m, int i, const lb_qroles *q, const float *i
     if (q->a_on) {
         if (!m->qa[i] && !(m->qa[i] = malloc(na * sizeof(float)))) return LB_ERR_NOMEM;
         c.tensor_id = 4 * (uint64_t)i + 1;
-        lb_status st =
-            lb_quantize(&q->a, m->qa[i], in, (size_t)b * l->in_c * l->in_h * l->in_w, &c);
+        size_t nb = (size_t)b * l->in_c * l->in_h * l->in_w;
+        lb_nn_qctx_shape(&c, &q->a, nb, l->in_c, (int64_t)l->in_h * l->in_w);
+        lb_status st = lb_quantize(&q->a, m->qa[i], in, nb, &c);
+        c.ndim = 0;
         if (st) return st;
         *qa = m->qa[i];
     }
     if (q->w_on) {
         if (!m->qw[i] && !(m->qw[i] = malloc(l->n_w * sizeof(float)))) return LB_ERR_NOMEM;
         c.tensor_id = 4 * (uint64_t)i + 0;
+        lb_nn_qctx_shape(&c, &q->w, l->n_w, l->in_c,
+                         (int64_t)l->n_w / ((int64_t)l->out_c * l->in_c));
         lb_status st = lb_quantize(&q->w, m->qw[i], w, l->n_w, &c);
         if (st) return st;
         *qw = m->qw[i];

@@ -1,0 +1,52 @@
+/* formats/block.h — the block layout shared by the block-scaled families (mx.c, mls.c).
+ * Not installed.
+ *
+ * A block format splits a tensor into blocks that share one scale. Blocks run along
+ * lb_qctx.axis of lb_qctx.dims: element (outer o, axis index a, inner index j) belongs to block
+ * (o, a / B, j), B elements long (the last block of an axis ends short when B does not divide
+ * it; B <= 0: the whole axis). Without a shape (ndim 0), or with `flat`, the tensor is one flat
+ * axis: blocks are B consecutive elements. Blocks are numbered (o, a / B, j) in row-major order;
+ * that is the order of scales_in / scales_out (one float per block). */
+#ifndef LB_FORMATS_BLOCK_H
+#define LB_FORMATS_BLOCK_H
+
+#include <math.h>
+
+#include "core/internal.h"
+
+typedef struct lb_blocks {
+    int64_t outer, A, inner; /* the tensor as (outer, A, inner), blocks along A */
+    int64_t B;               /* elements per block along A (<= A) */
+    int64_t nba;             /* blocks per axis: ceil(A / B) */
+    size_t nblocks;          /* outer * nba * inner */
+} lb_blocks;
+
+/* Fast exact helpers for positive finite floats (libm's ilogbf/ldexpf are calls; these are a
+ * few integer operations, with the library call only for subnormals). */
+static inline int lb_ilogb_pos(float a)
+{
+    uint32_t b = lb_f2u(a);
+    return (b >> 23) ? (int)(b >> 23) - 127 : ilogbf(a);
+}
+/* a · 2^k for positive finite a */
+static inline float lb_ldexp_pos(float a, int k)
+{
+    uint32_t b = lb_f2u(a);
+    int e = (int)(b >> 23);
+    return (e && e + k >= 1 && e + k <= 254) ? lb_u2f(b + ((uint32_t)k << 23)) : ldexpf(a, k);
+}
+
+lb_status lb_blocks_get(const lb_qctx *ctx, size_t n, int block, int flat, lb_blocks *bl,
+                        lb_error *err);
+
+/* amax[b] = largest |x| over the finite elements of block b; bad[b] = 1 if the block holds a
+ * NaN or an infinity (bad may be NULL). */
+void lb_blocks_absmax(const lb_blocks *bl, const float *in, float *amax, unsigned char *bad);
+
+/* out[i] = in[i] * mult[block of i] (out may alias in). */
+void lb_blocks_mul(const lb_blocks *bl, float *out, const float *in, const float *mult);
+
+/* out[i] = in[i] / div[block of i] (correctly rounded; out may alias in). */
+void lb_blocks_div(const lb_blocks *bl, float *out, const float *in, const float *div);
+
+#endif

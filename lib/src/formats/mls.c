@@ -1,0 +1,229 @@
+/* formats/mls.c — MLS, multi-level scaling (Zhong et al., TCAD 2022; METHODS.md P3):
+ * "mls:e=E,m=M[,gbits=G][,group=N][,flat][,round=...]".
+ *
+ *   x ≈ s_t · 2^(-k_g) · (-1)^σ · 2^(-e) · (1 + f/2^M),  or exactly 0
+ *
+ * level 1  tensor scale s_t = max |finite x| over the call (FP32, its significand truncated
+ *          to 23 - M bits so that element · scale products are exact), recomputed every call;
+ * level 2  group exponent k_g = clamp(floor(log2(s_t / max|X_g|)), 0, 2^G - 1), a power of two
+ *          per group of N elements along lb_qctx.axis (formats/block.h; N = 0: the whole
+ *          axis; `flat`: N consecutive elements in memory);
+ * level 3  element: sign, E-bit exponent e in [0, 2^E - 1], M-bit mantissa f.
+ * Every choice above is a reconstruction (METHODS.md P3) and a spec key. One more is ours:
+ * with this k_g rule an element's magnitude relative to its group scale, u = |x| 2^k_g / s_t,
+ * is at most 1, so the e = 0 binade only ever holds 1.0 (f = 0); elements saturate at 1.0 and
+ * the free code e = 0, f = 2^M - 1 is the zero code. An element is therefore 1 + E + M bits
+ * (M >= 1), its grid {0} ∪ {1} ∪ {2^-e (1 + f/2^M): 1 <= e <= 2^E - 1}, relative precision
+ * 2^-M, smallest magnitude 2^-(2^E - 1).
+ *
+ * Arithmetic (defines the result bit for bit): S_g = s_t 2^-k_g, u = fl32(|x| / S_g),
+ * u rounded to the element grid with the call's rounding mode (rne: a tie between 0 and the
+ * smallest magnitude goes to 0; sr: linear probabilities, keyed by the element index),
+ * value = fl32(element · S_g). Zeros are +0. NaN stays NaN; ±inf saturates to the
+ * group's largest magnitude ±s_t 2^-k_g; s_t and max|X_g| are taken over finite elements. A
+ * group scale that underflows float32 flushes its group to 0.
+ * Scales: scales_out receives the group scale s_t 2^-k_g per group; scales_in fixes it
+ * (a zero or negative S_g flushes the group to 0), which makes the format elementwise. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/mls.h"
+#include "formats/round_core.h"
+
+/* f->p.reserved: [0] e, [1] m, [2] gbits, [3] group (as int64 bits), [4] flat */
+void lb_mls_params_get(const lb_format *f, lb_mls_params *p)
+{
+    p->e = (int)f->p.reserved[0];
+    p->m = (int)f->p.reserved[1];
+    p->gbits = (int)f->p.reserved[2];
+    p->group = (int)(int64_t)f->p.reserved[3];
+    p->flat = (int)f->p.reserved[4];
+    p->emin = (1 << p->e) - 1;
+}
+
+static lb_status mls_parse(lb_format *f, lb_kv *kv, int nkv, lb_error *err)
+{
+    int e = -1, m = -1, g = 8, group = 16;
+    lb_status st;
+    if ((st = lb_kv_int(kv, nkv, "e", 1, 4, &e, err))) return st;
+    if ((st = lb_kv_int(kv, nkv, "m", 1, 10, &m, err))) return st;
+    if ((st = lb_kv_int(kv, nkv, "gbits", 0, 8, &g, err))) return st;
+    if ((st = lb_kv_int(kv, nkv, "group", 0, 1 << 20, &group, err))) return st;
+    if (e < 0 || m < 0)
+        return lb_fail(err, LB_ERR_SPEC, "mls: e (1..4) and m (1..10) are required");
+    f->bits = 1 + e + m;
+    f->scale = LB_SCALE_CHANNEL;
+    f->p.reserved[0] = (uint64_t)e;
+    f->p.reserved[1] = (uint64_t)m;
+    f->p.reserved[2] = (uint64_t)g;
+    f->p.reserved[3] = (uint64_t)(int64_t)group;
+    f->p.reserved[4] = (uint64_t)lb_kv_flag(kv, nkv, "flat");
+    return LB_OK;
+}
+
+static void mls_info(const lb_format *f, lb_format_info *o)
+{
+    lb_mls_params p;
+    lb_mls_params_get(f, &p);
+    o->bits = f->bits;
+    o->max = 1.0; /* relative to the group scale */
+    o->min_pos = ldexp(1.0, -p.emin);
+    o->min_normal = o->min_pos;
+    o->precision = ldexp(1.0, -p.m);
+    o->scaled = 1;
+    o->block = p.group > 0 ? p.group : -1;
+    o->has_nan = 1;
+    o->overflow = LB_OVERFLOW_SAT;
+    o->next_above_max = 1.0;
+    o->encodable = 0;
+    char grp[32];
+    if (p.group > 0)
+        snprintf(grp, sizeof grp, "%d", p.group);
+    else
+        snprintf(grp, sizeof grp, "axis");
+    snprintf(o->description, sizeof o->description,
+             "MLS: FP32 tensor scale, %d-bit group exponent per %s%s, elements 1+%d+%d bits",
+             p.gbits, grp, p.flat ? " (flat)" : "", p.e, p.m);
+}
+
+static void elem_params(const lb_mls_params *p, lb_rc_params *rc)
+{
+    memset(rc, 0, sizeof *rc);
+    rc->eb = 127 - p->emin;
+    rc->s_norm = 23 - p->m;
+    rc->c0 = 23 + rc->eb; /* no subnormals: below 2^-emin the grid is {0, 2^-emin} */
+    rc->max_pos = rc->max_neg = lb_f2u(1.0f);
+    rc->ovf_pos = rc->ovf_neg = rc->max_pos;
+    rc->inf_pos = rc->inf_neg = rc->max_pos;
+    rc->nan_out = 0x7fc00000u;
+}
+
+typedef struct mls_job {
+    lb_rc_params p;
+    float *out;
+    const float *in;
+    lb_round mode;
+    lb_rng_key key;
+} mls_job;
+
+static void mls_range(void *arg, size_t lo, size_t hi)
+{
+    const mls_job *j = arg;
+    const lb_rc_params p = j->p;
+    float *out = j->out;
+    const float *in = j->in;
+    LB_RC_DISPATCH(&p, out, in, lo, hi, j->mode, j->key, 0, 0, 1);
+}
+
+/* floor(log2(a / b)) for positive finite floats, exactly (no division) */
+static int floor_log2_ratio(float a, float b)
+{
+    uint32_t ua = lb_f2u(a), ub = lb_f2u(b);
+    if ((ua >> 23) && (ub >> 23)) /* normal: exponents and fraction fields */
+        return (int)(ua >> 23) - (int)(ub >> 23) - ((ua & 0x7fffffu) < (ub & 0x7fffffu));
+    int ea = ilogbf(a), eb = ilogbf(b);
+    float ma = ldexpf(a, -ea), mb = ldexpf(b, -eb); /* both in [1, 2) */
+    return ea - eb - (ma < mb);
+}
+
+/* Group scales S (and the divisor in inv: S, or inf for S = 0; k in kk if not NULL) from the data or ctx->scales_in. */
+static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const float *in,
+                              size_t n, const lb_qctx *ctx, float *S, float *inv, int32_t *kk,
+                              float *s_out)
+{
+    if (ctx->scales_in) {
+        for (size_t b = 0; b < bl->nblocks; b++) {
+            S[b] = ctx->scales_in[b];
+            inv[b] = S[b] > 0 ? S[b] : INFINITY; /* the divisor: x / inf = 0 */
+            if (kk) kk[b] = 0;
+        }
+        if (s_out) *s_out = 1.0f;
+        return LB_OK;
+    }
+    /* s_t: max|X| truncated to 23 - M significant bits, so that every element · S_g is exact
+     * in float32 (an element has M + 1): quantized values are then exactly s_t 2^-k_g v and
+     * quantizing them again gives them back in every rounding mode */
+    const float st = lb_u2f(lb_f2u(lb_absmax_finite(in, n)) & ~((1u << (p->m + 1)) - 1u));
+    if (s_out) *s_out = st;
+    lb_blocks_absmax(bl, in, S, NULL); /* S holds max|X_g| for now */
+    const int kmax = (1 << p->gbits) - 1;
+    for (size_t b = 0; b < bl->nblocks; b++) {
+        int k = S[b] > 0 ? floor_log2_ratio(st, S[b]) : kmax;
+        k = k < 0 ? 0 : k > kmax ? kmax : k;
+        if (kk) kk[b] = k;
+        S[b] = st > 0 ? lb_ldexp_pos(st, -k) : 0.0f;
+        inv[b] = S[b] > 0.0f ? S[b] : INFINITY; /* the divisor: x / inf = 0 */
+    }
+    return LB_OK;
+}
+
+static lb_status mls_quantize(const lb_format *f, float *out, const float *in, size_t n, lb_round r,
+                              const lb_qctx *ctx)
+{
+    lb_mls_params p;
+    lb_mls_params_get(f, &p);
+    lb_blocks bl;
+    lb_error err;
+    if (lb_blocks_get(ctx, n, p.group, p.flat, &bl, &err)) return LB_ERR_ARG;
+    float *S = malloc((bl.nblocks + 1) * sizeof *S), *inv = malloc((bl.nblocks + 1) * sizeof *inv);
+    if (!S || !inv) return free(S), free(inv), LB_ERR_NOMEM;
+    group_scales(&p, &bl, in, n, ctx, S, inv, NULL, NULL);
+    lb_blocks_div(&bl, out, in, inv); /* u = x / S_g (signed); inv holds S_g or inf */
+    mls_job j;
+    elem_params(&p, &j.p);
+    j.out = out, j.in = out, j.mode = r;
+    j.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
+    lb_parallel_range(mls_range, &j, n, lb_qctx_threads(ctx, n));
+    lb_blocks_mul(&bl, out, out, S);
+    if (ctx->scales_out) memcpy(ctx->scales_out, S, bl.nblocks * sizeof *S);
+    free(S), free(inv);
+    return LB_OK;
+}
+
+lb_status lb_mls_encode_int(const lb_format *f, const lb_blocks *bl, int16_t *v, int32_t *k,
+                            float *s, const float *in, size_t n, lb_round r, const lb_qctx *ctx,
+                            size_t *nonfinite, float *work)
+{
+    lb_mls_params p;
+    lb_mls_params_get(f, &p);
+    lb_qctx c0;
+    if (!ctx) {
+        memset(&c0, 0, sizeof c0);
+        ctx = &c0;
+    }
+    float *own = work ? NULL : malloc(lb_mls_work_size(bl, n) * sizeof *own);
+    if (!work && !own) return LB_ERR_NOMEM;
+    float *S = work ? work : own, *inv = S + bl->nblocks + 1, *u = inv + bl->nblocks + 1;
+    lb_qctx c = *ctx;
+    c.scales_in = NULL;
+    group_scales(&p, bl, in, n, &c, S, inv, k, s);
+    lb_blocks_div(bl, u, in, inv);
+    mls_job j;
+    elem_params(&p, &j.p);
+    j.out = u, j.in = u, j.mode = r;
+    j.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
+    mls_range(&j, 0, n);
+    const float one = ldexpf(1.0f, p.m + p.emin);
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        int bad = isnan(u[i]);
+        nf += bad || isinf(in[i]);
+        v[i] = bad ? 0 : (int16_t)(u[i] * one); /* exact: u is on the element grid */
+    }
+    if (nonfinite) *nonfinite = nf;
+    free(own);
+    return LB_OK;
+}
+
+const lb_family lb_family_mls = {
+    .key = "mls",
+    .description = "MLS multi-level scaling: tensor scale, group exponent, low-bit elements",
+    .keys_help = "e (1..4), m (1..10), gbits (0..8), group (elements; 0 = whole axis), flat, "
+                 "round",
+    .parse = mls_parse,
+    .info = mls_info,
+    .quantize = mls_quantize,
+};
