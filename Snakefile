@@ -21,6 +21,8 @@ include: "experiments/rules/train.smk"
 include: "experiments/rules/lowprec_common.smk"
 include: "experiments/rules/lowprec.smk"
 include: "experiments/rules/energy.smk"
+include: "experiments/rules/mls_common.smk"
+include: "experiments/rules/mls.smk"
 include: "experiments/rules/report.smk"
 
 

@@ -53,6 +53,7 @@ rule report:
         rules.training_report.output,
         rules.lowprec_report.output,
         rules.energy_report.output,
+        rules.mls_report.output,
         "reports/report.tex",
         expand("reports/sections/{s}.tex", s=glob_wildcards("reports/sections/{s}.tex").s),
     output:

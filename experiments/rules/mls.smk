@@ -1,0 +1,50 @@
+# mls.smk — METHODS.md P3 (MLS low-bit training) with OCP MX and FP8 beside it: one
+# `lowbit train` run per (experiment, model, name) as defined in mls_common.smk from
+# config["mls"], and one report step (tables (a) and (b), the figure, verdicts).
+import os
+
+
+rule mls_run:
+    input:
+        lowbit=rules.build.output.lowbit,
+    output:
+        f"{RESULTS}/mls/{{exp}}/{{model}}/{{name}}.h5",
+    wildcard_constraints:
+        exp="a|b|bt",
+    params:
+        # the bit-true pair sets its own (shorter) --epochs, which comes last and wins
+        flags=lambda w: f"--epochs {MLS['epochs']} {MLS_RUNS[w.exp][w.model][w.name]}",
+        common=mls_common(),
+    log:
+        "logs/mls/{exp}/{model}/{name}.log",
+    benchmark:
+        "logs/benchmarks/mls_{exp}_{model}_{name}.tsv"
+    threads: config["threads"]
+    conda:
+        ENV
+    shell:
+        "{input.lowbit} train {params.common} {params.flags} --out {output} --resume > {log} 2>&1"
+
+
+rule mls_report:
+    input:
+        runs=MLS_FILES,
+        published="experiments/data/published_figures.csv",
+    output:
+        f"{GEN}/mls_p3a.tex",
+        f"{GEN}/mls_p3a.csv",
+        f"{GEN}/mls_p3b.tex",
+        f"{GEN}/mls_p3b.csv",
+        f"{GEN}/mls_verdicts.tex",
+        f"{GEN}/mls_macros.tex",
+        f"{GEN}/fig_p3.pdf",
+    params:
+        results=lambda w, input: os.path.dirname(os.path.dirname(os.path.dirname(input.runs[0]))),
+        mls=MLS,
+        runs=MLS_RUNS,
+    log:
+        "logs/mls_report.log",
+    conda:
+        ENV
+    script:
+        "../scripts/mls_report.py"

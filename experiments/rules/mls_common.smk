@@ -1,0 +1,68 @@
+# mls_common.smk — the run definitions of mls.smk (functions only), METHODS.md P3: one
+# `lowbit train` run per (experiment, model, name) from config["mls"].
+MLS = config["mls"]
+MLS_MODELS = dict(MLS["models"])  # name -> flags
+MLS_BASE = {b[0]: {"W": b[1], "A": b[2], "E": b[3]} for b in MLS["baselines"]}
+
+
+def _mls_spec(e, m, group=None, gbits=None, flat=False, rnd=None):
+    s = f"mls:e={e},m={m},gbits={gbits if gbits is not None else MLS['gbits']}," \
+        f"group={group if group is not None else MLS['group']}"
+    return s + (",flat" if flat else "") + (f",round={rnd}" if rnd else "")
+
+
+def _mls_flags(model, w, a, e, extra=""):
+    return (f"{MLS_MODELS[model]} --w-format '{w}' --a-format '{a}' --e-format '{e}' "
+            f"{extra}").strip()
+
+
+def mls_runs():
+    """{exp: {model: {name: flags}}}: (a) element formats and baselines on every model,
+    (b) ablations on one model, and the bit-true GEMM beside fake quantization."""
+    runs = {"a": {}, "b": {}, "bt": {}}
+    for model in MLS_MODELS:
+        r = runs["a"][model] = {}
+        for e, m in MLS["elements"]:
+            s = _mls_spec(e, m)
+            r[f"mls_e{e}m{m}"] = _mls_flags(model, s, s, s)
+        for name, roles in MLS_BASE.items():
+            r[name] = _mls_flags(model, roles["W"], roles["A"], roles["E"])
+    ab = MLS["ablation"]
+    e, m = ab["element"]
+    r = runs["b"][ab["model"]] = {}
+    for g in ab["groups"]:
+        s = _mls_spec(e, m, group=g)
+        r[f"group{g}"] = _mls_flags(ab["model"], s, s, s)
+    if ab["flat"]:
+        s = _mls_spec(e, m, flat=True)
+        r["flat"] = _mls_flags(ab["model"], s, s, s)
+    for gb in ab["gbits"]:
+        s = _mls_spec(e, m, gbits=gb)
+        r[f"gbits{gb}"] = _mls_flags(ab["model"], s, s, s)
+    if ab["e_round_sr"]:
+        s = _mls_spec(e, m)
+        r["e_sr"] = _mls_flags(ab["model"], s, s, _mls_spec(e, m, rnd="sr"))
+    bt = MLS["bit_true"]
+    if bt["epochs"] > 0:
+        e, m = bt["element"]
+        s = _mls_spec(e, m)
+        r = runs["bt"][bt["model"]] = {}
+        r["fake_quant"] = _mls_flags(bt["model"], s, s, s, f"--epochs {bt['epochs']}")
+        r["bit_true"] = _mls_flags(
+            bt["model"], "fp32", "fp32", "fp32",
+            f"--epochs {bt['epochs']} --gemm 'mls:e={e},m={m},gbits={MLS['gbits']},"
+            f"group={MLS['group']}'")
+    return runs
+
+
+MLS_RUNS = mls_runs()
+MLS_FILES = [f"{RESULTS}/mls/{x}/{mo}/{n}.h5" for x, d in MLS_RUNS.items() for mo, r in d.items()
+             for n in r]
+
+
+def mls_common():
+    return (f"--dataset {MLS.get('dataset', 'fashion-mnist')} "
+            f"--data-dir {MLS.get('data_dir') or config['data']['fashion_mnist']} "
+            f"--batch {MLS['batch']} --momentum {MLS['momentum']} --lr {MLS['lr']} "
+            f"--weight-decay {MLS['weight_decay']} --schedule {MLS['schedule']} "
+            f"--seed {MLS['seed']} --threads {config['threads']}")

@@ -1,0 +1,193 @@
+"""P3 (MLS low-bit training, with OCP MX and FP8 beside it) for the report (snakemake script):
+table (a) accuracy per model x format, table (b) ablations, the accuracy-vs-bits figure and
+one verdict per claim, from the runs of experiments/rules/mls.smk. Published numbers are read
+from experiments/data/published_figures.csv, never typed here.
+
+Verdict thresholds (named in the report): "within 1 point" is the paper's own criterion
+(CLOSE); "partly" within PARTLY points."""
+import math
+import os
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
+import lbio  # noqa: E402
+
+sm = snakemake  # noqa: F821
+gen = os.path.dirname(sm.output[0])
+res = sm.params.results
+MLS = sm.params.mls
+RUNS = sm.params.runs
+CLOSE, PARTLY = 1.0, 3.0
+plt.rcParams.update({"font.size": 8, "figure.dpi": 150})
+
+
+def attr(f, k, default=""):
+    v = f.attrs.get(k, default)
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def load(exp, model, name):
+    with h5py.File(f"{res}/{exp}/{model}/{name}.h5", "r") as f:
+        ep = f["epochs"]
+        return {"acc": 100 * float(ep["test_acc"][-1]), "loss": float(ep["train_loss"][-1]),
+                "sec": float(np.median(ep["seconds"][:])), "epochs": int(len(ep["epoch"][:])),
+                "W": attr(f, "w_format"), "A": attr(f, "a_format"), "E": attr(f, "e_format"),
+                "gemm": attr(f, "gemm", "fp32"), "train_n": int(f.attrs["train_examples"]),
+                "overflows": int(f.attrs.get("gemm_overflows", 0)),
+                "underflows": int(f.attrs.get("gemm_underflows", 0))}
+
+
+def bits_per_element(spec):
+    """Storage bits per element including the amortised scale bits: MLS 1+E+M + G/group (the FP32
+    tensor scale is amortised over a whole tensor: ~0); MX bits + 8/32; others their width."""
+    if spec.startswith("mls:"):
+        kv = dict(x.split("=") for x in spec[4:].split(",") if "=" in x)
+        g = int(kv.get("group", 16))
+        return 1 + int(kv["e"]) + int(kv["m"]) + (int(kv.get("gbits", 8)) / g if g > 0 else 0)
+    fixed = {"fp32": 32, "bf16": 16, "fp16": 16, "fp8_e4m3": 8, "fp8_e4m3_sat": 8, "fp8_e5m2": 8,
+             "mxfp8_e4m3": 8.25, "mxfp8_e5m2": 8.25, "mxfp6_e3m2": 6.25, "mxfp6_e2m3": 6.25,
+             "mxfp4_e2m1": 4.25, "mxint8": 8.25}
+    return fixed.get(spec, math.nan)
+
+
+pub = pd.read_csv(sm.input.published, comment="#")
+P3 = pub[pub.paper == "P3"]
+verdicts = []
+
+
+def verdict(claim, status, text):
+    verdicts.append((claim, status, text))
+
+
+pct = lambda v: "--" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2f}"  # noqa
+
+# ---------------------------------------------------------------- (a) formats x models
+rows = []
+for model, runs in RUNS["a"].items():
+    base = load("a", model, "fp32")
+    for name in runs:
+        r = load("a", model, name)
+        rows.append({"model": model, "format": name, "W": r["W"], "bits": bits_per_element(r["W"]),
+                     "test_acc": r["acc"], "delta": r["acc"] - base["acc"], "sec": r["sec"],
+                     "epochs": r["epochs"], "train_n": r["train_n"]})
+ta = pd.DataFrame(rows)
+piv = ta.pivot(index="format", columns="model", values="test_acc")
+order = list(next(iter(RUNS["a"].values())).keys())
+piv = piv.reindex(order).reset_index()
+piv["bits"] = [bits_per_element(ta[ta.format == n].W.iloc[0]) for n in piv.format]
+models = list(RUNS["a"].keys())
+cols = [("format", "format"), ("bits", "bits/elem")] + [(m, m) for m in models]
+ep_n = ", ".join(f"{m}: {ta[ta.model == m].epochs.iloc[0]} epochs on "
+                 f"{ta[ta.model == m].train_n.iloc[0]} examples" for m in models)
+lbio.write_table(
+    piv, f"{gen}/mls_p3a", cols,
+    caption=("P3(a): test accuracy (\\%) with A, W and E of every conv and linear layer in the "
+             f"listed format (BN, pooling, loss and optimizer FP32), Fashion-MNIST; {ep_n}. "
+             f"MLS: groups of {MLS['group']} along the channel axis, {MLS['gbits']}-bit group "
+             "exponents, rne. Bits/elem include amortised scale bits."),
+    label="tab:p3a", fmt={m: pct for m in models} | {"bits": lambda v: f"{v:.2f}"})
+
+# verdicts (a): the CIFAR-10 claim (E=2, M=1 within 1 point) and the ImageNet claim (E=2, M=4)
+def pubv(setup, quantity):
+    return int(float(P3[(P3.setup == setup) & (P3.quantity == quantity)].value.iloc[0]))
+
+
+claims = [(s_, (pubv(s_, "exponent_bits_within_1pt"), pubv(s_, "mantissa_bits_within_1pt")))
+          for s_ in ("CIFAR-10 models", "ImageNet models")]
+for claim_set, (e, m) in claims:
+    name = f"mls_e{e}m{m}"
+    if name not in order:
+        continue
+    d = ta[ta.format == name].set_index("model").delta
+    worst = float(d.min())
+    st = "supported" if worst >= -CLOSE else "partly" if worst >= -PARTLY else "not supported"
+    scale = ("" if claim_set.startswith("CIFAR") else
+             " (ImageNet is not run here: this checks the same element width on our models only)")
+    verdict(f"P3: MLS with {m}-bit mantissa and {e}-bit exponent trains {claim_set} within "
+            f"{CLOSE:g} point of FP32", st,
+            "accuracy change vs FP32: " + ", ".join(f"{k} {v:+.2f}" for k, v in d.items()) +
+            f" points{scale}")
+# smallest element format within CLOSE on every model
+ok = []
+for e, m in MLS["elements"]:
+    d = ta[ta.format == f"mls_e{e}m{m}"].delta
+    if len(d) and float(d.min()) >= -CLOSE:
+        ok.append(1 + e + m)
+best = min(ok) if ok else None
+
+# ---------------------------------------------------------------- (b) ablations
+rows = []
+for model, runs in RUNS["b"].items():
+    e, m = MLS["ablation"]["element"]
+    ref = load("a", model, f"mls_e{e}m{m}") if f"mls_e{e}m{m}" in RUNS["a"].get(model, {}) else None
+    base = load("a", model, "fp32") if model in RUNS["a"] else None
+    if ref:
+        rows.append({"setting": f"default (group {MLS['group']}, channel axis, G={MLS['gbits']}, "
+                                f"E rne)", "model": model, "test_acc": ref["acc"],
+                     "delta": ref["acc"] - base["acc"] if base else math.nan, "W": ref["W"],
+                     "E": ref["E"]})
+    labels = {"flat": "groups of consecutive elements (spatial)", "e_sr": "stochastic rounding for E"}
+    for name in runs:
+        r = load("b", model, name)
+        lab = labels.get(name) or (f"group size {name[5:] if name[5:] != '0' else 'whole axis'}"
+                                   if name.startswith("group") else f"group exponent bits G={name[5:]}")
+        rows.append({"setting": lab, "model": model, "test_acc": r["acc"],
+                     "delta": r["acc"] - base["acc"] if base else math.nan, "W": r["W"], "E": r["E"]})
+for model, runs in RUNS["bt"].items():
+    for name in runs:
+        r = load("bt", model, name)
+        lab = ("bit-true MLS GEMM, " if name == "bit_true" else "fake quantization, ") + \
+              f"{r['epochs']} epoch(s)"
+        if name == "bit_true":
+            lab += f" (acc. overflows {r['overflows']}, truncations {r['underflows']})"
+        rows.append({"setting": lab, "model": model, "test_acc": r["acc"], "delta": math.nan,
+                     "W": r["W"] if name != "bit_true" else r["gemm"], "E": r["E"]})
+tb = pd.DataFrame(rows)
+lbio.write_table(
+    tb, f"{gen}/mls_p3b", [("setting", "setting"), ("model", "model"), ("test_acc", "test acc."),
+                           ("delta", "vs FP32")],
+    caption=(f"P3(b): ablations of MLS E{MLS['ablation']['element'][0]}M"
+             f"{MLS['ablation']['element'][1]} ({MLS['epochs']} epochs unless stated), and the "
+             "bit-true MLS GEMM (integer products, group sums, shifted 64-bit accumulator; "
+             "groups along each GEMM's reduction dimension) beside fake quantization."),
+    label="tab:p3b", fmt={"test_acc": pct, "delta": lambda v: "--" if math.isnan(v) else f"{v:+.2f}"})
+
+# ---------------------------------------------------------------- figure: accuracy vs bits
+fig, ax = plt.subplots(1, len(models), figsize=(2.4 * len(models), 2.4), squeeze=False)
+for a_, model in zip(ax[0], models):
+    g = ta[ta.model == model]
+    for fam, mk, lab in (("mls_", "o", "MLS"), ("mx", "s", "OCP MX"), ("fp8", "^", "FP8")):
+        h = g[g.format.str.startswith(fam)]
+        a_.scatter(h.bits, h.test_acc, marker=mk, s=14, label=lab)
+        for _, row in h.iterrows():
+            a_.annotate(row.format.replace("mls_", "").replace("_", ""), (row.bits, row.test_acc),
+                        fontsize=5, xytext=(2, 2), textcoords="offset points")
+    fp = g[g.format == "fp32"].test_acc.iloc[0]
+    a_.axhline(fp, color="k", lw=0.7, ls=":", label="FP32")
+    a_.axhline(fp - CLOSE, color="k", lw=0.5, ls="--", label=f"FP32 $-${CLOSE:g}")
+    a_.set(xlabel="bits per element (incl. scales)", ylabel="test accuracy %", title=model)
+    a_.grid(alpha=0.3)
+ax[0][0].legend(fontsize=5)
+fig.tight_layout()
+fig.savefig(f"{gen}/fig_p3.pdf")
+
+color = {"supported": "green!50!black", "partly": "orange!80!black", "not supported": "red!70!black"}
+with open(f"{gen}/mls_verdicts.tex", "w") as fh:
+    fh.write("\\begin{itemize}\n")
+    for claim, st, text in verdicts:
+        fh.write(f"\\item \\textbf{{{claim}}} --- \\textcolor{{{color[st]}}}{{\\textbf{{{st}}}}}. {text}.\n")
+    fh.write("\\end{itemize}\n")
+with open(f"{gen}/mls_macros.tex", "w") as fh:
+    m = {"lbMlsClose": f"{CLOSE:g}", "lbMlsPartly": f"{PARTLY:g}", "lbMlsGroup": MLS["group"],
+         "lbMlsGbits": MLS["gbits"], "lbMlsEpochs": MLS["epochs"],
+         "lbMlsBestBits": best if best is not None else "none"}
+    for k, v in m.items():
+        fh.write(f"\\newcommand{{\\{k}}}{{{v}}}\n")
