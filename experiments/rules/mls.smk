@@ -8,17 +8,17 @@ rule mls_run:
     input:
         lowbit=rules.build.output.lowbit,
     output:
-        f"{RESULTS}/mls/{{exp}}/{{model}}/{{name}}.h5",
+        f"{RESULTS}/mls/{{exp}}/{{net}}/{{name}}.h5",
     wildcard_constraints:
         exp="a|b|bt",
     params:
         # the bit-true pair sets its own (shorter) --epochs, which comes last and wins
-        flags=lambda w: f"--epochs {MLS['epochs']} {MLS_RUNS[w.exp][w.model][w.name]}",
+        flags=lambda w: f"--epochs {MLS['epochs']} {MLS_RUNS[w.exp][w.net][w.name]}",
         common=mls_common(),
     log:
-        "logs/mls/{exp}/{model}/{name}.log",
+        "logs/mls/{exp}/{net}/{name}.log",
     benchmark:
-        "logs/benchmarks/mls_{exp}_{model}_{name}.tsv"
+        "logs/benchmarks/mls_{exp}_{net}_{name}.tsv"
     threads: config["threads"]
     conda:
         ENV

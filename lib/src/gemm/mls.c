@@ -158,7 +158,7 @@ static inline i128 acc_add(accst *a, i128 acc, int64_t P, int sh)
             a->ovf++;
             return P < 0 ? -a->lim : a->lim;
         }
-        t = (i128)P << d;
+        t = (i128)P * ((i128)1 << d); /* no left shift of a negative value */
     } else {
         int r = -d;
         if (r >= 63) {
