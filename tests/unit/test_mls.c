@@ -111,11 +111,11 @@ int main(void)
                         bad_err += fabs(u - x[i] / (double)Sg) > bound * (1 + 1e-6) && ax <= 1;
                     }
                 }
-        CHECK(!bad_grid, "%s: %d elements off the element grid times their group scale",
-              specs[si], bad_grid);
+        CHECK(!bad_grid, "%s: %d elements off the element grid times their group scale", specs[si],
+              bad_grid);
         CHECK(!bad_err, "%s: %d elements beyond the nearest-rounding bound", specs[si], bad_err);
-        CHECK(!bad_k, "%s: %d group exponents differ from clamp(floor(log2(s_t/max_g)))",
-              specs[si], bad_k);
+        CHECK(!bad_k, "%s: %d group exponents differ from clamp(floor(log2(s_t/max_g)))", specs[si],
+              bad_k);
         CHECK(top > 0, "%s: no group at k = 0", specs[si]);
         float ymax = 0;
         for (int i = 0; i < n; i++)
@@ -180,9 +180,10 @@ int main(void)
                     else if (u > mid)
                         want = g[i + 1];
                     else /* tie: even code; zero and 1.0 and f = 0 are even */
-                        want = i == 0 ? 0
-                               : (i + 1 == ng - 1) ? 1.0
-                               : ((i - 1) % (1 << M)) % 2 == 0 ? g[i] : g[i + 1];
+                        want = i == 0                          ? 0
+                               : (i + 1 == ng - 1)             ? 1.0
+                               : ((i - 1) % (1 << M)) % 2 == 0 ? g[i]
+                                                               : g[i + 1];
                     bad += out != (float)(want * sc);
                     cnt++;
                 }

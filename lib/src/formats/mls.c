@@ -129,7 +129,8 @@ static int floor_log2_ratio(float a, float b)
     return ea - eb - (ma < mb);
 }
 
-/* Group scales S (and the divisor in inv: S, or inf for S = 0; k in kk if not NULL) from the data or ctx->scales_in. */
+/* Group scales S (and the divisor in inv: S, or inf for S = 0; k in kk if not NULL) from the data
+ * or ctx->scales_in. */
 static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const float *in,
                               size_t n, const lb_qctx *ctx, float *S, float *inv, int32_t *kk,
                               float *s_out)

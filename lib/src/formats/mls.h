@@ -6,20 +6,22 @@
 #include "formats/block.h"
 
 typedef struct lb_mls_params {
-    int e, m;   /* element exponent and mantissa bits */
-    int gbits;  /* group exponent bits: k_g in [0, 2^gbits - 1] */
-    int group;  /* elements per group along the axis (<= 0: the whole axis) */
-    int flat;   /* 1: groups of consecutive elements, ignoring the shape */
-    int emin;   /* 2^e - 1: the smallest element is 2^-emin */
+    int e, m;  /* element exponent and mantissa bits */
+    int gbits; /* group exponent bits: k_g in [0, 2^gbits - 1] */
+    int group; /* elements per group along the axis (<= 0: the whole axis) */
+    int flat;  /* 1: groups of consecutive elements, ignoring the shape */
+    int emin;  /* 2^e - 1: the smallest element is 2^-emin */
 } lb_mls_params;
 
 void lb_mls_params_get(const lb_format *f, lb_mls_params *p);
 
-/* The integer form of an MLS tensor (only for m + 2^e - 1 <= 14, so that v fits int16): x ≈ s · 2^-k[g] · v[i] · 2^-(m + emin), v[i] a signed
- * integer of at most m + 1 + emin bits (0 for zero), k[g] per group (block order of
- * formats/block.h), s the tensor scale (max |finite x|; 0 for an all-zero tensor). Rounding as
- * lb_quantize (rounding mode r, SR keyed by ctx). NaN elements give v = 0 and *nonfinite
- * counts them with the infinities (which saturate). k needs bl->nblocks entries. */
+/* The integer form of an MLS tensor, for m + 2^e - 1 <= 14 (so that v fits int16):
+ *     x ≈ s · 2^-k[g] · v[i] · 2^-(m + emin),
+ * v[i] a signed integer of at most m + 1 + emin bits (0 for zero), k[g] per group (block order
+ * of formats/block.h; k needs bl->nblocks entries), s the tensor scale (max |finite x| with its
+ * significand truncated to 23 - m bits; 0 for an all-zero tensor). Rounding as lb_quantize
+ * (mode r, SR keyed by ctx). NaN elements give v = 0; *nonfinite counts them and the
+ * infinities (which saturate). */
 lb_status lb_mls_encode_int(const lb_format *f, const lb_blocks *bl, int16_t *v, int32_t *k,
                             float *s, const float *in, size_t n, lb_round r, const lb_qctx *ctx,
                             size_t *nonfinite, float *work);

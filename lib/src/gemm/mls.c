@@ -72,8 +72,8 @@ static lb_status create_common(void **state, lb_kv *kv, int nkv, char *canon, si
     if ((st = lb_format_parse(&k->f, spec, err))) return free(k), st;
     lb_mls_params_get(&k->f, &k->p);
     k->gacc = gacc, k->acc = acc, k->accfrac = accfrac, k->ref = ref;
-    snprintf(canon, ncanon, "e=%d,m=%d,gbits=%d,group=%d,gacc=%d,acc=%d,accfrac=%d", e, m, g,
-             group, gacc, acc, accfrac);
+    snprintf(canon, ncanon, "e=%d,m=%d,gbits=%d,group=%d,gacc=%d,acc=%d,accfrac=%d", e, m, g, group,
+             gacc, acc, accfrac);
     *state = k;
     return LB_OK;
 }
@@ -137,7 +137,7 @@ static lb_status encode(const mlsk *mk, const float *x, int rows, int K, operand
  * accumulator is kept as i128 here; the WA-bit saturation is applied by the caller through
  * acc_add. */
 typedef struct accst {
-    i128 lim;  /* 2^(WA-1) - 1 */
+    i128 lim;     /* 2^(WA-1) - 1 */
     int64_t plim; /* 2^(GA-1) - 1 */
     int F;
     uint64_t ovf, unf;
@@ -174,8 +174,8 @@ static inline i128 acc_add(accst *a, i128 acc, int64_t P, int sh)
     return s;
 }
 
-static void finish(const lb_gemm_call *c, const mlsk *mk, const operand *A, const operand *B,
-                   int i, int j, i128 acc)
+static void finish(const lb_gemm_call *c, const mlsk *mk, const operand *A, const operand *B, int i,
+                   int j, i128 acc)
 {
     double v = ldexp((double)acc, -(mk->accfrac + 2 * (mk->p.m + mk->p.emin)));
     lb_gemm_store(c, i, j, v * (double)A->s * (double)B->s);
@@ -188,8 +188,8 @@ static void finish(const lb_gemm_call *c, const mlsk *mk, const operand *A, cons
 enum { JT = 64 };
 
 static void row_fast(const mlsk *mk, const int16_t *va, const int32_t *ka, const int16_t *vbT,
-                     const int32_t *kbT, int N, int K, int G, int ng, int j0, int jn,
-                     int64_t *acc, uint64_t *ovf_out, uint64_t *unf_out)
+                     const int32_t *kbT, int N, int K, int G, int ng, int j0, int jn, int64_t *acc,
+                     uint64_t *ovf_out, uint64_t *unf_out)
 {
     const int64_t lim = mk->acc >= 64 ? INT64_MAX : (int64_t)((UINT64_C(1) << (mk->acc - 1)) - 1);
     const int64_t plim =

@@ -182,8 +182,10 @@ lb_status lb_conv2d_forward(float *out, const float *in, const float *w, const f
     const int small = s->OC * CKK <= LB_CONV_SMALL && lb_nn_float_gemm(q);
     const size_t in1 = (size_t)s->C * s->H * s->W, out1 = (size_t)s->OC * P;
     lb_status st = LB_OK;
-    const float *a = lb_nn_quant(q, LB_ROLE_A, in, (size_t)s->B * in1, s->C, s->H * s->W, tid, ws, LB_WS_A, &st);
-    const float *wq = lb_nn_quant(q, LB_ROLE_W, w, (size_t)s->OC * CKK, s->C, s->K * s->K, tid, ws, LB_WS_W, &st);
+    const float *a =
+        lb_nn_quant(q, LB_ROLE_A, in, (size_t)s->B * in1, s->C, s->H * s->W, tid, ws, LB_WS_A, &st);
+    const float *wq =
+        lb_nn_quant(q, LB_ROLE_W, w, (size_t)s->OC * CKK, s->C, s->K * s->K, tid, ws, LB_WS_W, &st);
     float *cols = lb_ws_get(ws, LB_WS_COL, (size_t)T * CKK * P);
     if (st || !cols) return st ? st : LB_ERR_NOMEM;
     int gst = LB_OK; /* a kernel failure (any thread) */
@@ -219,8 +221,10 @@ lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout
     const size_t nw = (size_t)s->OC * CKK;
     const int small = s->OC * CKK <= LB_CONV_SMALL && lb_nn_float_gemm(q);
     lb_status st = LB_OK;
-    const float *e = lb_nn_quant(q, LB_ROLE_E, dout, (size_t)s->B * out1, s->OC, P, tid, ws, LB_WS_E, &st);
-    const float *a = lb_nn_quant(q, LB_ROLE_A, in, (size_t)s->B * in1, s->C, s->H * s->W, tid, ws, LB_WS_A, &st);
+    const float *e =
+        lb_nn_quant(q, LB_ROLE_E, dout, (size_t)s->B * out1, s->OC, P, tid, ws, LB_WS_E, &st);
+    const float *a =
+        lb_nn_quant(q, LB_ROLE_A, in, (size_t)s->B * in1, s->C, s->H * s->W, tid, ws, LB_WS_A, &st);
     const float *wq = lb_nn_quant(q, LB_ROLE_W, w, nw, s->C, s->K * s->K, tid, ws, LB_WS_W, &st);
     /* per thread: one column buffer and one dW/db partial */
     float *cols = lb_ws_get(ws, LB_WS_COL, (size_t)T * (CKK * (size_t)P + nw + (size_t)s->OC));
