@@ -60,46 +60,37 @@ void lb_blocks_absmax(const lb_blocks *bl, const float *in, float *amax, unsigne
         }
 }
 
-void lb_blocks_mul(const lb_blocks *bl, float *out, const float *in, const float *mult)
+/* out[i] = in[i] * or / s[block of i]; `divide` is a constant at both call sites, so each
+ * gets its own vectorised loops. */
+static inline __attribute__((always_inline)) void
+blocks_apply(const lb_blocks *bl, float *out, const float *in, const float *s, const int divide)
 {
     const int64_t A = bl->A, I = bl->inner, B = bl->B;
     for (int64_t o = 0; o < bl->outer; o++)
         for (int64_t k = 0; k < bl->nba; k++) {
-            const float *mu = mult + (o * bl->nba + k) * I;
+            const float *sb = s + (o * bl->nba + k) * I;
             int64_t a1 = (k + 1) * B < A ? (k + 1) * B : A;
-            if (I == 1) {
-                const float s = mu[0];
+            if (I == 1) { /* flat blocks: one run */
+                const float v = sb[0];
                 size_t i0 = (size_t)(o * A + k * B), len = (size_t)(a1 - k * B);
                 for (size_t t = 0; t < len; t++)
-                    out[i0 + t] = in[i0 + t] * s;
+                    out[i0 + t] = divide ? in[i0 + t] / v : in[i0 + t] * v;
                 continue;
             }
             for (int64_t a = k * B; a < a1; a++) {
                 size_t i0 = (size_t)((o * A + a) * I);
                 for (int64_t j = 0; j < I; j++)
-                    out[i0 + j] = in[i0 + j] * mu[j];
+                    out[i0 + j] = divide ? in[i0 + j] / sb[j] : in[i0 + j] * sb[j];
             }
         }
 }
 
+void lb_blocks_mul(const lb_blocks *bl, float *out, const float *in, const float *mult)
+{
+    blocks_apply(bl, out, in, mult, 0);
+}
+
 void lb_blocks_div(const lb_blocks *bl, float *out, const float *in, const float *div)
 {
-    const int64_t A = bl->A, I = bl->inner, B = bl->B;
-    for (int64_t o = 0; o < bl->outer; o++)
-        for (int64_t k = 0; k < bl->nba; k++) {
-            const float *mu = div + (o * bl->nba + k) * I;
-            int64_t a1 = (k + 1) * B < A ? (k + 1) * B : A;
-            if (I == 1) {
-                const float s = mu[0];
-                size_t i0 = (size_t)(o * A + k * B), len = (size_t)(a1 - k * B);
-                for (size_t t = 0; t < len; t++)
-                    out[i0 + t] = in[i0 + t] / s;
-                continue;
-            }
-            for (int64_t a = k * B; a < a1; a++) {
-                size_t i0 = (size_t)((o * A + a) * I);
-                for (int64_t j = 0; j < I; j++)
-                    out[i0 + j] = in[i0 + j] / mu[j];
-            }
-        }
+    blocks_apply(bl, out, in, div, 1);
 }

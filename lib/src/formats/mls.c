@@ -129,16 +129,16 @@ static int floor_log2_ratio(float a, float b)
     return ea - eb - (ma < mb);
 }
 
-/* Group scales S (and the divisor in inv: S, or inf for S = 0; k in kk if not NULL) from the data
- * or ctx->scales_in. */
+/* Group scales S (and the divisor dv: S, or inf for S = 0; k in kk if not NULL) from the data or
+ * ctx->scales_in. */
 static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const float *in,
-                              size_t n, const lb_qctx *ctx, float *S, float *inv, int32_t *kk,
+                              size_t n, const lb_qctx *ctx, float *S, float *dv, int32_t *kk,
                               float *s_out)
 {
     if (ctx->scales_in) {
         for (size_t b = 0; b < bl->nblocks; b++) {
             S[b] = ctx->scales_in[b];
-            inv[b] = S[b] > 0 ? S[b] : INFINITY; /* the divisor: x / inf = 0 */
+            dv[b] = S[b] > 0 ? S[b] : INFINITY; /* the divisor: x / inf = 0 */
             if (kk) kk[b] = 0;
         }
         if (s_out) *s_out = 1.0f;
@@ -156,9 +156,24 @@ static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const
         k = k < 0 ? 0 : k > kmax ? kmax : k;
         if (kk) kk[b] = k;
         S[b] = st > 0 ? lb_ldexp_pos(st, -k) : 0.0f;
-        inv[b] = S[b] > 0.0f ? S[b] : INFINITY; /* the divisor: x / inf = 0 */
+        dv[b] = S[b] > 0.0f ? S[b] : INFINITY; /* the divisor: x / inf = 0 */
     }
     return LB_OK;
+}
+
+/* The shared part of quantize and encode: group scales (S, dv, kk, *s_out as group_scales)
+ * and u = x / S_g rounded to the element grid, into u. */
+static void to_elements(const lb_mls_params *p, const lb_blocks *bl, float *u, const float *in,
+                        size_t n, lb_round r, const lb_qctx *ctx, float *S, float *dv, int32_t *kk,
+                        float *s_out)
+{
+    group_scales(p, bl, in, n, ctx, S, dv, kk, s_out);
+    lb_blocks_div(bl, u, in, dv);
+    mls_job j;
+    elem_params(p, &j.p);
+    j.out = u, j.in = u, j.mode = r;
+    j.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
+    lb_parallel_range(mls_range, &j, n, lb_qctx_threads(ctx, n));
 }
 
 static lb_status mls_quantize(const lb_format *f, float *out, const float *in, size_t n, lb_round r,
@@ -169,18 +184,12 @@ static lb_status mls_quantize(const lb_format *f, float *out, const float *in, s
     lb_blocks bl;
     lb_error err;
     if (lb_blocks_get(ctx, n, p.group, p.flat, &bl, &err)) return LB_ERR_ARG;
-    float *S = malloc((bl.nblocks + 1) * sizeof *S), *inv = malloc((bl.nblocks + 1) * sizeof *inv);
-    if (!S || !inv) return free(S), free(inv), LB_ERR_NOMEM;
-    group_scales(&p, &bl, in, n, ctx, S, inv, NULL, NULL);
-    lb_blocks_div(&bl, out, in, inv); /* u = x / S_g (signed); inv holds S_g or inf */
-    mls_job j;
-    elem_params(&p, &j.p);
-    j.out = out, j.in = out, j.mode = r;
-    j.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
-    lb_parallel_range(mls_range, &j, n, lb_qctx_threads(ctx, n));
+    float *S = malloc(2 * (bl.nblocks + 1) * sizeof *S);
+    if (!S) return LB_ERR_NOMEM;
+    to_elements(&p, &bl, out, in, n, r, ctx, S, S + bl.nblocks + 1, NULL, NULL);
     lb_blocks_mul(&bl, out, out, S);
     if (ctx->scales_out) memcpy(ctx->scales_out, S, bl.nblocks * sizeof *S);
-    free(S), free(inv);
+    free(S);
     return LB_OK;
 }
 
@@ -190,23 +199,16 @@ lb_status lb_mls_encode_int(const lb_format *f, const lb_blocks *bl, int16_t *v,
 {
     lb_mls_params p;
     lb_mls_params_get(f, &p);
-    lb_qctx c0;
-    if (!ctx) {
-        memset(&c0, 0, sizeof c0);
-        ctx = &c0;
-    }
+    lb_qctx c;
+    if (ctx)
+        c = *ctx;
+    else
+        memset(&c, 0, sizeof c);
+    c.scales_in = NULL;
     float *own = work ? NULL : malloc(lb_mls_work_size(bl, n) * sizeof *own);
     if (!work && !own) return LB_ERR_NOMEM;
-    float *S = work ? work : own, *inv = S + bl->nblocks + 1, *u = inv + bl->nblocks + 1;
-    lb_qctx c = *ctx;
-    c.scales_in = NULL;
-    group_scales(&p, bl, in, n, &c, S, inv, k, s);
-    lb_blocks_div(bl, u, in, inv);
-    mls_job j;
-    elem_params(&p, &j.p);
-    j.out = u, j.in = u, j.mode = r;
-    j.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
-    mls_range(&j, 0, n);
+    float *S = work ? work : own, *dv = S + bl->nblocks + 1, *u = dv + bl->nblocks + 1;
+    to_elements(&p, bl, u, in, n, r, &c, S, dv, k, s);
     const float one = ldexpf(1.0f, p.m + p.emin);
     size_t nf = 0;
     for (size_t i = 0; i < n; i++) {
