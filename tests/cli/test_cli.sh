@@ -3,12 +3,7 @@
 # bad usage/input: exit status 2, exactly one line on stderr, nothing on stdout.
 set -u
 lb=$1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib.sh"
 
 # every registry name is listed (names from formats.def)
 names=$(grep -oE '^LB_FORMAT\(([a-z0-9_]+)' "$LOWBIT_SOURCE_DIR/lib/src/formats/formats.def" | cut -d'(' -f2)
@@ -81,5 +76,4 @@ expect_usage_error '' formats --bogus
 expect_usage_error '' info extra
 "$lb" help > /dev/null && ok || bad "lowbit help failed"
 
-echo "test_cli: $pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+summary test_cli

@@ -5,12 +5,7 @@
 # with one line and no CSV.
 set -u
 lb=$1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
 "$lb" train --model lenet5 --epochs 1 --train-subset 256 --test-subset 128 --batch 32 \
   --threads 2 --out "$tmp/r.h5" > /dev/null && ok || bad "train"
@@ -52,5 +47,4 @@ expect_usage_error "$tmp/r.h5" --formats w=nosuch
 expect_usage_error "$tmp/r.h5" --formats q=int8
 expect_usage_error --mac mac:int
 expect_usage_error
-echo "test_energy: $pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+summary test_energy

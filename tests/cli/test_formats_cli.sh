@@ -10,15 +10,7 @@
 set -u
 lb=$1
 src=${LOWBIT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-  fail=$((fail + 1))
-  echo "FAIL: $*" >&2
-}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib.sh"
 
 # ---- lowbit formats: every registry name, once, at the start of a line ----
 names=$(grep -oE '^LB_FORMAT\(([a-z0-9_]+)' "$src/lib/src/formats/formats.def" | cut -d'(' -f2)
@@ -112,11 +104,7 @@ expect_usage_error() { # input args...
   local input=$1
   shift
   printf '%b' "$input" | "$lb" "$@" > "$tmp/o" 2> "$tmp/e"
-  local rc=$? lines
-  lines=$(wc -l < "$tmp/e")
-  if [[ $rc -eq 2 && $lines -eq 1 && ! -s "$tmp/o" ]]; then ok; else
-    bad "lowbit $* (input '$input'): exit $rc, $lines stderr lines, $(wc -c < "$tmp/o") stdout bytes: $(head -c 300 "$tmp/e")"
-  fi
+  check_usage_error $? "lowbit $* (input '$input')"
 }
 for spec in '' bf17 nosuchfamily:x=1 fp:e=9,m=2 fp:e=5 fp:e=5,m=2,bogus=1 fp:e=5,m=2, \
   fp:e=abc,m=2 fp:e=5,m=2,round=up fx:wl=0,fl=0 lns:bits=8,frac=9 int:bits=8,scale=row; do
@@ -139,5 +127,4 @@ expect_usage_error '1\n' quantize --format bf16 extra
 expect_usage_error 'abc' quantize --format bf16 --raw
 expect_usage_error '' formats --bogus
 
-echo "test_formats_cli: $pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+summary test_formats_cli

@@ -4,17 +4,8 @@
 # to an uninterrupted one, quantized roles, and bad usage (exit 2, one line, nothing written).
 set -u
 lb=$1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-data=/usr/share/datasets/fashion-mnist
-if [[ ! -e $data/train-images-idx3-ubyte.gz ]]; then
-  echo "test_train: $data missing (apt-get install dataset-fashion-mnist)" >&2
-  exit 1
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib.sh"
+need_fashion_mnist test_train
 py=/usr/bin/python3
 common=(--model lenet5 --train-subset 3000 --test-subset 500 --epochs 3 --batch 64 --lr 0.05
         --seed 7 --threads 2)
@@ -66,9 +57,7 @@ $py -c "import h5py,sys; f=h5py.File(sys.argv[1]); assert f.attrs['e_format']=='
 # bad usage: exit 2, one line on stderr, no result file
 expect_usage_error() {
   "$lb" train "$@" --out "$tmp/bad.h5" > "$tmp/o" 2> "$tmp/e"
-  local rc=$?
-  if [[ $rc -eq 2 && $(wc -l < "$tmp/e") -eq 1 && ! -e "$tmp/bad.h5" ]]; then ok; else
-    bad "train $*: rc=$rc: $(cat "$tmp/e")"; fi
+  check_usage_error $? "train $*" "$tmp/bad.h5"
 }
 expect_usage_error --model nope
 expect_usage_error --dataset cifar-7
@@ -81,5 +70,4 @@ expect_usage_error --optimizer adam --lr 0
 expect_usage_error --schedule wavy
 expect_usage_error --bogus 1
 
-echo "test_train: $pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+summary test_train

@@ -6,17 +6,8 @@
 # the bit-true GEMM option runs, and bad combinations are usage errors (exit 2, one line).
 set -u
 lb=$1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-data=/usr/share/datasets/fashion-mnist
-if [[ ! -e $data/train-images-idx3-ubyte.gz ]]; then
-  echo "test_train_lowprec: $data missing (apt-get install dataset-fashion-mnist)" >&2
-  exit 1
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib.sh"
+need_fashion_mnist test_train_lowprec
 py=/usr/bin/python3
 common=(--model mlp --hidden 64,32 --train-subset 2000 --test-subset 400 --epochs 2 --batch 64
         --seed 3 --threads 2)
@@ -81,9 +72,7 @@ assert z > 0.5, z" "$tmp/stall.h5" && ok || bad "plain SGD on fx8 weights did no
 
 expect_usage_error() {
   "$lb" train "${common[@]}" "$@" --out "$tmp/bad.h5" > "$tmp/o" 2> "$tmp/e"
-  local rc=$?
-  if [[ $rc -eq 2 && $(wc -l < "$tmp/e") -eq 1 && ! -e "$tmp/bad.h5" ]]; then ok; else
-    bad "train $*: rc=$rc: $(cat "$tmp/e")"; fi
+  check_usage_error $? "train $*" "$tmp/bad.h5"
 }
 expect_usage_error --optimizer lns_madam
 expect_usage_error --optimizer lns_madam --weight-format bf16
@@ -94,5 +83,4 @@ expect_usage_error --optimizer madam --madam-round sr
 expect_usage_error --last-layer-format fx:fl=x
 expect_usage_error --gemm nosuch
 
-echo "test_train_lowprec: $pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+summary test_train_lowprec
