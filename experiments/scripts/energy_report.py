@@ -50,7 +50,6 @@ def pubval(paper, quantity, setup=None):
 
 
 verdicts = []
-color = {"supported": "green!50!black", "partly": "orange!80!black", "not supported": "red!70!black"}
 
 # ---------------------------------------------------------------- P1(d): per iteration
 sets = EN["format_sets"]
@@ -213,11 +212,7 @@ ax[0][0].legend(fontsize=5)
 fig.tight_layout()
 fig.savefig(f"{gen}/fig_energy.pdf")
 
-with open(f"{gen}/energy_verdicts.tex", "w") as fh:
-    fh.write("\\begin{itemize}\n")
-    for claim, st, text in verdicts:
-        fh.write(f"\\item \\textbf{{{claim}}} --- \\textcolor{{{color[st]}}}{{\\textbf{{{st}}}}}. {text}.\n")
-    fh.write("\\end{itemize}\n")
+lbio.write_verdicts(f"{gen}/energy_verdicts.tex", verdicts)
 with open(f"{gen}/energy_macros.tex", "w") as fh:
     fh.write(f"\\newcommand{{\\lbEnPrimary}}{{{lbio.tex_escape(EN['primary_units'])}}}\n")
     fh.write(f"\\newcommand{{\\lbEnTables}}{{{lbio.tex_escape(', '.join(tables))}}}\n")

@@ -94,3 +94,28 @@ def sci(v, digits=2):
     m, e = f"{v:.{digits}e}".split("e")
     e = int(e)
     return f"${m}$" if e == 0 else f"${m}\\times10^{{{e}}}$"
+
+
+def h5attr(f, key, default=None):
+    """A root attribute of an open h5py file as str/number (bytes decoded); default if absent
+    (None: a missing attribute is a KeyError)."""
+    if key not in f.attrs:
+        if default is None:
+            raise KeyError(key)
+        return default
+    v = f.attrs[key]
+    return v.decode() if isinstance(v, bytes) else v
+
+
+VERDICT_COLOR = {"supported": "green!50!black", "partly": "orange!80!black",
+                 "not supported": "red!70!black"}
+
+
+def write_verdicts(path, verdicts):
+    """The report's verdict list: one item per (claim, status, text), status coloured."""
+    with open(path, "w") as fh:
+        fh.write("\\begin{itemize}\n")
+        for claim, st, text in verdicts:
+            fh.write(f"\\item \\textbf{{{claim}}} --- \\textcolor{{{VERDICT_COLOR[st]}}}"
+                     f"{{\\textbf{{{st}}}}}. {text}.\n")
+        fh.write("\\end{itemize}\n")

@@ -29,13 +29,6 @@ CLOSE, PARTLY = 1.0, 3.0  # accuracy points
 plt.rcParams.update({"font.size": 8, "figure.dpi": 150})
 
 
-def attr(f, k, default=""):
-    if k not in f.attrs:
-        return default
-    v = f.attrs[k]
-    return v.decode() if isinstance(v, bytes) else v
-
-
 def load(exp, name):
     with h5py.File(f"{res}/{exp}/{name}.h5", "r") as f:
         ep = {k: f["epochs"][k][:] for k in f["epochs"]}
@@ -46,12 +39,12 @@ def load(exp, name):
             "epochs": len(ep["epoch"]),
             "rel_err": float(np.mean(ep["update_rel_err"])) if "update_rel_err" in ep else math.nan,
             "zero": float(np.mean(ep["update_zero_frac"])) if "update_zero_frac" in ep else math.nan,
-            "weights": attr(f, "weight_format", "fp32"),
-            "W": attr(f, "w_format"), "A": attr(f, "a_format"), "E": attr(f, "e_format"),
-            "G": attr(f, "g_format"), "opt": attr(f, "optimizer"), "gemm": attr(f, "gemm", "fp32"),
-            "last": attr(f, "last_layer_format", "same"), "dataset": attr(f, "dataset"),
-            "model": attr(f, "model"), "train_n": int(f.attrs["train_examples"]),
-            "overflows": int(f.attrs.get("gemm_underflows", 0)),
+            "weights": lbio.h5attr(f, "weight_format", "fp32"),
+            **{r: lbio.h5attr(f, f"{r.lower()}_format", "") for r in "WAEG"},
+            "opt": lbio.h5attr(f, "optimizer", ""), "gemm": lbio.h5attr(f, "gemm", "fp32"),
+            "last": lbio.h5attr(f, "last_layer_format", "same"),
+            "dataset": lbio.h5attr(f, "dataset", ""), "model": lbio.h5attr(f, "model", ""),
+            "train_n": int(f.attrs["train_examples"]),
         }
 
 
@@ -249,12 +242,7 @@ fig.tight_layout()
 fig.savefig(f"{gen}/fig_p4.pdf")
 
 # ---------------------------------------------------------------- verdicts and macros
-color = {"supported": "green!50!black", "partly": "orange!80!black", "not supported": "red!70!black"}
-with open(f"{gen}/lowprec_verdicts.tex", "w") as fh:
-    fh.write("\\begin{itemize}\n")
-    for claim, st, text in verdicts:
-        fh.write(f"\\item \\textbf{{{claim}}} --- \\textcolor{{{color[st]}}}{{\\textbf{{{st}}}}}. {text}.\n")
-    fh.write("\\end{itemize}\n")
+lbio.write_verdicts(f"{gen}/lowprec_verdicts.tex", verdicts)
 with open(f"{gen}/lowprec_macros.tex", "w") as fh:
     m = {"lbLpCloseVerdict": f"{CLOSE:g}", "lbLpPartlyVerdict": f"{PARTLY:g}",
          "lbLpPOneModel": p1["model"], "lbLpPOneEpochs": p1["epochs"],

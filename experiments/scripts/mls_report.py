@@ -29,18 +29,13 @@ CLOSE, PARTLY = 1.0, 3.0
 plt.rcParams.update({"font.size": 8, "figure.dpi": 150})
 
 
-def attr(f, k, default=""):
-    v = f.attrs.get(k, default)
-    return v.decode() if isinstance(v, bytes) else v
-
-
 def load(exp, model, name):
     with h5py.File(f"{res}/{exp}/{model}/{name}.h5", "r") as f:
         ep = f["epochs"]
         return {"acc": 100 * float(ep["test_acc"][-1]), "loss": float(ep["train_loss"][-1]),
                 "sec": float(np.median(ep["seconds"][:])), "epochs": int(len(ep["epoch"][:])),
-                "W": attr(f, "w_format"), "A": attr(f, "a_format"), "E": attr(f, "e_format"),
-                "gemm": attr(f, "gemm", "fp32"), "train_n": int(f.attrs["train_examples"]),
+                **{r: lbio.h5attr(f, f"{r.lower()}_format", "") for r in "WAE"},
+                "gemm": lbio.h5attr(f, "gemm", "fp32"), "train_n": int(f.attrs["train_examples"]),
                 "overflows": int(f.attrs.get("gemm_overflows", 0)),
                 "underflows": int(f.attrs.get("gemm_underflows", 0))}
 
@@ -179,12 +174,7 @@ ax[0][0].legend(fontsize=5)
 fig.tight_layout()
 fig.savefig(f"{gen}/fig_p3.pdf")
 
-color = {"supported": "green!50!black", "partly": "orange!80!black", "not supported": "red!70!black"}
-with open(f"{gen}/mls_verdicts.tex", "w") as fh:
-    fh.write("\\begin{itemize}\n")
-    for claim, st, text in verdicts:
-        fh.write(f"\\item \\textbf{{{claim}}} --- \\textcolor{{{color[st]}}}{{\\textbf{{{st}}}}}. {text}.\n")
-    fh.write("\\end{itemize}\n")
+lbio.write_verdicts(f"{gen}/mls_verdicts.tex", verdicts)
 with open(f"{gen}/mls_macros.tex", "w") as fh:
     m = {"lbMlsClose": f"{CLOSE:g}", "lbMlsPartly": f"{PARTLY:g}", "lbMlsGroup": MLS["group"],
          "lbMlsGbits": MLS["gbits"], "lbMlsEpochs": MLS["epochs"],

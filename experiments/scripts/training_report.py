@@ -20,16 +20,11 @@ gen = os.path.dirname(sm.output[0])
 plt.rcParams.update({"font.size": 8, "figure.dpi": 150})
 
 
-def attr(f, k):
-    v = f.attrs[k]
-    return v.decode() if isinstance(v, bytes) else v
-
-
 def load(path):
     with h5py.File(path, "r") as f:
         ep = {k: f["epochs"][k][:] for k in f["epochs"]}
-        return {"model": attr(f, "model"), "w": attr(f, "w_format"), "a": attr(f, "a_format"),
-                "e": attr(f, "e_format"), "g": attr(f, "g_format"),
+        return {"model": lbio.h5attr(f, "model"),
+                **{r: lbio.h5attr(f, f"{r}_format") for r in "waeg"},
                 "params": int(f.attrs["parameters"]), "threads": int(f.attrs["threads"]),
                 "epochs": ep}
 
