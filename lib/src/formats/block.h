@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "core/internal.h"
+#include "formats/round_core.h"
 
 typedef struct lb_blocks {
     int64_t outer, A, inner; /* the tensor as (outer, A, inner), blocks along A */
@@ -43,10 +44,23 @@ lb_status lb_blocks_get(const lb_qctx *ctx, size_t n, int block, int flat, lb_bl
  * NaN or an infinity (bad may be NULL). */
 void lb_blocks_absmax(const lb_blocks *bl, const float *in, float *amax, unsigned char *bad);
 
-/* out[i] = in[i] * mult[block of i] (out may alias in). */
-void lb_blocks_mul(const lb_blocks *bl, float *out, const float *in, const float *mult);
+/* The fused element pass of the block formats, one read and one write per element:
+ *     u = fl32(x / div[b]),  out = round(u) · mult[b]   (round(u) alone when mult is NULL),
+ * round() being lb_rc_round1 with the element grid p, unsigned-zero variant (fixed = 0) and
+ * `mode`; with plus_zero a -0 result becomes +0, which is what the fixed variant gives for a
+ * sign-symmetric grid (max_neg = max_pos etc., as for MLS and MXINT8 elements) at half the
+ * cost. p.sub must be 0: block elements are scaled far away from float32 subnormal steps.
+ * SR draws lb_rng_u32(key, i) for element i, so results do not depend on threads. */
+typedef struct lb_blocks_round_args {
+    lb_rc_params p;
+    int plus_zero;
+    lb_round mode;
+    lb_rng_key key;
+    const float *div;  /* one per block */
+    const float *mult; /* one per block, or NULL */
+} lb_blocks_round_args;
 
-/* out[i] = in[i] / div[block of i] (correctly rounded; out may alias in). */
-void lb_blocks_div(const lb_blocks *bl, float *out, const float *in, const float *div);
+void lb_blocks_round(const lb_blocks *bl, float *out, const float *in,
+                     const lb_blocks_round_args *a, int threads);
 
 #endif

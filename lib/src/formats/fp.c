@@ -135,7 +135,7 @@ static void fp_info(const lb_format *f, lb_format_info *o)
                                                   : ", no specials");
 }
 
-static void fp_rc_params(const lb_format *f, lb_rc_params *p)
+void lb_fp_rc_params(const lb_format *f, lb_rc_params *p)
 {
     fp_derived d;
     fp_derive(f, &d);
@@ -199,7 +199,7 @@ static lb_status fp_quantize(const lb_format *f, float *out, const float *in, si
         return LB_OK;
     }
     fp_job j;
-    fp_rc_params(f, &j.p);
+    lb_fp_rc_params(f, &j.p);
     j.out = out, j.in = in, j.mode = r, j.base = 0;
     j.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
     lb_parallel_range(fp_range, &j, n, lb_qctx_threads(ctx, n));
@@ -230,7 +230,7 @@ static lb_status fp_encode(const lb_format *f, uint16_t *codes, const float *in,
     fp_derive(f, &d);
     float buf[1024];
     fp_job j;
-    fp_rc_params(f, &j.p);
+    lb_fp_rc_params(f, &j.p);
     j.out = buf, j.mode = r;
     j.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
     for (size_t i = 0; i < n; i += 1024) {

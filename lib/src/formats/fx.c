@@ -50,7 +50,7 @@ static void fx_info(const lb_format *f, lb_format_info *o)
              f->p.fx.wl - f->p.fx.fl - 1, f->p.fx.fl, f->p.fx.symmetric ? ", symmetric" : "");
 }
 
-static void fx_rc_params(const lb_format *f, lb_rc_params *p)
+void lb_fx_rc_params(const lb_format *f, lb_rc_params *p)
 {
     p->eb = 1 << 30; /* no normal range */
     p->s_norm = 0;
@@ -86,7 +86,7 @@ static lb_status fx_quantize(const lb_format *f, float *out, const float *in, si
                              const lb_qctx *ctx)
 {
     fx_job j;
-    fx_rc_params(f, &j.p);
+    lb_fx_rc_params(f, &j.p);
     j.out = out, j.in = in, j.mode = r, j.base = 0;
     j.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
     lb_parallel_range(fx_range, &j, n, lb_qctx_threads(ctx, n));
@@ -98,7 +98,7 @@ static lb_status fx_encode(const lb_format *f, uint16_t *codes, const float *in,
 {
     float buf[1024];
     fx_job j;
-    fx_rc_params(f, &j.p);
+    lb_fx_rc_params(f, &j.p);
     j.out = buf, j.mode = r;
     j.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
     uint32_t mask = (1u << f->p.fx.wl) - 1;

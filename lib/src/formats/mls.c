@@ -101,23 +101,6 @@ static void elem_params(const lb_mls_params *p, lb_rc_params *rc)
     rc->nan_out = 0x7fc00000u;
 }
 
-typedef struct mls_job {
-    lb_rc_params p;
-    float *out;
-    const float *in;
-    lb_round mode;
-    lb_rng_key key;
-} mls_job;
-
-static void mls_range(void *arg, size_t lo, size_t hi)
-{
-    const mls_job *j = arg;
-    const lb_rc_params p = j->p;
-    float *out = j->out;
-    const float *in = j->in;
-    LB_RC_DISPATCH(&p, out, in, lo, hi, j->mode, j->key, 0, 0, 1);
-}
-
 /* floor(log2(a / b)) for positive finite floats, exactly (no division) */
 static int floor_log2_ratio(float a, float b)
 {
@@ -151,6 +134,21 @@ static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const
     if (s_out) *s_out = st;
     lb_blocks_absmax(bl, in, S, NULL); /* S holds max|X_g| for now */
     const int kmax = (1 << p->gbits) - 1;
+    const uint32_t ust = lb_f2u(st);
+    const int32_t est = (int32_t)(ust >> 23);
+    if (est >= 1 + kmax) { /* s_t and every s_t 2^-k normal: the same in integers, vectorised */
+        const uint32_t fst = ust & 0x7fffffu;
+        for (size_t b = 0; b < bl->nblocks; b++) {
+            uint32_t ua = lb_f2u(S[b]);
+            int32_t ea = (int32_t)(ua >> 23); /* 0: max|X_g| is 0 or subnormal, k = kmax */
+            int32_t k = est - ea - (int32_t)(fst < (ua & 0x7fffffu));
+            k = ea == 0 ? kmax : k;
+            k = k < 0 ? 0 : k > kmax ? kmax : k;
+            S[b] = dv[b] = lb_u2f(ust - ((uint32_t)k << 23));
+            if (kk) kk[b] = k;
+        }
+        return LB_OK;
+    }
     for (size_t b = 0; b < bl->nblocks; b++) {
         int k = S[b] > 0 ? floor_log2_ratio(st, S[b]) : kmax;
         k = k < 0 ? 0 : k > kmax ? kmax : k;
@@ -162,18 +160,20 @@ static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const
 }
 
 /* The shared part of quantize and encode: group scales (S, dv, kk, *s_out as group_scales)
- * and u = x / S_g rounded to the element grid, into u. */
-static void to_elements(const lb_mls_params *p, const lb_blocks *bl, float *u, const float *in,
+ * and u = x / S_g rounded to the element grid, into out; with scale = 1 the value u · S_g. */
+static void to_elements(const lb_mls_params *p, const lb_blocks *bl, float *out, const float *in,
                         size_t n, lb_round r, const lb_qctx *ctx, float *S, float *dv, int32_t *kk,
-                        float *s_out)
+                        float *s_out, int scale)
 {
     group_scales(p, bl, in, n, ctx, S, dv, kk, s_out);
-    lb_blocks_div(bl, u, in, dv);
-    mls_job j;
-    elem_params(p, &j.p);
-    j.out = u, j.in = u, j.mode = r;
-    j.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
-    lb_parallel_range(mls_range, &j, n, lb_qctx_threads(ctx, n));
+    lb_blocks_round_args a;
+    memset(&a, 0, sizeof a);
+    elem_params(p, &a.p);
+    a.plus_zero = 1;
+    a.mode = r;
+    a.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
+    a.div = dv, a.mult = scale ? S : NULL;
+    lb_blocks_round(bl, out, in, &a, lb_qctx_threads(ctx, n));
 }
 
 static lb_status mls_quantize(const lb_format *f, float *out, const float *in, size_t n, lb_round r,
@@ -186,8 +186,7 @@ static lb_status mls_quantize(const lb_format *f, float *out, const float *in, s
     if (lb_blocks_get(ctx, n, p.group, p.flat, &bl, &err)) return LB_ERR_ARG;
     float *S = malloc(2 * (bl.nblocks + 1) * sizeof *S);
     if (!S) return LB_ERR_NOMEM;
-    to_elements(&p, &bl, out, in, n, r, ctx, S, S + bl.nblocks + 1, NULL, NULL);
-    lb_blocks_mul(&bl, out, out, S);
+    to_elements(&p, &bl, out, in, n, r, ctx, S, S + bl.nblocks + 1, NULL, NULL, 1);
     if (ctx->scales_out) memcpy(ctx->scales_out, S, bl.nblocks * sizeof *S);
     free(S);
     return LB_OK;
@@ -208,7 +207,7 @@ lb_status lb_mls_encode_int(const lb_format *f, const lb_blocks *bl, int16_t *v,
     float *own = work ? NULL : malloc(lb_mls_work_size(bl, n) * sizeof *own);
     if (!work && !own) return LB_ERR_NOMEM;
     float *S = work ? work : own, *dv = S + bl->nblocks + 1, *u = dv + bl->nblocks + 1;
-    to_elements(&p, bl, u, in, n, r, &c, S, dv, k, s);
+    to_elements(&p, bl, u, in, n, r, &c, S, dv, k, s, 0);
     const float one = ldexpf(1.0f, p.m + p.emin);
     size_t nf = 0;
     for (size_t i = 0; i < n; i++) {

@@ -114,9 +114,9 @@ static lb_status mx_quantize(const lb_format *f, float *out, const float *in, si
     if (elem_format(f, &ef, &ei)) return LB_ERR_ARG;
     if (lb_blocks_get(ctx, n, MX_BLOCK(f), MX_FLAT(f), &bl, &err)) return LB_ERR_ARG;
     const int emax = ilogb(ei.max);
-    float *X = malloc((bl.nblocks + 1) * sizeof *X), *inv = malloc((bl.nblocks + 1) * sizeof *inv);
+    float *X = malloc((bl.nblocks + 1) * sizeof *X);
     unsigned char *bad = malloc(bl.nblocks + 1);
-    if (!X || !inv || !bad) return free(X), free(inv), free(bad), LB_ERR_NOMEM;
+    if (!X || !bad) return free(X), free(bad), LB_ERR_NOMEM;
     lb_blocks_absmax(&bl, in, X, bad); /* X holds amax for now */
     for (size_t b = 0; b < bl.nblocks; b++) {
         if (bad[b]) {
@@ -129,18 +129,23 @@ static lb_status mx_quantize(const lb_format *f, float *out, const float *in, si
             int ex = lb_ilogb_pos(X[b]) - emax;
             X[b] = lb_ldexp_pos(1.0f, ex < -127 ? -127 : ex > 127 ? 127 : ex);
         }
-        inv[b] = isnan(X[b]) ? 0.0f : 1.0f / X[b];
     }
-    lb_blocks_mul(&bl, out, in, inv); /* x / X (exact for power-of-two X) */
-    lb_qctx c;
-    memset(&c, 0, sizeof c);
-    c.seed = ctx->seed, c.tensor_id = ctx->tensor_id, c.step = ctx->step, c.threads = ctx->threads;
-    c.round_override = 1 + (int)r;
-    lb_status st = lb_quantize(&ef, out, out, n, &c);
-    if (!st) lb_blocks_mul(&bl, out, out, X); /* element · X; NaN blocks become NaN */
-    if (!st && ctx->scales_out) memcpy(ctx->scales_out, X, bl.nblocks * sizeof *X);
-    free(X), free(inv), free(bad);
-    return st;
+    /* element = round(x / X) (exact division for power-of-two X), value = element · X; a NaN
+     * X makes its block NaN whatever the element format does with NaN */
+    lb_blocks_round_args a;
+    memset(&a, 0, sizeof a);
+    if (MX_INT(f))
+        lb_fx_rc_params(&ef, &a.p);
+    else
+        lb_fp_rc_params(&ef, &a.p);
+    a.plus_zero = MX_INT(f); /* fixed point has no -0 */
+    a.mode = r;
+    a.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
+    a.div = X, a.mult = X;
+    lb_blocks_round(&bl, out, in, &a, lb_qctx_threads(ctx, n));
+    if (ctx->scales_out) memcpy(ctx->scales_out, X, bl.nblocks * sizeof *X);
+    free(X), free(bad);
+    return LB_OK;
 }
 
 const lb_family lb_family_mx = {

@@ -147,6 +147,10 @@ static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_rou
             }                                                                                      \
     } while (0)
 
+/* The grids of the fp and fx families (fp.c, fx.c), for the block formats built on them. */
+void lb_fp_rc_params(const lb_format *f, lb_rc_params *p);
+void lb_fx_rc_params(const lb_format *f, lb_rc_params *p);
+
 /* Run a range kernel over [0, n) on lb_qctx_threads() threads (deterministic: the element
  * index alone drives the random bits). fn(arg, lo, hi) */
 typedef void (*lb_range_fn)(void *arg, size_t lo, size_t hi);
