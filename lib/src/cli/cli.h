@@ -23,5 +23,11 @@ int lb_cmd_quantize(int argc, char **argv);
 int lb_cmd_info(int argc, char **argv);
 int lb_cmd_train(int argc, char **argv);
 int lb_cmd_energy(int argc, char **argv);
+int lb_cmd_lns_delta(int argc, char **argv);
+
+/* Parse an integer option value in [lo, hi]; prints the error and returns nonzero if not. */
+int lb_cli_parse_int(const char *opt, const char *v, long lo, long hi, int *out);
+/* The PWL table file: LOWBIT_PWL_TABLES, else the published tables of the source tree. */
+const char *lb_cli_pwl_tables(void);
 
 #endif

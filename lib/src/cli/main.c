@@ -56,6 +56,9 @@ static const lb_cmd cmds[] = {
     {"energy", lb_cmd_energy,
      "energy per training iteration of a run: RUN.h5 [--units TABLE.csv] [--csv OUT] "
      "[--formats w=SPEC,a=SPEC,e=SPEC] [--acc-bits N]; or one MAC: --mac SPEC [--k K]"},
+    {"lns-delta", lb_cmd_lns_delta,
+     "LNS addition tables: --bits T --frac F --approx exact|lut|pwl:NAME [--tables FILE]; CSV "
+     "d,dplus,dminus (integer codes) for every d in [0, 16*2^F)"},
     {"info", lb_cmd_info, "version, build and CPU/BLIS kernel choice"},
 };
 

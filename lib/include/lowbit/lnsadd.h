@@ -1,0 +1,108 @@
+/* lowbit/lnsadd.h — addition in the log-fixed-point LNS of QAA-LNS (METHODS.md P2).
+ *
+ * A value is (sign, zero flag, log): log a two's-complement fixed-point log2 with F fraction
+ * bits, |log| <= maxlog = 2^(L-1) - 1, L = total bits - 2 (16/8, 15/7, 14/6, 13/5: L = 14..11).
+ * Multiply: logs add, saturating at +-maxlog, signs XOR. Add: d = |la - lb| (an integer code),
+ * result log = max(la, lb) + Δ(d) saturating at +-maxlog, sign of the operand with the larger
+ * log; Δ = Δ+ when the signs agree, Δ- when they differ, and d = 0 with different signs is an
+ * exact cancellation (zero). Δ± are integer codes (units of 2^-F) given by one of:
+ *   exact  Δ+(d) = round(2^F log2(1 + 2^-x)), Δ-(d) = round(2^F log2(1 - 2^-x)), x = d / 2^F
+ *          (round half away from zero, in double precision);
+ *   lut    64 entries over x in [0, 16), step 1/4, each the function at its bin centre
+ *          truncated toward zero to the F-bit grid (QAA-LNS): index d >> (F - 2);
+ *   pwl    a table of segments (breakpoint, shift, intercept) per function: the first segment
+ *          k with d <= bp_k applies, Δ+ = ic_k - (d >> s_k), Δ- = ic_k + (d << s_k) (d >> -s_k
+ *          for s_k < 0), bp_k and ic_k truncated toward zero to the F-bit grid; 0 beyond the last
+ *          breakpoint. Shifts, adds and compares only.
+ * Every approximation gives 0 for d >= 16·2^F. Tables are CSV files with the columns
+ * config,function,segment,breakpoint,shift,intercept (experiments/data/qaa_lns_pwl_tables.csv:
+ * the published ones; `lowbit pwl-fit` writes ours in the same layout). */
+#ifndef LOWBIT_LNSADD_H
+#define LOWBIT_LNSADD_H
+
+#include <stdint.h>
+
+#include "lowbit/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LB_PWL_MAXSEG 64
+
+typedef struct lb_pwl_table {
+    char name[64];
+    int nseg[2]; /* [0] delta_plus, [1] delta_minus */
+    double bp[2][LB_PWL_MAXSEG];
+    int shift[2][LB_PWL_MAXSEG];
+    double icpt[2][LB_PWL_MAXSEG];
+} lb_pwl_table;
+
+/* Reads the table `config` (a value of the config column) from a CSV file. */
+lb_status lb_pwl_read(const char *path, const char *config, lb_pwl_table *t, lb_error *err);
+/* Writes t as config `t->name` (a new file, written under a temporary name then renamed). */
+lb_status lb_pwl_write(const char *path, const lb_pwl_table *t, lb_error *err);
+
+typedef enum lb_delta_approx { LB_DELTA_EXACT, LB_DELTA_LUT, LB_DELTA_PWL } lb_delta_approx;
+
+typedef struct lb_lns_adder {
+    int frac;  /* F, 2..10 */
+    int32_t n; /* 16·2^F: codes d >= n give Δ± = 0 */
+    int32_t maxlog;
+    lb_delta_approx approx;
+    int32_t *dp, *dm; /* Δ+ and Δ- for every d in [0, n) (dm[0] unused: cancellation) */
+} lb_lns_adder;
+
+/* An adder for `bits` total bits (L = bits - 2 log bits) with `frac` fraction bits; t is the
+ * PWL table for LB_DELTA_PWL (ignored otherwise). Free with lb_lns_adder_free. */
+lb_status lb_lns_adder_init(lb_lns_adder *a, int bits, int frac, lb_delta_approx approx,
+                            const lb_pwl_table *t, lb_error *err);
+void lb_lns_adder_free(lb_lns_adder *a);
+
+/* Parses "exact", "lut" or "pwl:NAME" (NAME a config of the table file `tables`, or a path to
+ * a CSV file holding one table) into an adder. */
+lb_status lb_lns_adder_from_spec(lb_lns_adder *a, int bits, int frac, const char *spec,
+                                 const char *tables, lb_error *err);
+
+/* Δ+ (plus = 1) or Δ- (plus = 0) of a PWL table at code d, evaluated with shifts and adds. */
+int32_t lb_pwl_eval(const lb_pwl_table *t, int frac, int plus, int32_t d);
+
+typedef struct lb_lns_val {
+    int32_t log;
+    uint8_t neg, zero;
+} lb_lns_val;
+
+static inline int32_t lb_lns_delta(const lb_lns_adder *a, int same_sign, int32_t d)
+{
+    return d >= a->n ? 0 : same_sign ? a->dp[d] : a->dm[d];
+}
+
+static inline lb_lns_val lb_lns_add(const lb_lns_adder *a, lb_lns_val x, lb_lns_val y)
+{
+    if (x.zero) return y;
+    if (y.zero) return x;
+    lb_lns_val r;
+    int32_t d = x.log > y.log ? x.log - y.log : y.log - x.log;
+    int same = x.neg == y.neg;
+    r.neg = x.log > y.log ? x.neg : y.neg;
+    r.zero = !same && d == 0;
+    int32_t l = (x.log > y.log ? x.log : y.log) + lb_lns_delta(a, same, d);
+    r.log = r.zero ? 0 : l > a->maxlog ? a->maxlog : l < -a->maxlog ? -a->maxlog : l;
+    return r;
+}
+
+static inline lb_lns_val lb_lns_mul(const lb_lns_adder *a, lb_lns_val x, lb_lns_val y)
+{
+    lb_lns_val r;
+    int32_t l = x.log + y.log;
+    r.zero = x.zero | y.zero;
+    r.neg = x.neg ^ y.neg;
+    r.log = r.zero ? 0 : l > a->maxlog ? a->maxlog : l < -a->maxlog ? -a->maxlog : l;
+    return r;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
