@@ -54,6 +54,7 @@ rule report:
         rules.lowprec_report.output,
         rules.energy_report.output,
         rules.mls_report.output,
+        rules.pwl_report.output,
         "reports/report.tex",
         expand("reports/sections/{s}.tex", s=glob_wildcards("reports/sections/{s}.tex").s),
     output:
