@@ -3,7 +3,9 @@
 # with the header d,dplus,dminus; Δ+(0) of the exact adder is one (2^F codes) and Δ+ never
 # increases with d; a PWL table given as a CSV file equals the same table given by name; bad
 # input (missing option, bad approximation, unknown table, missing file, out-of-range frac)
-# exits 2 with one line and nothing on stdout.
+# exits 2 with one line and nothing on stdout. `lowbit pwl-fit`: its table is accepted by
+# lns-delta, the same seed gives the same file, the weighted cost reads a histogram, and bad
+# input exits 2 with one line and no table file.
 set -u
 lb=$1
 source "$(dirname "$0")/lib.sh"
@@ -26,5 +28,22 @@ for args in "--bits 13 --frac 5" "--bits 13 --frac 5 --approx cubic" \
   # shellcheck disable=SC2086
   "$lb" lns-delta $args > "$tmp/o" 2> "$tmp/e"
   check_usage_error $? "lns-delta $args"
+done
+# pwl-fit
+"$lb" pwl-fit --bits 13 --frac 5 --iters 2000 --seed 3 --out "$tmp/a.csv" 2> "$tmp/log" && ok || bad "pwl-fit"
+grep -q "move 2000/2000" "$tmp/log" && ok || bad "pwl-fit progress: $(head -2 "$tmp/log")"
+"$lb" pwl-fit --bits 13 --frac 5 --iters 2000 --seed 3 --out "$tmp/b.csv" 2> /dev/null
+cmp -s "$tmp/a.csv" "$tmp/b.csv" && ok || bad "pwl-fit not deterministic"
+"$lb" lns-delta --bits 13 --frac 5 --approx "pwl:$tmp/a.csv" > /dev/null && ok || bad "fit not readable"
+{ echo "d,count"; for d in 0 1 2 3 40 300; do echo "$d,$((d + 1))"; done; } > "$tmp/h.csv"
+"$lb" pwl-fit --bits 13 --frac 5 --iters 500 --cost weighted --histogram "$tmp/h.csv" \
+  --out "$tmp/w.csv" 2> /dev/null && ok || bad "pwl-fit weighted"
+echo "d,count" > "$tmp/bad.csv"; echo "9999,1" >> "$tmp/bad.csv"
+for args in "--frac 5" "--bits 13 --frac 5 --cost median" "--bits 13 --frac 5 --cost weighted" \
+  "--bits 13 --frac 5 --cost weighted --histogram $tmp/bad.csv" "--bits 13 --frac 5 --segments 1" \
+  "--bits 13 --frac 5 --iters x" "--bits 8 --frac 5"; do
+  # shellcheck disable=SC2086
+  "$lb" pwl-fit $args --out "$tmp/no.csv" > "$tmp/o" 2> "$tmp/e"
+  check_usage_error $? "pwl-fit $args" "$tmp/no.csv"
 done
 summary test_lns_delta

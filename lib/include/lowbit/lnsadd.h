@@ -67,6 +67,41 @@ lb_status lb_lns_adder_from_spec(lb_lns_adder *a, int bits, int frac, const char
 /* Δ+ (plus = 1) or Δ- (plus = 0) of a PWL table at code d, evaluated with shifts and adds. */
 int32_t lb_pwl_eval(const lb_pwl_table *t, int frac, int plus, int32_t d);
 
+/* Simulated annealing of a PWL table for one bit-width (METHODS.md P2 [choice]): per function
+ * (Δ+, Δ-) a state of `segments` breakpoints on the F-bit grid, the last fixed at x_ub·2^F, and
+ * one integer shift per segment (Δ+: 0..16, Δ-: -16..10); the intercept of each segment is
+ * chosen in closed form as an integer code (mean cost: the weighted median of the residuals,
+ * max cost: their mid-range), so the table is exact on the grid. The cost runs over every code d
+ * in [0, 16·2^F) (Δ-: from d = 1), 0 beyond the last breakpoint included: mean |error|, max
+ * |error|, or mean weighted by `weights` (one per code: a histogram of d seen in training).
+ * Moves: one breakpoint by ±1..2^F/2 codes (kept strictly increasing) or one shift by ±1;
+ * Metropolis acceptance at T_i = t0 · (t1/t0)^(i/iters) (t0, t1 relative to the start cost);
+ * random draws from lb_rng keyed by the seed, so a seed gives one table. The start is uniform
+ * breakpoints with each segment's best shift; the best state seen is returned, never worse
+ * than the start. */
+typedef enum lb_pwl_cost { LB_PWL_COST_MEAN, LB_PWL_COST_MAX, LB_PWL_COST_WEIGHTED } lb_pwl_cost;
+
+typedef struct lb_pwl_fit_opts {
+    int frac, segments; /* F; segments per function (2..LB_PWL_MAXSEG) */
+    double x_ub;        /* last breakpoint in log2 units (12 in the paper) */
+    uint64_t seed;
+    lb_pwl_cost cost;
+    const double *weights; /* LB_PWL_COST_WEIGHTED: 16·2^F weights, else NULL */
+    long iters;            /* moves per function */
+    double t0, t1;         /* start and end temperature, relative to the start cost */
+    /* called about every iters/20 moves and at the end (may be NULL) */
+    void (*progress)(void *arg, int plus, long it, double temp, double best);
+    void *arg;
+} lb_pwl_fit_opts;
+
+/* Fits both functions into out (named `name`); cost_start/cost_best receive [Δ+, Δ-] costs in
+ * log2 units (either may be NULL). */
+lb_status lb_pwl_fit(const lb_pwl_fit_opts *o, const char *name, lb_pwl_table *out,
+                     double cost_start[2], double cost_best[2], lb_error *err);
+
+/* The cost of table t for one function under o's cost rule (the same one the annealer uses). */
+double lb_pwl_cost_of(const lb_pwl_fit_opts *o, const lb_pwl_table *t, int plus);
+
 typedef struct lb_lns_val {
     int32_t log;
     uint8_t neg, zero;

@@ -24,6 +24,7 @@ int lb_cmd_info(int argc, char **argv);
 int lb_cmd_train(int argc, char **argv);
 int lb_cmd_energy(int argc, char **argv);
 int lb_cmd_lns_delta(int argc, char **argv);
+int lb_cmd_pwl_fit(int argc, char **argv);
 
 /* Parse an integer option value in [lo, hi]; prints the error and returns nonzero if not. */
 int lb_cli_parse_int(const char *opt, const char *v, long lo, long hi, int *out);

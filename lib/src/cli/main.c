@@ -59,6 +59,9 @@ static const lb_cmd cmds[] = {
     {"lns-delta", lb_cmd_lns_delta,
      "LNS addition tables: --bits T --frac F --approx exact|lut|pwl:NAME [--tables FILE]; CSV "
      "d,dplus,dminus (integer codes) for every d in [0, 16*2^F)"},
+    {"pwl-fit", lb_cmd_pwl_fit,
+     "anneal a PWL table for LNS addition: --bits T --frac F --out TABLE.csv [--segments 16 "
+     "--seed S --cost mean|max|weighted --histogram H.csv --iters N --x-ub 12 --name NAME]"},
     {"info", lb_cmd_info, "version, build and CPU/BLIS kernel choice"},
 };
 
