@@ -4,7 +4,8 @@
 log2(1 ± 2^-x), x = d / 2^F; a figure of the error over d; the verdict.
 
 Everything comes from `lowbit lns-delta` (the library's tables, bit for bit). "pwl:bitwidth"
-means the published table of the same bit-width (config T/F of the table file).
+means the published table of the same bit-width (config T/F of the table file); "pwl:ours"
+our table from `lowbit pwl-fit` (rule pwl_fit), reported beside them, not part of the verdict.
 
 Verdict rule (named in the report): the claim "approximations should be designed for the
 bit-width they run at" is *supported* on error if the bitwidth-specific table has a lower
@@ -34,12 +35,17 @@ plt.rcParams.update({"font.size": 8, "figure.dpi": 150})
 
 
 def approx_name(a, bits, frac):
-    return f"pwl:{bits}/{frac}" if a == "pwl:bitwidth" else a
+    if a == "pwl:bitwidth":
+        return f"pwl:{bits}/{frac}"
+    if a == "pwl:ours":
+        return f"pwl:{sm.params.results}/ours_{bits}_{frac}.csv"
+    return a
 
 
 def label(a):
     return {"exact": "exact (rounded)", "lut": "LUT 64", "pwl:generic": "PWL generic",
-            "pwl:bitwidth": "PWL bitwidth-specific"}.get(a, a)
+            "pwl:bitwidth": "PWL bitwidth-specific",
+            "pwl:ours": "PWL ours (annealed)"}.get(a, a)
 
 
 rows, curves = [], {}
@@ -74,7 +80,7 @@ lbio.write_table(
 
 # figure: signed error over x for 16/8 and 13/5 (or the first and last bit-width)
 sel = [tuple(P["bitwidths"][0]), tuple(P["bitwidths"][-1])]
-fig, axes = plt.subplots(2, len(sel), figsize=(7, 4.2), sharex=True, squeeze=False)
+fig, axes = plt.subplots(2, len(sel), figsize=(7, 4.6), sharex=True, squeeze=False)
 for j, (bits, frac) in enumerate(sel):
     for a in P["approx"]:
         x, ep, em = curves[(bits, frac, a)]
