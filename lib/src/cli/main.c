@@ -90,7 +90,14 @@ int main(int argc, char **argv)
         printf("lowbit %s (%s)\n", lb_version(), lb_git_sha());
         return 0;
     }
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        if (strcmp(argv[1], cmds[i].name)) continue;
+        for (int j = 2; j < argc; j++) /* `lowbit CMD --help`: that command's line of help */
+            if (!strcmp(argv[j], "--help") || !strcmp(argv[j], "-h")) {
+                printf("usage: lowbit %s: %s\n", cmds[i].name, cmds[i].summary);
+                return 0;
+            }
+        return cmds[i].fn(argc - 1, argv + 1);
+    }
     return lb_cli_error("unknown command '%s' (try: lowbit help)", argv[1]);
 }
