@@ -9,6 +9,17 @@ with open(REGISTRY_DEF) as fh:
     _def = fh.read()
 FORMATS = re.findall(r"^LB_FORMAT\((\w+),", _def, re.M)
 FAMILIES = sorted({m for m in re.findall(r"^LB_FORMAT\(\w+,\s*lb_family_(\w+),", _def, re.M)})
+# registered name -> "family:params", so a key can be added to a preset (with_round)
+PRESETS = {n: f"{f}:{p}" for n, f, p in
+           re.findall(r'^LB_FORMAT\((\w+),\s*lb_family_(\w+),\s*"([^"]*)"', _def, re.M)}
+
+
+def with_round(spec, rnd):
+    """spec with its rounding set to rnd (fp32 and rne: unchanged)."""
+    if spec == "fp32" or rnd == "rne":
+        return spec
+    spec = PRESETS.get(spec, spec)
+    return spec + ("," if spec.split(":", 1)[1] else "") + f"round={rnd}"
 
 
 def check_spec(spec, where):

@@ -3,6 +3,8 @@
 MLS = config["mls"]
 MLS_MODELS = dict(MLS["models"])  # name -> flags
 MLS_BASE = {b[0]: {"W": b[1], "A": b[2], "E": b[3]} for b in MLS["baselines"]}
+E_ROUND = MLS.get("e_round", "sr")  # rounding of E in every quantized (a) and (b) run
+E_ALT = "rne" if E_ROUND == "sr" else "sr"
 
 
 def _mls_spec(e, m, group=None, gbits=None, flat=False, rnd=None):
@@ -24,24 +26,25 @@ def mls_runs():
         r = runs["a"][model] = {}
         for e, m in MLS["elements"]:
             s = _mls_spec(e, m)
-            r[f"mls_e{e}m{m}"] = _mls_flags(model, s, s, s)
+            r[f"mls_e{e}m{m}"] = _mls_flags(model, s, s, with_round(s, E_ROUND))
         for name, roles in MLS_BASE.items():
-            r[name] = _mls_flags(model, roles["W"], roles["A"], roles["E"])
+            r[name] = _mls_flags(model, roles["W"], roles["A"], with_round(roles["E"], E_ROUND))
     ab = MLS["ablation"]
     e, m = ab["element"]
     r = runs["b"][ab["model"]] = {}
     for g in ab["groups"]:
         s = _mls_spec(e, m, group=g)
-        r[f"group{g}"] = _mls_flags(ab["model"], s, s, s)
+        r[f"group{g}"] = _mls_flags(ab["model"], s, s, with_round(s, E_ROUND))
     if ab["flat"]:
         s = _mls_spec(e, m, flat=True)
-        r["flat"] = _mls_flags(ab["model"], s, s, s)
+        r["flat"] = _mls_flags(ab["model"], s, s, with_round(s, E_ROUND))
     for gb in ab["gbits"]:
         s = _mls_spec(e, m, gbits=gb)
-        r[f"gbits{gb}"] = _mls_flags(ab["model"], s, s, s)
-    if ab["e_round_sr"]:
+        r[f"gbits{gb}"] = _mls_flags(ab["model"], s, s, with_round(s, E_ROUND))
+    if ab["e_round_alt"]:
         s = _mls_spec(e, m)
-        r["e_sr"] = _mls_flags(ab["model"], s, s, _mls_spec(e, m, rnd="sr"))
+        r[f"e_{E_ALT}"] = _mls_flags(ab["model"], s, s, with_round(s, E_ALT))
+    # the bit-true kernel rounds every operand to nearest: its fake-quantization twin does too
     bt = MLS["bit_true"]
     if bt["epochs"] > 0:
         e, m = bt["element"]

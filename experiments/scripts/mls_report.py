@@ -126,10 +126,11 @@ for model, runs in RUNS["b"].items():
     base = load("a", model, "fp32") if model in RUNS["a"] else None
     if ref:
         rows.append({"setting": f"default (group {MLS['group']}, channel axis, G={MLS['gbits']}, "
-                                f"E rne)", "model": model, "test_acc": ref["acc"],
+                                f"E {MLS.get('e_round', 'sr')})", "model": model, "test_acc": ref["acc"],
                      "delta": ref["acc"] - base["acc"] if base else math.nan, "W": ref["W"],
                      "E": ref["E"]})
-    labels = {"flat": "groups of consecutive elements (spatial)", "e_sr": "stochastic rounding for E"}
+    labels = {"flat": "groups of consecutive elements (spatial)", "e_sr": "stochastic rounding for E",
+              "e_rne": "round to nearest for E"}
     for name in runs:
         r = load("b", model, name)
         lab = labels.get(name) or (f"group size {name[5:] if name[5:] != '0' else 'whole axis'}"
