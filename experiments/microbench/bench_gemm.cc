@@ -3,6 +3,9 @@
 //   BM_lns_gemm/<exact|binned|binned_ref|hybrid>/<M>x<N>x<K>   lowbit/gemm.h kernels on lns8
 //                                           operands (frac 3), including the per-call operand
 //                                           decoding; one thread
+//   BM_lns_gemm/<pwl|pwl_ref|lut|exactadd>/<T>_<F>/<M>x<N>x<K>   bit-true QAA-LNS kernels with
+//                                           LNS addition (lib/src/gemm/lns_qaa.c), including
+//                                           the per-call operand encoding
 //   BM_mls_gemm/<e2m1|e2m4|e2m1_ref>/<M>x<N>x<K>  bit-true MLS kernels (lib/src/gemm/mls.c) on
 //                                           float operands, including the per-call MLS encoding
 // Counter items_per_second = multiply-accumulates per second (MAC/s).
@@ -80,11 +83,21 @@ int register_gemm()
         {"hybrid", "lns-binned:frac=3,hybrid=1"}};
     const std::pair<const char *, const char *> mls[] = {
         {"e2m1", "mls:e=2,m=1"}, {"e2m4", "mls:e=2,m=4"}, {"e2m1_ref", "mls-ref:e=2,m=1"}};
+    const std::pair<const char *, const char *> lnsadd[] = {
+        {"pwl/13_5", "lns-pwl:bits=13,frac=5"},
+        {"pwl_ref/13_5", "lns-pwl-ref:bits=13,frac=5"},
+        {"lut/13_5", "lns-lut:bits=13,frac=5"},
+        {"exactadd/13_5", "lns-exactadd:bits=13,frac=5"},
+        {"pwl/16_8", "lns-pwl:bits=16,frac=8"}};
     for (const Shape &s : kShapes) {
         std::string dims =
             std::to_string(s.M) + "x" + std::to_string(s.N) + "x" + std::to_string(s.K);
         benchmark::RegisterBenchmark(("BM_sgemm/" + dims).c_str(), BM_sgemm, s);
         for (auto &kv : kernels)
+            benchmark::RegisterBenchmark(
+                (std::string("BM_lns_gemm/") + kv.first + "/" + dims).c_str(), BM_kernel,
+                std::string(kv.second), s);
+        for (auto &kv : lnsadd)
             benchmark::RegisterBenchmark(
                 (std::string("BM_lns_gemm/") + kv.first + "/" + dims).c_str(), BM_kernel,
                 std::string(kv.second), s);

@@ -26,6 +26,13 @@ typedef struct lb_gemm_vtable {
     void (*destroy)(void *state);
 } lb_gemm_vtable;
 
+/* Per-thread scratch buffer `slot` (0 .. LB_GEMM_SCRATCH_SLOTS-1) of at least `bytes`, grown as
+ * needed and kept between calls (conv layers call a kernel once per image: fresh allocations
+ * would page-fault every time). NULL if out of memory. One kernel call per thread at a time
+ * uses them, so kernels share the slots. */
+#define LB_GEMM_SCRATCH_SLOTS 12
+void *lb_gemm_scratch(int slot, size_t bytes);
+
 /* Element (i, k) of op(A) and (k, j) of op(B) of a call. */
 static inline float lb_gemm_a(const lb_gemm_call *c, int i, int k)
 {

@@ -124,19 +124,7 @@ static void destroy(void *state)
     free(state);
 }
 
-/* Per-thread scratch, grown on demand and kept (a GEMM per image per layer would otherwise
- * map and unmap fresh pages every call). Slot 0..3: codes, signs, combined codes, tables. */
-static _Thread_local void *scratch[4];
-static _Thread_local size_t scratch_cap[4];
-static void *scratch_get(int slot, size_t bytes)
-{
-    if (scratch_cap[slot] < bytes) {
-        free(scratch[slot]);
-        scratch[slot] = malloc(bytes);
-        scratch_cap[slot] = scratch[slot] ? bytes : 0;
-    }
-    return scratch[slot];
-}
+/* lb_gemm_scratch slots 0..3: codes, signs, combined codes, tables */
 
 /* floor division for possibly negative a */
 static inline int32_t fdiv(int32_t a, int g)
@@ -169,8 +157,8 @@ typedef struct packed {
 static int pack(const lb_gemm_call *c, const lnsk *kn, packed *p)
 {
     size_t na = (size_t)c->M * c->K, nb = (size_t)c->N * c->K;
-    p->ka = scratch_get(0, (na + nb) * sizeof *p->ka);
-    p->sa = scratch_get(1, na + nb);
+    p->ka = lb_gemm_scratch(0, (na + nb) * sizeof *p->ka);
+    p->sa = lb_gemm_scratch(1, na + nb);
     if (!p->ka || !p->sa) return -1;
     p->kb = p->ka + na, p->sb = p->sa + na;
     p->amax = p->bmax = INT32_MIN, p->kmin = INT32_MAX, p->kmax = INT32_MIN;
@@ -303,9 +291,9 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
         uint8_t *UF = NULL;
         int32_t *ca = NULL;
         if (!k->ref) {
-            TT = scratch_get(3, ntab * (sizeof *TT + 1));
+            TT = lb_gemm_scratch(3, ntab * (sizeof *TT + 1));
             UF = TT ? (uint8_t *)(TT + ntab) : NULL;
-            ca = scratch_get(2, (size_t)(c->M + c->N) * K * sizeof *ca);
+            ca = lb_gemm_scratch(2, (size_t)(c->M + c->N) * K * sizeof *ca);
             if (!TT || !ca) {
                 st = LB_ERR_NOMEM;
                 goto done;

@@ -91,23 +91,8 @@ static void destroy(void *s)
     free(s);
 }
 
-/* Per-thread scratch, grown as needed and kept between calls (conv layers call the kernel
- * once per image: fresh allocations would page-fault every time). */
+/* lb_gemm_scratch slots */
 enum { SC_A, SC_BT, SC_VA, SC_KA, SC_VB, SC_KB, SC_VBT, SC_KBT, SC_WORK, SC_N };
-static _Thread_local struct {
-    void *p;
-    size_t cap;
-} scratch[SC_N];
-
-static void *scratch_get(int slot, size_t bytes)
-{
-    if (scratch[slot].cap < bytes) {
-        free(scratch[slot].p);
-        scratch[slot].p = malloc(bytes);
-        scratch[slot].cap = scratch[slot].p ? bytes : 0;
-    }
-    return scratch[slot].p;
-}
 
 /* One operand in integer form: rows of K elements, groups of N along K. */
 typedef struct operand {
@@ -126,9 +111,9 @@ static lb_status encode(const mlsk *mk, const float *x, int rows, int K, operand
     lb_error err;
     size_t n = (size_t)rows * K;
     if (lb_blocks_get(&c, n, mk->p.group, 0, &bl, &err)) return LB_ERR_ARG;
-    o->v = scratch_get(slot_v, (n + 1) * sizeof *o->v);
-    o->k = scratch_get(slot_k, (bl.nblocks + 1) * sizeof *o->k);
-    float *work = scratch_get(SC_WORK, lb_mls_work_size(&bl, n) * sizeof(float));
+    o->v = lb_gemm_scratch(slot_v, (n + 1) * sizeof *o->v);
+    o->k = lb_gemm_scratch(slot_k, (bl.nblocks + 1) * sizeof *o->k);
+    float *work = lb_gemm_scratch(SC_WORK, lb_mls_work_size(&bl, n) * sizeof(float));
     if (!o->v || !o->k || !work) return LB_ERR_NOMEM;
     return lb_mls_encode_int(&mk->f, &bl, o->v, o->k, &o->s, x, n, LB_ROUND_RNE, &c, nf, work);
 }
@@ -247,8 +232,8 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
     const mlsk *mk = state;
     const int M = c->M, N = c->N, K = c->K;
     const int G = mk->p.group < K ? mk->p.group : K, ng = K ? (K + G - 1) / G : 0;
-    float *a = scratch_get(SC_A, ((size_t)M * K + 1) * sizeof *a),
-          *bt = scratch_get(SC_BT, ((size_t)N * K + 1) * sizeof *bt);
+    float *a = lb_gemm_scratch(SC_A, ((size_t)M * K + 1) * sizeof *a),
+          *bt = lb_gemm_scratch(SC_BT, ((size_t)N * K + 1) * sizeof *bt);
     operand A = {0}, B = {0};
     lb_status st = LB_ERR_NOMEM;
     size_t nf = 0, nf2 = 0;
@@ -270,8 +255,8 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
     int16_t *vbT = NULL;
     int32_t *kbT = NULL;
     if (small && mk->acc <= 64) { /* the fast path's transposed B */
-        vbT = scratch_get(SC_VBT, ((size_t)K * N + 1) * sizeof *vbT);
-        kbT = scratch_get(SC_KBT, ((size_t)ng * N + 1) * sizeof *kbT);
+        vbT = lb_gemm_scratch(SC_VBT, ((size_t)K * N + 1) * sizeof *vbT);
+        kbT = lb_gemm_scratch(SC_KBT, ((size_t)ng * N + 1) * sizeof *kbT);
         if (!vbT || !kbT) {
             st = LB_ERR_NOMEM;
             goto out;

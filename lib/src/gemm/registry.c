@@ -163,3 +163,18 @@ void lb_gemm_pack(const lb_gemm_call *c, float *a, float *bt)
         for (int k = 0; k < c->K; k++)
             bt[(size_t)j * c->K + k] = lb_gemm_b(c, k, j);
 }
+
+static _Thread_local struct {
+    void *p;
+    size_t cap;
+} lb_scratch[LB_GEMM_SCRATCH_SLOTS];
+
+void *lb_gemm_scratch(int slot, size_t bytes)
+{
+    if (lb_scratch[slot].cap < bytes) {
+        free(lb_scratch[slot].p);
+        lb_scratch[slot].p = malloc(bytes);
+        lb_scratch[slot].cap = lb_scratch[slot].p ? bytes : 0;
+    }
+    return lb_scratch[slot].p;
+}

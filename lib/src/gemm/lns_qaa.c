@@ -1,0 +1,298 @@
+/* gemm/lns_qaa.c — bit-true LNS GEMM with LNS addition (METHODS.md P2, QAA-LNS arithmetic):
+ *
+ *   "lns-pwl:bits=T,frac=F,table=NAME[,file=CSV]", "lns-lut:bits=T,frac=F",
+ *   "lns-exactadd:bits=T,frac=F"   (each also as "...-ref": the scalar reference)
+ *
+ * Operands are encoded to the QAA-LNS format lns:bits=T,frac=F (scale none, zero flag, log
+ * rounded to nearest in the log domain, saturating; a log below -maxlog is raised to -maxlog,
+ * maxlog = 2^(T-3) - 1, as in lowbit/lnsadd.h). Products: lb_lns_mul (logs add, saturating).
+ * Sums: lb_lns_add with Δ± from the adder (exact, LUT or the PWL table NAME of CSV, default
+ * the published tables file: LOWBIT_PWL_TABLES, else the source tree's), in a fixed order:
+ * the K products of an output are cut into blocks of 16 (the last padded with zeros, the
+ * identity of LNS addition), each block is reduced by recursive halving
+ *     for h = 8, 4, 2, 1:  v[t] = v[t] + v[t + h]   (t < h)
+ * and the sequence of block sums is reduced the same way, level after level, until one value
+ * is left (the reference code's tree over blocks of 16). The sum is decoded to float32 (the
+ * grid value 2^(log/2^F) with its sign) and stored as alpha·sum + beta·C.
+ * "-ref": one output at a time, array of structs, literal. The fast kernel: 16 output columns
+ * at once in struct-of-arrays lanes (branch-free, vectorised by GCC with table gathers).
+ * Both give the same bits (tests/unit/test_gemm_lns_add.c). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemm/internal.h"
+#include "lowbit/lnsadd.h"
+
+#ifndef LB_PWL_TABLES_DEFAULT
+#define LB_PWL_TABLES_DEFAULT "experiments/data/qaa_lns_pwl_tables.csv"
+#endif
+
+typedef struct lnsadd_k {
+    lb_lns_adder ad;
+    lb_format f;  /* lns:bits=T,frac=F */
+    int32_t *tab; /* [0, n]: Δ+ (tab[n] = 0), [n+1, 2n+1]: Δ- (tab[2n+1] = 0) */
+    int bits, frac, ref;
+} lnsadd_k;
+
+static lb_status create_common(void **state, lb_kv *kv, int nkv, char *canon, size_t ncanon,
+                               lb_error *err, lb_delta_approx ap, int ref)
+{
+    int bits = 13, frac = 5;
+    lb_status st;
+    if ((st = lb_kv_int(kv, nkv, "bits", 8, 16, &bits, err))) return st;
+    if ((st = lb_kv_int(kv, nkv, "frac", 2, 10, &frac, err))) return st;
+    if (frac > bits - 4)
+        return lb_fail(err, LB_ERR_SPEC, "lns gemm: frac %d leaves no integer bits in %d bits",
+                       frac, bits);
+    char tname[64] = "", spec[160];
+    const char *file = NULL;
+    if (ap == LB_DELTA_PWL) {
+        const char *t = lb_kv_get(kv, nkv, "table");
+        snprintf(tname, sizeof tname, "%s", t ? t : "");
+        if (!t) snprintf(tname, sizeof tname, "%d/%d", bits, frac);
+        file = lb_kv_get(kv, nkv, "file");
+        if (!file) file = getenv("LOWBIT_PWL_TABLES");
+        if (!file || !*file) file = LB_PWL_TABLES_DEFAULT;
+    }
+    lnsadd_k *k = calloc(1, sizeof *k);
+    if (!k) return lb_fail(err, LB_ERR_NOMEM, "lns gemm: out of memory");
+    k->bits = bits, k->frac = frac, k->ref = ref;
+    snprintf(spec, sizeof spec, "%s",
+             ap == LB_DELTA_EXACT ? "exact"
+             : ap == LB_DELTA_LUT ? "lut"
+                                  : "");
+    if (ap == LB_DELTA_PWL) snprintf(spec, sizeof spec, "pwl:%s", tname);
+    st = lb_lns_adder_from_spec(&k->ad, bits, frac, spec, file, err);
+    char fs[64];
+    snprintf(fs, sizeof fs, "lns:bits=%d,frac=%d,scale=none,zero=flag,underflow=sat", bits, frac);
+    if (!st) st = lb_format_parse(&k->f, fs, err);
+    const int32_t n = 16 << frac;
+    if (!st && !(k->tab = malloc(sizeof *k->tab * (size_t)(2 * n + 2))))
+        st = lb_fail(err, LB_ERR_NOMEM, "lns gemm: out of memory");
+    if (st) {
+        lb_lns_adder_free(&k->ad);
+        free(k);
+        return st;
+    }
+    memcpy(k->tab, k->ad.dp, sizeof *k->tab * (size_t)n);
+    memcpy(k->tab + n + 1, k->ad.dm, sizeof *k->tab * (size_t)n);
+    k->tab[n] = k->tab[2 * n + 1] = 0;
+    if (ap == LB_DELTA_PWL)
+        snprintf(canon, ncanon, "bits=%d,frac=%d,table=%s", bits, frac, tname);
+    else
+        snprintf(canon, ncanon, "bits=%d,frac=%d", bits, frac);
+    *state = k;
+    return LB_OK;
+}
+
+static void destroy(void *state)
+{
+    lnsadd_k *k = state;
+    if (!k) return;
+    lb_lns_adder_free(&k->ad);
+    free(k->tab);
+    free(k);
+}
+
+/* Operand codes -> (log, neg, zero), logs clamped to [-maxlog, maxlog]. */
+static void unpack(const lnsadd_k *k, const uint16_t *c, size_t n, int32_t *lg, int32_t *ng,
+                   int32_t *zr)
+{
+    const int B = k->bits, L = B - 2;
+    const int32_t mx = k->ad.maxlog;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v = c[i];
+        int32_t l = (int32_t)(v << (32 - L)) >> (32 - L);
+        int z = (int)((v >> (B - 2)) & 1u);
+        lg[i] = z ? 0 : (l < -mx ? -mx : l);
+        ng[i] = z ? 0 : (int32_t)((v >> (B - 1)) & 1u);
+        zr[i] = z;
+    }
+}
+
+static float decode1(const lnsadd_k *k, lb_lns_val v)
+{
+    if (v.zero) return 0.0f;
+    float m = (float)exp2((double)v.log / (double)(1 << k->frac));
+    return v.neg ? -m : m;
+}
+
+/* Reduce n values (n >= 1) in place by the tree of the header; returns the sum. */
+static lb_lns_val tree_ref(const lb_lns_adder *ad, lb_lns_val *v, int n)
+{
+    const lb_lns_val z = {0, 0, 1};
+    while (n > 1) {
+        int nb = (n + 15) / 16;
+        for (int b = 0; b < nb; b++) {
+            lb_lns_val t[16];
+            for (int i = 0; i < 16; i++)
+                t[i] = b * 16 + i < n ? v[b * 16 + i] : z;
+            for (int h = 8; h >= 1; h >>= 1)
+                for (int i = 0; i < h; i++)
+                    t[i] = lb_lns_add(ad, t[i], t[i + h]);
+            v[b] = t[0];
+        }
+        n = nb;
+    }
+    return v[0];
+}
+
+/* ---- the fast kernel: W lanes (output columns) at once, struct of arrays ---- */
+#define W 32
+typedef struct lanes {
+    int32_t l[W], s[W], z[W];
+} lanes;
+
+/* x = x + y lane by lane (lb_lns_add, branch-free) */
+static inline void add_lanes(const int32_t *restrict tab, int32_t n, int32_t mx, lanes *restrict x,
+                             const lanes *restrict y)
+{
+    for (int t = 0; t < W; t++) {
+        int32_t xl = x->l[t], yl = y->l[t], xs = x->s[t], ys = y->s[t];
+        int32_t xz = x->z[t], yz = y->z[t];
+        int32_t gt = xl > yl;
+        int32_t d = gt ? xl - yl : yl - xl;
+        int32_t same = xs == ys;
+        int32_t idx = (d < n ? d : n) + (same ? 0 : n + 1);
+        int32_t l = (gt ? xl : yl) + tab[idx];
+        l = l > mx ? mx : (l < -mx ? -mx : l);
+        int32_t s = gt ? xs : ys;
+        int32_t cancel = !same & (d == 0);
+        /* zero operands: the other one; cancellation: zero */
+        int32_t rl = xz ? yl : (yz ? xl : (cancel ? 0 : l));
+        int32_t rs = xz ? ys : (yz ? xs : (cancel ? 0 : s));
+        int32_t rz = xz ? yz : (yz ? 0 : cancel);
+        x->l[t] = rl, x->s[t] = rs, x->z[t] = rz;
+    }
+}
+
+static void tree_lanes(const lnsadd_k *k, lanes *v, int n)
+{
+    const int32_t nn = k->ad.n, mx = k->ad.maxlog;
+    while (n > 1) {
+        int nb = (n + 15) / 16;
+        for (int b = 0; b < nb; b++) {
+            lanes pad[16], *t = v + b * 16;
+            if (b * 16 + 16 > n) { /* the last, short block: zero-padded copy */
+                for (int i = 0; i < 16; i++) {
+                    if (b * 16 + i < n) {
+                        pad[i] = v[b * 16 + i];
+                    } else {
+                        memset(&pad[i], 0, sizeof pad[i]);
+                        for (int q = 0; q < W; q++)
+                            pad[i].z[q] = 1;
+                    }
+                }
+                t = pad;
+            }
+            for (int h = 8; h >= 1; h >>= 1)
+                for (int i = 0; i < h; i++)
+                    add_lanes(k->tab, nn, mx, &t[i], &t[i + h]);
+            if (b)
+                v[b] = t[0]; /* block 0 reduces into v[0] itself (or copies it there) */
+            else if (t != v)
+                v[0] = t[0];
+        }
+        n = nb;
+    }
+}
+
+static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *cnt)
+{
+    const lnsadd_k *k = state;
+    const int M = c->M, N = c->N, K = c->K;
+    const int Np = (N + W - 1) / W * W; /* op(B) columns padded with zeros to whole lanes */
+    const size_t na = (size_t)M * K, nb = (size_t)Np * K;
+    /* op(A) row-major (M,K) and op(B) as (K,Np) row-major: lanes run along N */
+    float *fa = lb_gemm_scratch(1, sizeof *fa * (na + nb + 1)), *fb = fa + na;
+    uint16_t *codes = lb_gemm_scratch(2, sizeof *codes * (na + nb + 1));
+    int32_t *buf = lb_gemm_scratch(3, sizeof *buf * 3 * (na + nb + 1));
+    if (!fa || !codes || !buf) return LB_ERR_NOMEM;
+    for (int i = 0; i < M; i++)
+        for (int kk = 0; kk < K; kk++)
+            fa[(size_t)i * K + kk] = lb_gemm_a(c, i, kk);
+    for (int kk = 0; kk < K; kk++)
+        for (int j = 0; j < Np; j++)
+            fb[(size_t)kk * Np + j] = j < N ? lb_gemm_b(c, kk, j) : 0.0f;
+    lb_qctx q;
+    memset(&q, 0, sizeof q);
+    q.threads = 1;
+    lb_status st = lb_encode(&k->f, codes, fa, na + nb, &q);
+    if (st) return st;
+    int32_t *al = buf, *as = al + na, *az = as + na;
+    int32_t *bl = az + na, *bs = bl + nb, *bz = bs + nb;
+    unpack(k, codes, na, al, as, az);
+    unpack(k, codes + na, nb, bl, bs, bz);
+    const int32_t mx = k->ad.maxlog;
+    if (k->ref) {
+        lb_lns_val *v = malloc(sizeof *v * (size_t)(K > 0 ? K : 1));
+        if (!v) return LB_ERR_NOMEM;
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                for (int kk = 0; kk < K; kk++) {
+                    size_t ia = (size_t)i * K + kk, ib = (size_t)kk * Np + j;
+                    lb_lns_val x = {al[ia], (uint8_t)as[ia], (uint8_t)az[ia]};
+                    lb_lns_val y = {bl[ib], (uint8_t)bs[ib], (uint8_t)bz[ib]};
+                    v[kk] = lb_lns_mul(&k->ad, x, y);
+                }
+                lb_lns_val zero = {0, 0, 1};
+                lb_gemm_store(c, i, j, decode1(k, K ? tree_ref(&k->ad, v, K) : zero));
+            }
+        free(v);
+    } else {
+        lanes *v = lb_gemm_scratch(0, sizeof *v * (size_t)(K > 0 ? K : 1));
+        if (!v) return LB_ERR_NOMEM;
+        for (int i = 0; i < M; i++)
+            for (int j0 = 0; j0 < N; j0 += W) {
+                for (int kk = 0; kk < K; kk++) { /* products, as lb_lns_mul */
+                    const size_t ia = (size_t)i * K + kk, ib = (size_t)kk * Np + j0;
+                    const int32_t xl = al[ia], xs = as[ia], xz = az[ia];
+                    const int32_t *restrict bL = bl + ib, *restrict bS = bs + ib,
+                                            *restrict bZ = bz + ib;
+                    int32_t *restrict pl = v[kk].l, *restrict ps = v[kk].s, *restrict pz = v[kk].z;
+                    for (int t = 0; t < W; t++) {
+                        int32_t z = xz | bZ[t], l = xl + bL[t];
+                        l = l > mx ? mx : (l < -mx ? -mx : l);
+                        pl[t] = z ? 0 : l;
+                        ps[t] = z ? 0 : (xs ^ bS[t]);
+                        pz[t] = z;
+                    }
+                }
+                if (K) tree_lanes(k, v, K);
+                for (int t = 0; t < W && j0 + t < N; t++) {
+                    lb_lns_val r = {K ? v[0].l[t] : 0, (uint8_t)(K ? v[0].s[t] : 0),
+                                    (uint8_t)(K ? v[0].z[t] : 1)};
+                    lb_gemm_store(c, i, j0 + t, decode1(k, r));
+                }
+            }
+    }
+    cnt->macs += (uint64_t)M * N * K;
+    return LB_OK;
+}
+
+#define LNSADD_VT(ID, NAME, AP, REF, DESC, KEYS)                                                   \
+    static lb_status ID##_create(void **s, lb_kv *kv, int nkv, char *c, size_t nc, lb_error *err)  \
+    {                                                                                              \
+        return create_common(s, kv, nkv, c, nc, err, AP, REF);                                     \
+    }                                                                                              \
+    const lb_gemm_vtable lb_gemm_##ID = {NAME, DESC, KEYS, ID##_create, run, destroy};
+
+LNSADD_VT(lns_pwl, "lns-pwl", LB_DELTA_PWL, 0,
+          "bit-true QAA-LNS GEMM, PWL LNS addition, tree over blocks of 16 (vectorised)",
+          "bits=8..16,frac=2..10,table=NAME,file=CSV")
+LNSADD_VT(lns_pwl_ref, "lns-pwl-ref", LB_DELTA_PWL, 1,
+          "bit-true QAA-LNS GEMM, PWL LNS addition (scalar reference)",
+          "bits=8..16,frac=2..10,table=NAME,file=CSV")
+LNSADD_VT(lns_lut, "lns-lut", LB_DELTA_LUT, 0,
+          "bit-true QAA-LNS GEMM, 64-entry LUT LNS addition (vectorised)", "bits=8..16,frac=2..10")
+LNSADD_VT(lns_lut_ref, "lns-lut-ref", LB_DELTA_LUT, 1,
+          "bit-true QAA-LNS GEMM, 64-entry LUT LNS addition (scalar reference)",
+          "bits=8..16,frac=2..10")
+LNSADD_VT(lns_exactadd, "lns-exactadd", LB_DELTA_EXACT, 0,
+          "bit-true QAA-LNS GEMM, LNS addition with Δ± rounded exactly (vectorised)",
+          "bits=8..16,frac=2..10")
+LNSADD_VT(lns_exactadd_ref, "lns-exactadd-ref", LB_DELTA_EXACT, 1,
+          "bit-true QAA-LNS GEMM, LNS addition with Δ± rounded exactly (scalar reference)",
+          "bits=8..16,frac=2..10")
