@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/cli/test_train.sh LOWBIT — `lowbit train` end to end on a Fashion-MNIST subset:
 # the result file's layout, bit-identical reruns, a run killed after epoch 1 and resumed equal
-# to an uninterrupted one, quantized roles, and bad usage (exit 2, one line, nothing written).
+# to an uninterrupted one, quantized roles, a bit-true --gemm kernel on its own (all role
+# formats fp32) really running, and bad usage (exit 2, one line, nothing written).
 set -u
 lb=$1
 source "$(dirname "$0")/lib.sh"
@@ -69,5 +70,18 @@ expect_usage_error --optimizer lbfgs
 expect_usage_error --optimizer adam --lr 0
 expect_usage_error --schedule wavy
 expect_usage_error --bogus 1
+
+# --gemm alone (roles fp32): the kernel runs (gemm_macs > 0) and changes the result
+small=(--model mlp --train-subset 500 --test-subset 200 --epochs 1 --batch 50 --seed 3 --threads 1)
+"$lb" train "${small[@]}" --out "$tmp/g0.h5" > /dev/null && ok || bad "train fp32 gemm"
+"$lb" train "${small[@]}" --gemm lns-exactadd:bits=13,frac=5 --out "$tmp/g1.h5" > /dev/null \
+  && ok || bad "train --gemm lns-exactadd"
+$py - "$tmp" <<'PY' && ok || bad "--gemm alone did not run the kernel"
+import sys, h5py
+d = sys.argv[1]
+a, b = h5py.File(f"{d}/g0.h5", "r"), h5py.File(f"{d}/g1.h5", "r")
+assert int(b.attrs["gemm_macs"]) > 0 and int(a.attrs["gemm_macs"]) == 0
+assert float(a["epochs"]["train_loss"][-1]) != float(b["epochs"]["train_loss"][-1])
+PY
 
 summary test_train

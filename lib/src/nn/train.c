@@ -158,6 +158,7 @@ static lb_status make_roles(const lb_train_config *c, lb_qroles *q, int *any, lb
         if (lb_gemm_create(&k, c->gemm, &e2))
             return lb_fail(err, LB_ERR_SPEC, "--gemm: %s", e2.msg);
         q->gemm = k;
+        *any |= !lb_gemm_is_float(k); /* a bit-true kernel alone must reach the layers too */
     }
     return LB_OK;
 }
@@ -398,6 +399,7 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
     {
         lb_gemm_stats gs;
         lb_gemm_get_stats(q.gemm, &gs); /* counts of this process (since a resume) */
+        lb_results_set_int(res, "gemm_macs", (int64_t)gs.macs);
         lb_results_set_int(res, "gemm_overflows", (int64_t)gs.overflows);
         lb_results_set_int(res, "gemm_underflows", (int64_t)gs.underflows);
     }
