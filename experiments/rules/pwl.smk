@@ -48,3 +48,87 @@ rule pwl_report:
         ENV
     script:
         "../scripts/pwl_report.py"
+
+
+# ---- P2(b): all-LNS training, one run per (model, bit-width, approximation) and FP32 ----
+PT = PWL["train"]
+PT_MODELS = dict(PT["models"])
+
+
+def _pwl_tag(a):
+    return {"exact": "exact", "lut": "lut"}.get(a, a.split(":", 1)[1] if ":" in a else a)
+
+
+def pwl_train_runs():
+    """{model: {name: (flags, extra inputs)}}: fp32, and per bit-width x approximation the
+    bit-true LNS GEMM with every tensor role, and the stored weights, in lns:bits=T,frac=F."""
+    runs = {}
+    for model in PT_MODELS:
+        r = runs[model] = {"fp32": ("", [])}
+        for b, f in PT["bitwidths"]:
+            fmt = f"lns:bits={b},frac={f}"
+            for a in PT["approx"]:
+                tag, deps = _pwl_tag(a), []
+                if a == "exact":
+                    g = f"lns-exactadd:bits={b},frac={f}"
+                elif a == "lut":
+                    g = f"lns-lut:bits={b},frac={f}"
+                elif a == "pwl:bitwidth":
+                    g = f"lns-pwl:bits={b},frac={f}"
+                elif a == "pwl:ours":
+                    deps = [f"{RESULTS}/pwl/ours_{b}_{f}.csv"]
+                    g = f"lns-pwl:bits={b},frac={f},table=ours{b}_{f},file={deps[0]}"
+                else:
+                    g = f"lns-pwl:bits={b},frac={f},table={a.split(':', 1)[1]}"
+                roles = " ".join(f"--{x}-format '{fmt}'" for x in "waeg")
+                r[f"{b}_{f}_{tag}"] = (f"--gemm '{g}' {roles} --weight-format '{fmt}'", deps)
+    return runs
+
+
+PT_RUNS = pwl_train_runs()
+PT_FILES = [f"{RESULTS}/pwl/train/{m}/{n}.h5" for m, d in PT_RUNS.items() for n in d]
+
+
+rule pwl_run:
+    input:
+        lowbit=rules.build.output.lowbit,
+        tables=PWL["tables"],
+        deps=lambda w: PT_RUNS[w.pmodel][w.pname][1],
+    output:
+        f"{RESULTS}/pwl/train/{{pmodel}}/{{pname}}.h5",
+    params:
+        flags=lambda w: f"{PT_MODELS[w.pmodel]} {PT_RUNS[w.pmodel][w.pname][0]}",
+        common=(f"--dataset fashion-mnist --data-dir {config['data']['fashion_mnist']} "
+                f"--epochs {PT['epochs']} --batch {PT['batch']} --lr {PT['lr']} "
+                f"--momentum {PT['momentum']} --weight-decay {PT['weight_decay']} "
+                f"--schedule {PT['schedule']} --seed {PT['seed']} --threads {config['threads']}"),
+    log:
+        "logs/pwl/train/{pmodel}/{pname}.log",
+    benchmark:
+        "logs/benchmarks/pwl_{pmodel}_{pname}.tsv"
+    threads: config["threads"]
+    conda:
+        ENV
+    shell:
+        "LOWBIT_PWL_TABLES={input.tables} {input.lowbit} train {params.common} {params.flags} "
+        "--out {output} --resume > {log} 2>&1"
+
+
+rule pwl_train_report:
+    input:
+        runs=PT_FILES,
+        published="experiments/data/published_figures.csv",
+    output:
+        f"{GEN}/pwl_p2b.tex",
+        f"{GEN}/pwl_p2b.csv",
+        f"{GEN}/pwl_train_verdicts.tex",
+    params:
+        train=PT,
+        runs={m: list(d) for m, d in PT_RUNS.items()},
+        results=f"{RESULTS}/pwl/train",
+    log:
+        "logs/pwl_train_report.log",
+    conda:
+        ENV
+    script:
+        "../scripts/pwl_train_report.py"

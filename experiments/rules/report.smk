@@ -55,6 +55,7 @@ rule report:
         rules.energy_report.output,
         rules.mls_report.output,
         rules.pwl_report.output,
+        rules.pwl_train_report.output,
         "reports/report.tex",
         expand("reports/sections/{s}.tex", s=glob_wildcards("reports/sections/{s}.tex").s),
     output:
