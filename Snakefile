@@ -23,6 +23,7 @@ include: "experiments/rules/lowprec.smk"
 include: "experiments/rules/energy.smk"
 include: "experiments/rules/mls_common.smk"
 include: "experiments/rules/mls.smk"
+include: "experiments/rules/pwl_common.smk"
 include: "experiments/rules/pwl.smk"
 include: "experiments/rules/report.smk"
 

@@ -1,0 +1,40 @@
+# pwl_common.smk — the run definitions of pwl.smk (functions only), METHODS.md P2.
+PWL = config["pwl"]
+PWL_OURS = [f"{RESULTS}/pwl/ours_{b}_{f}.csv" for b, f in PWL["bitwidths"]]
+# P2(b): all-LNS training, one run per (model, bit-width, approximation) and FP32
+PT = PWL["train"]
+PT_MODELS = dict(PT["models"])
+
+
+def _pwl_tag(a):
+    return {"exact": "exact", "lut": "lut"}.get(a, a.split(":", 1)[1] if ":" in a else a)
+
+
+def pwl_train_runs():
+    """{model: {name: (flags, extra inputs)}}: fp32, and per bit-width x approximation the
+    bit-true LNS GEMM with every tensor role, and the stored weights, in lns:bits=T,frac=F."""
+    runs = {}
+    for model in PT_MODELS:
+        r = runs[model] = {"fp32": ("", [])}
+        for b, f in PT["bitwidths"]:
+            fmt = f"lns:bits={b},frac={f}"
+            for a in PT["approx"]:
+                tag, deps = _pwl_tag(a), []
+                if a == "exact":
+                    g = f"lns-exactadd:bits={b},frac={f}"
+                elif a == "lut":
+                    g = f"lns-lut:bits={b},frac={f}"
+                elif a == "pwl:bitwidth":
+                    g = f"lns-pwl:bits={b},frac={f}"
+                elif a == "pwl:ours":
+                    deps = [f"{RESULTS}/pwl/ours_{b}_{f}.csv"]
+                    g = f"lns-pwl:bits={b},frac={f},table=ours{b}_{f},file={deps[0]}"
+                else:
+                    g = f"lns-pwl:bits={b},frac={f},table={a.split(':', 1)[1]}"
+                roles = " ".join(f"--{x}-format '{fmt}'" for x in "waeg")
+                r[f"{b}_{f}_{tag}"] = (f"--gemm '{g}' {roles} --weight-format '{fmt}'", deps)
+    return runs
+
+
+PT_RUNS = pwl_train_runs()
+PT_FILES = [f"{RESULTS}/pwl/train/{m}/{n}.h5" for m, d in PT_RUNS.items() for n in d]
