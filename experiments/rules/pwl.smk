@@ -59,7 +59,8 @@ rule pwl_run:
         f"{RESULTS}/pwl/train/{{pmodel}}/{{pname}}.h5",
     params:
         flags=lambda w: f"{PT_MODELS[w.pmodel]} {PT_RUNS[w.pmodel][w.pname][0]}",
-        common=(f"--dataset fashion-mnist --data-dir {config['data']['fashion_mnist']} "
+        common=(f"--dataset {PT.get('dataset', 'fashion-mnist')} "
+                f"--data-dir {PT.get('data_dir') or config['data']['fashion_mnist']} "
                 f"--epochs {PT['epochs']} --batch {PT['batch']} --lr {PT['lr']} "
                 f"--momentum {PT['momentum']} --weight-decay {PT['weight_decay']} "
                 f"--schedule {PT['schedule']} --seed {PT['seed']} --threads {config['threads']}"),
