@@ -33,6 +33,10 @@ def pwl_train_runs():
                     g = f"lns-pwl:bits={b},frac={f},table={a.split(':', 1)[1]}"
                 roles = " ".join(f"--{x}-format '{fmt}'" for x in "waeg")
                 r[f"{b}_{f}_{tag}"] = (f"--gemm '{g}' {roles} --weight-format '{fmt}'", deps)
+                if PT.get("master_fp32") and a == PT["approx"][-1]:
+                    # the same with float32 master weights: separates the stored-weight
+                    # rounding from the arithmetic
+                    r[f"{b}_{f}_{tag}_fp32w"] = (f"--gemm '{g}' {roles}", deps)
     return runs
 
 

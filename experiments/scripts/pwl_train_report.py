@@ -40,6 +40,7 @@ def load(model, name):
 
 label = {"exact": "exact", "lut": "LUT", "generic": "PWL generic",
          "bitwidth": "PWL bitwidth-specific", "ours": "PWL ours"}
+label.update({f"{k}_fp32w": f"{v}, FP32 master weights" for k, v in list(label.items())})
 rows = []
 for model, names in RUNS.items():
     base = load(model, "fp32")
@@ -70,6 +71,15 @@ lbio.write_table(
     fmt={"test_acc": lambda v: f"{v:.2f}", "delta": lambda v: f"{v:+.2f}",
          "sec_epoch": lambda v: f"{v:.1f}", "x_fp32": lambda v: f"{v:.1f}"})
 
+def master_note(nb):
+    """The same run with float32 master weights, if it was made: where the loss comes from."""
+    m = df[(df.bits == nb) & (df.approx == "bitwidth_fp32w")]
+    if not len(m):
+        return ""
+    return ("; with float32 master weights (LNS GEMMs and roles only): " + ", ".join(
+        f"{a} {v:+.2f} points" for a, v in zip(m.model, m.delta)))
+
+
 verdicts = []
 narrow = min((tuple(map(int, b.split("/"))) for b in df.bits if b != "fp32"), default=None)
 if narrow:
@@ -84,7 +94,7 @@ if narrow:
                          st, "accuracy change vs FP32: " + ", ".join(
                              f"{m} {v:+.2f} points" for m, v in zip(spec.model, d))
                          + f" (supported within {CLOSE:g}, partly within {PARTLY:g}; our models "
-                         "and epochs, not VGG on CIFAR-100)"))
+                         "and epochs, not VGG on CIFAR-100)" + master_note(nb)))
     gen = df[(df.bits == nb) & (df.approx == "generic")]
     if len(spec) and len(gen):
         diff = spec.test_acc.to_numpy() - gen.test_acc.to_numpy()
