@@ -38,7 +38,7 @@ cmp -s "$tmp/a.csv" "$tmp/b.csv" && ok || bad "pwl-fit not deterministic"
 { echo "d,count"; for d in 0 1 2 3 40 300; do echo "$d,$((d + 1))"; done; } > "$tmp/h.csv"
 "$lb" pwl-fit --bits 13 --frac 5 --iters 500 --cost weighted --histogram "$tmp/h.csv" \
   --out "$tmp/w.csv" 2> /dev/null && ok || bad "pwl-fit weighted"
-echo "d,count" > "$tmp/bad.csv"; echo "9999,1" >> "$tmp/bad.csv"
+echo "d,count" > "$tmp/bad.csv"; echo "513,1" >> "$tmp/bad.csv"
 for args in "--frac 5" "--bits 13 --frac 5 --cost median" "--bits 13 --frac 5 --cost weighted" \
   "--bits 13 --frac 5 --cost weighted --histogram $tmp/bad.csv" "--bits 13 --frac 5 --segments 1" \
   "--bits 13 --frac 5 --iters x" "--bits 8 --frac 5"; do

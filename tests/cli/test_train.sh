@@ -74,8 +74,13 @@ expect_usage_error --bogus 1
 # --gemm alone (roles fp32): the kernel runs (gemm_macs > 0) and changes the result
 small=(--model mlp --train-subset 500 --test-subset 200 --epochs 1 --batch 50 --seed 3 --threads 1)
 "$lb" train "${small[@]}" --out "$tmp/g0.h5" > /dev/null && ok || bad "train fp32 gemm"
-"$lb" train "${small[@]}" --gemm lns-exactadd:bits=13,frac=5 --out "$tmp/g1.h5" > /dev/null \
+"$lb" train "${small[@]}" --gemm lns-exactadd:bits=13,frac=5,dhist=1 --out "$tmp/g1.h5" > /dev/null \
   && ok || bad "train --gemm lns-exactadd"
+# dhist=1: RUN.h5.dhist.csv, d = 0..512 (13/5: the last bin holds every larger d), usable by pwl-fit
+[[ $(head -1 "$tmp/g1.h5.dhist.csv") == "d,count" && $(wc -l < "$tmp/g1.h5.dhist.csv") -eq 514 ]] \
+  && ok || bad "dhist file"
+"$lb" pwl-fit --bits 13 --frac 5 --cost weighted --histogram "$tmp/g1.h5.dhist.csv" --iters 200 \
+  --out "$tmp/w.csv" 2> /dev/null && ok || bad "pwl-fit on a run's histogram"
 $py - "$tmp" <<'PY' && ok || bad "--gemm alone did not run the kernel"
 import sys, h5py
 d = sys.argv[1]

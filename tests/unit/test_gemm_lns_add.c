@@ -91,6 +91,28 @@ int main(void)
             }
     }
     lb_gemm_destroy(ke);
+    /* dhist=1: the distances of every addition of two nonzero values; same results */
+    {
+        lb_gemm_kernel *kh = kern("lns-exactadd:bits=13,frac=5,dhist=1");
+        lb_gemm_kernel *kn = kern("lns-exactadd:bits=13,frac=5");
+        CHECK(lb_gemm_histogram(kn, NULL, 0) == 0, "no histogram without dhist");
+        float A[] = {1, 2, 0, 4, 1, 1}, B[] = {1, 1}, C1[3], C2[3];
+        lb_gemm_call c = {0, 0, 0, 3, 1, 2, 1.0f, A, B, 0.0f, C1};
+        CHECK(lb_gemm_run(kh, &c) == LB_OK, "run");
+        c.C = C2;
+        CHECK(lb_gemm_run(kn, &c) == LB_OK, "run");
+        CHECK(!memcmp(C1, C2, sizeof C1), "dhist changes results");
+        static uint64_t h[16 * 32 + 1];
+        CHECK(lb_gemm_histogram(kh, h, 16 * 32 + 1) == 16 * 32 + 1, "bins");
+        uint64_t tot = 0;
+        for (int d = 0; d <= 16 * 32; d++)
+            tot += h[d];
+        /* row 0: logs 0 and 32 (1 and 2) -> d = 32; row 1: a zero operand, not counted; row 2:
+         * logs 0 and 0 -> d = 0 */
+        CHECK(tot == 2 && h[32] == 1 && h[0] == 1, "histogram: total %llu, h[32] %llu, h[0] %llu",
+              (unsigned long long)tot, (unsigned long long)h[32], (unsigned long long)h[0]);
+        lb_gemm_destroy(kh), lb_gemm_destroy(kn);
+    }
     lb_gemm_kernel *k = NULL;
     lb_error err;
     CHECK(lb_gemm_create(&k, "lns-pwl:bits=13,frac=5,table=nope", &err) != LB_OK, "unknown table");

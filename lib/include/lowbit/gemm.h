@@ -57,6 +57,12 @@ int lb_gemm_is_float(const lb_gemm_kernel *k);
 lb_status lb_gemm_run(const lb_gemm_kernel *k, const lb_gemm_call *c);
 
 void lb_gemm_get_stats(const lb_gemm_kernel *k, lb_gemm_stats *s);
+
+/* The distribution of the operand distance d = |log a - log b| (integer codes) over every LNS
+ * addition of a bit-true LNS kernel created with the key dhist=1: counts[d] for d < bins - 1,
+ * counts[bins - 1] for every d >= bins - 1. Returns the number of bins (0: the kernel keeps
+ * no histogram) and copies min(cap, bins) of them (counts may be NULL with cap 0). */
+size_t lb_gemm_histogram(const lb_gemm_kernel *k, uint64_t *counts, size_t cap);
 void lb_gemm_reset_stats(lb_gemm_kernel *k);
 
 /* Registered kernel names and one-line descriptions, NULL-terminated. */

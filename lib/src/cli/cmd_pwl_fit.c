@@ -4,7 +4,9 @@
  * (lowbit/lnsadd.h: lb_pwl_fit), written in the layout of the published tables. Progress on
  * stderr (function, move, temperature, best cost); the last line gives the start and final cost
  * of Δ+ and Δ-, re-evaluated from the written table. The histogram (weighted cost) is a CSV
- * with the header d,count: counts of the integer code d in [0, 16·2^F). */
+ * with the header d,count: counts of the integer code d in [0, 16·2^F] (the last: every larger
+ * d; ignored, every approximation is 0 there), as `lowbit train --gemm lns-...,dhist=1` writes
+ * to RUN.h5.dhist.csv. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +43,12 @@ static int read_histogram(const char *path, int frac, double *w)
         char *e1, *e2;
         long d = strtol(line, &e1, 10);
         double c = *e1 == ',' ? strtod(e1 + 1, &e2) : -1;
-        if (*e1 != ',' || *e2 || d < 0 || d >= n || !(c >= 0)) {
+        if (*e1 != ',' || *e2 || d < 0 || d > n || !(c >= 0)) {
             fclose(fp);
-            return lb_cli_error("pwl-fit: %s:%d: expected d,count with 0 <= d < %d, count >= 0",
+            return lb_cli_error("pwl-fit: %s:%d: expected d,count with 0 <= d <= %d, count >= 0",
                                 path, lineno, n);
         }
-        w[d] += c;
+        if (d < n) w[d] += c; /* d = 16·2^F: the run's bin of larger d, where every Δ is 0 */
         rows++;
     }
     fclose(fp);

@@ -24,6 +24,8 @@ typedef struct lb_gemm_vtable {
     /* C = alpha·op(A)·op(B) + beta·C; thread-safe for a shared state; adds its counts to *n. */
     lb_status (*run)(const void *state, const lb_gemm_call *c, lb_gemm_counts *n);
     void (*destroy)(void *state);
+    /* optional (NULL): see lb_gemm_histogram */
+    size_t (*histogram)(const void *state, uint64_t *counts, size_t cap);
 } lb_gemm_vtable;
 
 /* Per-thread scratch buffer `slot` (0 .. LB_GEMM_SCRATCH_SLOTS-1) of at least `bytes`, grown as

@@ -372,7 +372,8 @@ const lb_gemm_vtable lb_gemm_lns_exact = {
     "frac=0..10",
     exact_create,
     run,
-    destroy};
+    destroy,
+    NULL};
 const lb_gemm_vtable lb_gemm_lns_binned = {
     "lns-binned",
     "LNS-Madam datapath: integer sums in 2^frac remainder bins, 2^(r/γ) table, nearest "
@@ -380,11 +381,13 @@ const lb_gemm_vtable lb_gemm_lns_binned = {
     "frac=0..10,table=2..24,acc=8..56,hybrid=0..frac-1",
     binned_create,
     run,
-    destroy};
+    destroy,
+    NULL};
 const lb_gemm_vtable lb_gemm_lns_binned_ref = {
     "lns-binned-ref",
     "lns-binned computed literally with bins (scalar reference; slow)",
     "frac=0..10,table=2..24,acc=8..56,hybrid=0..frac-1",
     binned_ref_create,
     run,
-    destroy};
+    destroy,
+    NULL};

@@ -16,7 +16,10 @@
  * grid value 2^(log/2^F) with its sign) and stored as alpha·sum + beta·C.
  * "-ref": one output at a time, array of structs, literal. The fast kernel: 16 output columns
  * at once in struct-of-arrays lanes (branch-free, vectorised by GCC with table gathers).
- * Both give the same bits (tests/unit/test_gemm_lns_add.c). */
+ * Both give the same bits (tests/unit/test_gemm_lns_add.c).
+ * Key dhist=1: count the operand distance d of every LNS addition between two nonzero values
+ * (lb_gemm_histogram; the data of `lowbit pwl-fit --cost weighted`); the kernel then runs the
+ * reference loop, which visits the additions in the same order. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,13 +37,15 @@ typedef struct lnsadd_k {
     lb_format f;  /* lns:bits=T,frac=F */
     int32_t *tab; /* [0, n]: Δ+ (tab[n] = 0), [n+1, 2n+1]: Δ- (tab[2n+1] = 0) */
     int bits, frac, ref;
+    uint64_t *hist; /* dhist=1: n + 1 bins (last: d >= n), atomic adds */
 } lnsadd_k;
 
 static lb_status create_common(void **state, lb_kv *kv, int nkv, char *canon, size_t ncanon,
                                lb_error *err, lb_delta_approx ap, int ref)
 {
-    int bits = 13, frac = 5;
+    int bits = 13, frac = 5, dhist = 0;
     lb_status st;
+    if ((st = lb_kv_int(kv, nkv, "dhist", 0, 1, &dhist, err))) return st;
     if ((st = lb_kv_int(kv, nkv, "bits", 8, 16, &bits, err))) return st;
     if ((st = lb_kv_int(kv, nkv, "frac", 2, 10, &frac, err))) return st;
     if (frac > bits - 4)
@@ -76,13 +81,19 @@ static lb_status create_common(void **state, lb_kv *kv, int nkv, char *canon, si
         free(k);
         return st;
     }
+    if (dhist && !(k->hist = calloc((size_t)n + 1, sizeof *k->hist))) {
+        lb_lns_adder_free(&k->ad);
+        free(k->tab), free(k);
+        return lb_fail(err, LB_ERR_NOMEM, "lns gemm: out of memory");
+    }
     memcpy(k->tab, k->ad.dp, sizeof *k->tab * (size_t)n);
     memcpy(k->tab + n + 1, k->ad.dm, sizeof *k->tab * (size_t)n);
     k->tab[n] = k->tab[2 * n + 1] = 0;
     if (ap == LB_DELTA_PWL)
-        snprintf(canon, ncanon, "bits=%d,frac=%d,table=%s", bits, frac, tname);
+        snprintf(canon, ncanon, "bits=%d,frac=%d,table=%s%s", bits, frac, tname,
+                 dhist ? ",dhist=1" : "");
     else
-        snprintf(canon, ncanon, "bits=%d,frac=%d", bits, frac);
+        snprintf(canon, ncanon, "bits=%d,frac=%d%s", bits, frac, dhist ? ",dhist=1" : "");
     *state = k;
     return LB_OK;
 }
@@ -93,7 +104,18 @@ static void destroy(void *state)
     if (!k) return;
     lb_lns_adder_free(&k->ad);
     free(k->tab);
+    free(k->hist);
     free(k);
+}
+
+static size_t histogram(const void *state, uint64_t *counts, size_t cap)
+{
+    const lnsadd_k *k = state;
+    if (!k->hist) return 0;
+    size_t bins = (size_t)k->ad.n + 1;
+    for (size_t i = 0; i < bins && i < cap; i++)
+        counts[i] = __atomic_load_n(&k->hist[i], __ATOMIC_RELAXED);
+    return bins;
 }
 
 /* Operand codes -> (log, neg, zero), logs clamped to [-maxlog, maxlog]. */
@@ -119,8 +141,9 @@ static float decode1(const lnsadd_k *k, lb_lns_val v)
     return v.neg ? -m : m;
 }
 
-/* Reduce n values (n >= 1) in place by the tree of the header; returns the sum. */
-static lb_lns_val tree_ref(const lb_lns_adder *ad, lb_lns_val *v, int n)
+/* Reduce n values (n >= 1) in place by the tree of the header; returns the sum. With h, count
+ * d of every addition of two nonzero values (h[min(d, n)]). */
+static lb_lns_val tree_ref(const lb_lns_adder *ad, lb_lns_val *v, int n, uint64_t *h)
 {
     const lb_lns_val z = {0, 0, 1};
     while (n > 1) {
@@ -129,9 +152,15 @@ static lb_lns_val tree_ref(const lb_lns_adder *ad, lb_lns_val *v, int n)
             lb_lns_val t[16];
             for (int i = 0; i < 16; i++)
                 t[i] = b * 16 + i < n ? v[b * 16 + i] : z;
-            for (int h = 8; h >= 1; h >>= 1)
-                for (int i = 0; i < h; i++)
-                    t[i] = lb_lns_add(ad, t[i], t[i + h]);
+            for (int s = 8; s >= 1; s >>= 1)
+                for (int i = 0; i < s; i++) {
+                    if (h && !t[i].zero && !t[i + s].zero) {
+                        int32_t d = t[i].log > t[i + s].log ? t[i].log - t[i + s].log
+                                                            : t[i + s].log - t[i].log;
+                        h[d < ad->n ? d : ad->n]++;
+                    }
+                    t[i] = lb_lns_add(ad, t[i], t[i + s]);
+                }
             v[b] = t[0];
         }
         n = nb;
@@ -226,9 +255,10 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
     unpack(k, codes, na, al, as, az);
     unpack(k, codes + na, nb, bl, bs, bz);
     const int32_t mx = k->ad.maxlog;
-    if (k->ref) {
+    if (k->ref || k->hist) {
         lb_lns_val *v = malloc(sizeof *v * (size_t)(K > 0 ? K : 1));
-        if (!v) return LB_ERR_NOMEM;
+        uint64_t *h = k->hist ? calloc((size_t)k->ad.n + 1, sizeof *h) : NULL;
+        if (!v || (k->hist && !h)) return free(v), free(h), LB_ERR_NOMEM;
         for (int i = 0; i < M; i++)
             for (int j = 0; j < N; j++) {
                 for (int kk = 0; kk < K; kk++) {
@@ -238,9 +268,12 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
                     v[kk] = lb_lns_mul(&k->ad, x, y);
                 }
                 lb_lns_val zero = {0, 0, 1};
-                lb_gemm_store(c, i, j, decode1(k, K ? tree_ref(&k->ad, v, K) : zero));
+                lb_gemm_store(c, i, j, decode1(k, K ? tree_ref(&k->ad, v, K, h) : zero));
             }
-        free(v);
+        if (h)
+            for (int32_t d = 0; d <= k->ad.n; d++)
+                if (h[d]) __atomic_fetch_add(&k->hist[d], h[d], __ATOMIC_RELAXED);
+        free(v), free(h);
     } else {
         lanes *v = lb_gemm_scratch(0, sizeof *v * (size_t)(K > 0 ? K : 1));
         if (!v) return LB_ERR_NOMEM;
@@ -277,22 +310,23 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
     {                                                                                              \
         return create_common(s, kv, nkv, c, nc, err, AP, REF);                                     \
     }                                                                                              \
-    const lb_gemm_vtable lb_gemm_##ID = {NAME, DESC, KEYS, ID##_create, run, destroy};
+    const lb_gemm_vtable lb_gemm_##ID = {NAME, DESC, KEYS, ID##_create, run, destroy, histogram};
 
 LNSADD_VT(lns_pwl, "lns-pwl", LB_DELTA_PWL, 0,
           "bit-true QAA-LNS GEMM, PWL LNS addition, tree over blocks of 16 (vectorised)",
-          "bits=8..16,frac=2..10,table=NAME,file=CSV")
+          "bits=8..16,frac=2..10,table=NAME,file=CSV,dhist=0|1")
 LNSADD_VT(lns_pwl_ref, "lns-pwl-ref", LB_DELTA_PWL, 1,
           "bit-true QAA-LNS GEMM, PWL LNS addition (scalar reference)",
-          "bits=8..16,frac=2..10,table=NAME,file=CSV")
+          "bits=8..16,frac=2..10,table=NAME,file=CSV,dhist=0|1")
 LNSADD_VT(lns_lut, "lns-lut", LB_DELTA_LUT, 0,
-          "bit-true QAA-LNS GEMM, 64-entry LUT LNS addition (vectorised)", "bits=8..16,frac=2..10")
+          "bit-true QAA-LNS GEMM, 64-entry LUT LNS addition (vectorised)",
+          "bits=8..16,frac=2..10,dhist=0|1")
 LNSADD_VT(lns_lut_ref, "lns-lut-ref", LB_DELTA_LUT, 1,
           "bit-true QAA-LNS GEMM, 64-entry LUT LNS addition (scalar reference)",
-          "bits=8..16,frac=2..10")
+          "bits=8..16,frac=2..10,dhist=0|1")
 LNSADD_VT(lns_exactadd, "lns-exactadd", LB_DELTA_EXACT, 0,
           "bit-true QAA-LNS GEMM, LNS addition with Δ± rounded exactly (vectorised)",
-          "bits=8..16,frac=2..10")
+          "bits=8..16,frac=2..10,dhist=0|1")
 LNSADD_VT(lns_exactadd_ref, "lns-exactadd-ref", LB_DELTA_EXACT, 1,
           "bit-true QAA-LNS GEMM, LNS addition with Δ± rounded exactly (scalar reference)",
-          "bits=8..16,frac=2..10")
+          "bits=8..16,frac=2..10,dhist=0|1")

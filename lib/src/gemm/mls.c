@@ -308,7 +308,8 @@ const lb_gemm_vtable lb_gemm_mls = {
     "e=1..4,m=1..10,gbits=0..8,group=1..4096,gacc=8..64,acc=16..127,accfrac=0..120",
     mls_create,
     run,
-    destroy};
+    destroy,
+    NULL};
 
 const lb_gemm_vtable lb_gemm_mls_ref = {
     "mls-ref",
@@ -316,4 +317,5 @@ const lb_gemm_vtable lb_gemm_mls_ref = {
     "e=1..4,m=1..10,gbits=0..8,group=1..4096,gacc=8..64,acc=16..127,accfrac=0..120",
     mls_ref_create,
     run,
-    destroy};
+    destroy,
+    NULL};

@@ -112,6 +112,11 @@ int lb_gemm_is_float(const lb_gemm_kernel *k)
     return !k || k->vt == &lb_gemm_fp32;
 }
 
+size_t lb_gemm_histogram(const lb_gemm_kernel *k, uint64_t *counts, size_t cap)
+{
+    return k && k->vt->histogram ? k->vt->histogram(k->state, counts, cap) : 0;
+}
+
 lb_status lb_gemm_run(const lb_gemm_kernel *k, const lb_gemm_call *c)
 {
     if (c->M <= 0 || c->N <= 0) return LB_OK;

@@ -106,6 +106,34 @@ static lb_status ckpt_write(const char *path, const char *fp, const lb_model *m,
     return LB_OK;
 }
 
+/* A kernel that counts LNS-addition distances (dhist=1): <out>.dhist.csv, columns d,count (the
+ * last row counts every larger d), written before the result file and renamed into place. */
+static lb_status write_dhist(const lb_gemm_kernel *k, const char *out, lb_error *err)
+{
+    size_t bins = lb_gemm_histogram(k, NULL, 0);
+    if (!bins) return LB_OK;
+    uint64_t *h = malloc(bins * sizeof *h);
+    if (!h) return lb_fail(err, LB_ERR_NOMEM, "d histogram: out of memory");
+    lb_gemm_histogram(k, h, bins);
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof path, "%s.dhist.csv", out);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int ok = f != NULL;
+    if (f) {
+        ok &= fprintf(f, "d,count\n") > 0;
+        for (size_t d = 0; d < bins && ok; d++)
+            ok &= fprintf(f, "%zu,%llu\n", d, (unsigned long long)h[d]) > 0;
+        ok &= fclose(f) == 0;
+    }
+    free(h);
+    if (!ok || rename(tmp, path)) {
+        unlink(tmp);
+        return lb_fail(err, LB_ERR_IO, "%s: writing the d histogram failed", path);
+    }
+    return LB_OK;
+}
+
 /* Returns LB_OK and fills s/params/mom, LB_ERR_IO if absent, other errors if unusable. */
 static lb_status ckpt_read(const char *path, const char *fp, lb_model *m, float *mom, size_t nstate,
                            train_state *s, lb_error *err)
@@ -419,6 +447,7 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
     for (int e = 0; e < c->epochs; e++)
         lb_results_add_epoch(res, &s->rows[e]);
     if ((st = lb_model_record_ops(&m, c->batch, q.w.name, q.a.name, q.e.name, res))) goto out;
+    if ((st = write_dhist(q.gemm, c->out, err))) goto out;
     st = lb_results_write(res, c->out, err);
     if (!st) unlink(ckpt); /* the run is complete: the result file supersedes the checkpoint */
 out:
