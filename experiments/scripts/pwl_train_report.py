@@ -8,7 +8,9 @@ tensor role (W, A, E, G) and the stored weights are in that format; batch-norm s
 loss and the optimizer's arithmetic (momentum buffer included) are float32, rounded to the LNS
 grid when weights are stored. The paper also does those in LNS.
 
-Verdict thresholds: CLOSE (1 point) "small loss" = supported, PARTLY (3 points) = partly."""
+Verdict thresholds: CLOSE (1 point) "small loss" = supported, PARTLY (3 points) = partly;
+"trains better": by more than NOISE (1 point, single-seed run-to-run noise) = supported, by less
+= partly."""
 import math
 import os
 import sys
@@ -24,7 +26,7 @@ sm = snakemake  # noqa: F821
 T = sm.params.train
 RUNS = sm.params.runs
 res = sm.params.results
-CLOSE, PARTLY = 1.0, 3.0
+CLOSE, PARTLY, NOISE = 1.0, 3.0, 1.0
 pub = pd.read_csv(sm.input.published, comment="#")
 claim_bits = pub[(pub.paper == "P2") & (pub.quantity == "integer_bits_minimal_loss")]
 claim_bits = int(claim_bits.value.iloc[0]) if len(claim_bits) else 12
@@ -98,10 +100,11 @@ if narrow:
     gen = df[(df.bits == nb) & (df.approx == "generic")]
     if len(spec) and len(gen):
         diff = spec.test_acc.to_numpy() - gen.test_acc.to_numpy()
-        st = ("supported" if (diff > 0).all() else "partly" if (diff > 0).any() else
+        st = ("supported" if (diff > NOISE).all() else "partly" if (diff > 0).any() else
               "not supported")
         verdicts.append((f"P2(b) at {nb}, the bitwidth-specific table trains better than the "
                          "generic one", st, "accuracy, specific minus generic: " + ", ".join(
                              f"{m} {v:+.2f} points" for m, v in zip(spec.model, diff))
-                         + " (one seed: differences below about one point are noise)"))
+                         + f" (supported above {NOISE:g} point, the single-seed noise; partly "
+                         "above 0)"))
 lbio.write_verdicts(sm.output[2], verdicts)
