@@ -130,9 +130,13 @@ static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const
     /* s_t: max|X| truncated to 23 - M significant bits, so that every element · S_g is exact
      * in float32 (an element has M + 1): quantized values are then exactly s_t 2^-k_g v and
      * quantizing them again gives them back in every rounding mode */
-    const float st = lb_u2f(lb_f2u(lb_absmax_finite(in, n)) & ~((1u << (p->m + 1)) - 1u));
+    (void)n;
+    lb_blocks_absmax(bl, in, S, NULL); /* S holds max|X_g| for now; max|X| is their maximum */
+    float amax = 0.0f;
+    for (size_t b = 0; b < bl->nblocks; b++)
+        amax = S[b] > amax ? S[b] : amax;
+    const float st = lb_u2f(lb_f2u(amax) & ~((1u << (p->m + 1)) - 1u));
     if (s_out) *s_out = st;
-    lb_blocks_absmax(bl, in, S, NULL); /* S holds max|X_g| for now */
     const int kmax = (1 << p->gbits) - 1;
     const uint32_t ust = lb_f2u(st);
     const int32_t est = (int32_t)(ust >> 23);
