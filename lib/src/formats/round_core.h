@@ -98,10 +98,13 @@ static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_rou
     uint32_t maxb = fixed && sign ? p->max_neg : p->max_pos;
     uint32_t ovf = mode == LB_ROUND_RTZ ? maxb : (fixed && sign ? p->ovf_neg : p->ovf_pos);
     qb = qb > maxb ? ovf : qb;
-    qb = a == 0x7f800000u ? (fixed && sign ? p->inf_neg : p->inf_pos) : qb;
+    /* inf and NaN inputs as bit masks, not selects: GCC would otherwise thread them into
+     * branches for some rounding modes and give up vectorising (rtz) */
+    uint32_t m_inf = 0u - (uint32_t)(a == 0x7f800000u), m_nan = 0u - (uint32_t)(a > 0x7f800000u);
+    qb = (qb & ~m_inf) | ((fixed && sign ? p->inf_neg : p->inf_pos) & m_inf);
     uint32_t out = qb | sign;
     if (fixed) out &= 0u - (uint32_t)(qb != 0); /* +0 only */
-    return a > 0x7f800000u ? p->nan_out : out;
+    return (out & ~m_nan) | (p->nan_out & m_nan);
 }
 
 /* Quantize [lo, hi) of in into out; mode, sub and fixed are compile-time constants. */
