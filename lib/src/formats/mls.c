@@ -132,26 +132,44 @@ static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const
      * quantizing them again gives them back in every rounding mode */
     (void)n;
     lb_blocks_absmax(bl, in, S, NULL); /* S holds max|X_g| for now; max|X| is their maximum */
-    float amax = 0.0f;
-    for (size_t b = 0; b < bl->nblocks; b++)
-        amax = S[b] > amax ? S[b] : amax;
+    int32_t amax_bits = 0;             /* non-negative floats order like their bit patterns */
+    for (size_t b = 0; b < bl->nblocks; b++) {
+        int32_t v;
+        memcpy(&v, &S[b], 4);
+        amax_bits = v > amax_bits ? v : amax_bits;
+    }
+    const float amax = lb_u2f((uint32_t)amax_bits);
     const float st = lb_u2f(lb_f2u(amax) & ~((1u << (p->m + 1)) - 1u));
     if (s_out) *s_out = st;
     const int kmax = (1 << p->gbits) - 1;
     const uint32_t ust = lb_f2u(st);
     const int32_t est = (int32_t)(ust >> 23);
-    if (est >= 1 + kmax) { /* s_t and every s_t 2^-k normal: the same in integers, vectorised */
+    if (est >= 1) { /* s_t normal: integer exponent arithmetic, vectorised; S_g into dv first
+                     * (S still holds max|X_g|), and only if every s_t 2^-k is normal too is it
+                     * kept, else the general loop below redoes everything */
         const uint32_t fst = ust & 0x7fffffu;
-        for (size_t b = 0; b < bl->nblocks; b++) {
-            uint32_t ua = lb_f2u(S[b]);
-            int32_t ea = (int32_t)(ua >> 23); /* 0: max|X_g| is 0 or subnormal, k = kmax */
-            int32_t k = est - ea - (int32_t)(fst < (ua & 0x7fffffu));
-            k = ea == 0 ? kmax : k;
-            k = k < 0 ? 0 : k > kmax ? kmax : k;
-            S[b] = dv[b] = lb_u2f(ust - ((uint32_t)k << 23));
-            if (kk) kk[b] = k;
+        int32_t sub = 0;
+#define LB_MLS_K_LOOP(STORE_K)                                                                     \
+    for (size_t b = 0; b < bl->nblocks; b++) {                                                     \
+        uint32_t ua = lb_f2u(S[b]);                                                                \
+        int32_t ea = (int32_t)(ua >> 23); /* 0: max|X_g| is 0 or subnormal, k = kmax */            \
+        int32_t k = est - ea - (int32_t)(fst < (ua & 0x7fffffu));                                  \
+        k = ea == 0 ? kmax : k;                                                                    \
+        k = k < 0 ? 0 : k > kmax ? kmax : k;                                                       \
+        sub |= est - k < 1;                                                                        \
+        dv[b] = lb_u2f(ust - ((uint32_t)k << 23));                                                 \
+        if (STORE_K) kk[b] = k;                                                                    \
+    }
+        /* two copies of the loop (with and without kk) so that each vectorises */
+        if (kk)
+            LB_MLS_K_LOOP(1)
+        else
+            LB_MLS_K_LOOP(0)
+#undef LB_MLS_K_LOOP
+        if (!sub) {
+            memcpy(S, dv, bl->nblocks * sizeof *S);
+            return LB_OK;
         }
-        return LB_OK;
     }
     for (size_t b = 0; b < bl->nblocks; b++) {
         int k = S[b] > 0 ? floor_log2_ratio(st, S[b]) : kmax;
