@@ -115,8 +115,7 @@ static int floor_log2_ratio(float a, float b)
 /* Group scales S (and the divisor dv: S, or inf for S = 0; k in kk if not NULL) from the data or
  * ctx->scales_in. */
 static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const float *in,
-                              size_t n, const lb_qctx *ctx, float *S, float *dv, int32_t *kk,
-                              float *s_out)
+                              const lb_qctx *ctx, float *S, float *dv, int32_t *kk, float *s_out)
 {
     if (ctx->scales_in) {
         for (size_t b = 0; b < bl->nblocks; b++) {
@@ -130,7 +129,6 @@ static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const
     /* s_t: max|X| truncated to 23 - M significant bits, so that every element · S_g is exact
      * in float32 (an element has M + 1): quantized values are then exactly s_t 2^-k_g v and
      * quantizing them again gives them back in every rounding mode */
-    (void)n;
     lb_blocks_absmax(bl, in, S, NULL); /* S holds max|X_g| for now; max|X| is their maximum */
     int32_t amax_bits = 0;             /* non-negative floats order like their bit patterns */
     for (size_t b = 0; b < bl->nblocks; b++) {
@@ -187,7 +185,7 @@ static void to_elements(const lb_mls_params *p, const lb_blocks *bl, float *out,
                         size_t n, lb_round r, const lb_qctx *ctx, float *S, float *dv, int32_t *kk,
                         float *s_out, int scale)
 {
-    group_scales(p, bl, in, n, ctx, S, dv, kk, s_out);
+    group_scales(p, bl, in, ctx, S, dv, kk, s_out);
     lb_blocks_round_args a;
     memset(&a, 0, sizeof a);
     elem_params(p, &a.p);

@@ -168,17 +168,17 @@ static lb_lns_val tree_ref(const lb_lns_adder *ad, lb_lns_val *v, int n, uint64_
     return v[0];
 }
 
-/* ---- the fast kernel: W lanes (output columns) at once, struct of arrays ---- */
-#define W 32
+/* ---- the fast kernel: LANES output columns at once, struct of arrays ---- */
+#define LANES 32
 typedef struct lanes {
-    int32_t l[W], s[W], z[W];
+    int32_t l[LANES], s[LANES], z[LANES];
 } lanes;
 
 /* x = x + y lane by lane (lb_lns_add, branch-free) */
 static inline void add_lanes(const int32_t *restrict tab, int32_t n, int32_t mx, lanes *restrict x,
                              const lanes *restrict y)
 {
-    for (int t = 0; t < W; t++) {
+    for (int t = 0; t < LANES; t++) {
         int32_t xl = x->l[t], yl = y->l[t], xs = x->s[t], ys = y->s[t];
         int32_t xz = x->z[t], yz = y->z[t];
         int32_t gt = xl > yl;
@@ -210,7 +210,7 @@ static void tree_lanes(const lnsadd_k *k, lanes *v, int n)
                         pad[i] = v[b * 16 + i];
                     } else {
                         memset(&pad[i], 0, sizeof pad[i]);
-                        for (int q = 0; q < W; q++)
+                        for (int q = 0; q < LANES; q++)
                             pad[i].z[q] = 1;
                     }
                 }
@@ -232,7 +232,8 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
 {
     const lnsadd_k *k = state;
     const int M = c->M, N = c->N, K = c->K;
-    const int Np = (N + W - 1) / W * W; /* op(B) columns padded with zeros to whole lanes */
+    const int Np =
+        (N + LANES - 1) / LANES * LANES; /* op(B) columns padded with zeros to whole lanes */
     const size_t na = (size_t)M * K, nb = (size_t)Np * K;
     /* op(A) row-major (M,K) and op(B) as (K,Np) row-major: lanes run along N */
     float *fa = lb_gemm_scratch(1, sizeof *fa * (na + nb + 1)), *fb = fa + na;
@@ -278,14 +279,14 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
         lanes *v = lb_gemm_scratch(0, sizeof *v * (size_t)(K > 0 ? K : 1));
         if (!v) return LB_ERR_NOMEM;
         for (int i = 0; i < M; i++)
-            for (int j0 = 0; j0 < N; j0 += W) {
+            for (int j0 = 0; j0 < N; j0 += LANES) {
                 for (int kk = 0; kk < K; kk++) { /* products, as lb_lns_mul */
                     const size_t ia = (size_t)i * K + kk, ib = (size_t)kk * Np + j0;
                     const int32_t xl = al[ia], xs = as[ia], xz = az[ia];
                     const int32_t *restrict bL = bl + ib, *restrict bS = bs + ib,
                                             *restrict bZ = bz + ib;
                     int32_t *restrict pl = v[kk].l, *restrict ps = v[kk].s, *restrict pz = v[kk].z;
-                    for (int t = 0; t < W; t++) {
+                    for (int t = 0; t < LANES; t++) {
                         int32_t z = xz | bZ[t], l = xl + bL[t];
                         l = l > mx ? mx : (l < -mx ? -mx : l);
                         pl[t] = z ? 0 : l;
@@ -294,7 +295,7 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
                     }
                 }
                 if (K) tree_lanes(k, v, K);
-                for (int t = 0; t < W && j0 + t < N; t++) {
+                for (int t = 0; t < LANES && j0 + t < N; t++) {
                     lb_lns_val r = {K ? v[0].l[t] : 0, (uint8_t)(K ? v[0].s[t] : 0),
                                     (uint8_t)(K ? v[0].z[t] : 1)};
                     lb_gemm_store(c, i, j0 + t, decode1(k, r));
