@@ -65,6 +65,12 @@ void lb_gemm_get_stats(const lb_gemm_kernel *k, lb_gemm_stats *s);
 size_t lb_gemm_histogram(const lb_gemm_kernel *k, uint64_t *counts, size_t cap);
 void lb_gemm_reset_stats(lb_gemm_kernel *k);
 
+/* The LNS adder of a bit-true LNS-addition kernel (lns-pwl, lns-lut, lns-exactadd and their
+ * -ref), owned by the kernel, and its total bit-width in *bits; NULL for any other kernel.
+ * `lowbit train --all-lns` does its element-wise arithmetic with it. */
+struct lb_lns_adder;
+const struct lb_lns_adder *lb_gemm_lns_adder(const lb_gemm_kernel *k, int *bits);
+
 /* Registered kernel names and one-line descriptions, NULL-terminated. */
 const char *const *lb_gemm_names(void);
 const char *lb_gemm_describe(const char *name);

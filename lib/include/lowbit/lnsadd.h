@@ -22,6 +22,9 @@
 
 #include <stdint.h>
 
+#include <stddef.h>
+
+#include "lowbit/format.h"
 #include "lowbit/status.h"
 
 #ifdef __cplusplus
@@ -133,6 +136,51 @@ static inline lb_lns_val lb_lns_mul(const lb_lns_adder *a, lb_lns_val x, lb_lns_
     r.zero = x.zero | y.zero;
     r.neg = x.neg ^ y.neg;
     r.log = r.zero ? 0 : l > a->maxlog ? a->maxlog : l < -a->maxlog ? -a->maxlog : l;
+    return r;
+}
+
+/* Sum of n >= 1 values in the order of the bit-true LNS GEMM: cut into blocks of 16 (the last
+ * padded with zeros, the identity), each reduced by recursive halving
+ *     for h = 8, 4, 2, 1:  v[t] = v[t] + v[t + h]   (t < h),
+ * then the sequence of block sums the same way, level after level, until one value is left.
+ * v is overwritten. With hist (ad->n + 1 bins), counts the distance d of every addition of two
+ * nonzero values (bin min(d, n)). n = 0 gives zero. */
+lb_lns_val lb_lns_tree_sum(const lb_lns_adder *ad, lb_lns_val *v, size_t n, uint64_t *hist);
+
+/* The all-LNS arithmetic of a training run (METHODS.md P2: every tensor and every operation in
+ * LNS): an adder (Δ± approximation, owned elsewhere) and the value format
+ * lns:bits=T,frac=F,scale=none,zero=flag,underflow=sat. Floats enter through the format's
+ * encoder (nearest in the log domain, saturating) and leave as its grid values, so a value that
+ * is already on the grid round-trips exactly. */
+typedef struct lb_lns_ops {
+    const lb_lns_adder *ad;
+    lb_format f;
+    int bits, frac;
+} lb_lns_ops;
+
+lb_status lb_lns_ops_init(lb_lns_ops *o, const lb_lns_adder *ad, int bits, lb_error *err);
+/* Floats -> values and back (any n; chunked through the format's codec). */
+void lb_lns_ops_enc(const lb_lns_ops *o, const float *x, size_t n, lb_lns_val *v);
+void lb_lns_ops_dec(const lb_lns_ops *o, const lb_lns_val *v, size_t n, float *x);
+lb_lns_val lb_lns_ops_enc1(const lb_lns_ops *o, float x);
+float lb_lns_ops_dec1(const lb_lns_ops *o, lb_lns_val v);
+/* dst[i] = dst[i] + src[i] in LNS (floats in and out). */
+void lb_lns_ops_accum(const lb_lns_ops *o, float *dst, const float *src, size_t n);
+
+static inline lb_lns_val lb_lns_negate(lb_lns_val x)
+{
+    x.neg = (uint8_t)(!x.zero && !x.neg);
+    return x;
+}
+
+/* 1/sqrt(x) of a positive value: log -> -log/2, halves rounded to nearest, ties toward +inf
+ * [choice]; x <= 0 gives the largest value. */
+static inline lb_lns_val lb_lns_rsqrt(const lb_lns_adder *a, lb_lns_val x)
+{
+    lb_lns_val r = {a->maxlog, 0, 0};
+    if (x.zero || x.neg) return r;
+    int32_t h = (x.log + 1) >> 1; /* floor((l + 1) / 2): nearest, ties up */
+    r.log = -h > a->maxlog ? a->maxlog : -h < -a->maxlog ? -a->maxlog : -h;
     return r;
 }
 

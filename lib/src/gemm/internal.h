@@ -26,6 +26,8 @@ typedef struct lb_gemm_vtable {
     void (*destroy)(void *state);
     /* optional (NULL): see lb_gemm_histogram */
     size_t (*histogram)(const void *state, uint64_t *counts, size_t cap);
+    /* optional (NULL): see lb_gemm_lns_adder */
+    const struct lb_lns_adder *(*lns_adder)(const void *state, int *bits);
 } lb_gemm_vtable;
 
 /* Per-thread scratch buffer `slot` (0 .. LB_GEMM_SCRATCH_SLOTS-1) of at least `bytes`, grown as

@@ -373,6 +373,7 @@ const lb_gemm_vtable lb_gemm_lns_exact = {
     exact_create,
     run,
     destroy,
+    NULL,
     NULL};
 const lb_gemm_vtable lb_gemm_lns_binned = {
     "lns-binned",
@@ -382,6 +383,7 @@ const lb_gemm_vtable lb_gemm_lns_binned = {
     binned_create,
     run,
     destroy,
+    NULL,
     NULL};
 const lb_gemm_vtable lb_gemm_lns_binned_ref = {
     "lns-binned-ref",
@@ -390,4 +392,5 @@ const lb_gemm_vtable lb_gemm_lns_binned_ref = {
     binned_ref_create,
     run,
     destroy,
+    NULL,
     NULL};

@@ -12,8 +12,8 @@
  * identity of LNS addition), each block is reduced by recursive halving
  *     for h = 8, 4, 2, 1:  v[t] = v[t] + v[t + h]   (t < h)
  * and the sequence of block sums is reduced the same way, level after level, until one value
- * is left (the reference code's tree over blocks of 16). The sum is decoded to float32 (the
- * grid value 2^(log/2^F) with its sign) and stored as alpha·sum + beta·C.
+ * is left (the reference code's tree over blocks of 16; lb_lns_tree_sum). The sum is decoded to
+ * float32 (the grid value 2^(log/2^F) with its sign) and stored as alpha·sum + beta·C.
  * "-ref": one output at a time, array of structs, literal. The fast kernel: 16 output columns
  * at once in struct-of-arrays lanes (branch-free, vectorised by GCC with table gathers).
  * Both give the same bits (tests/unit/test_gemm_lns_add.c).
@@ -108,6 +108,13 @@ static void destroy(void *state)
     free(k);
 }
 
+static const lb_lns_adder *lns_adder(const void *state, int *bits)
+{
+    const lnsadd_k *k = state;
+    *bits = k->bits;
+    return &k->ad;
+}
+
 static size_t histogram(const void *state, uint64_t *counts, size_t cap)
 {
     const lnsadd_k *k = state;
@@ -139,33 +146,6 @@ static float decode1(const lnsadd_k *k, lb_lns_val v)
     if (v.zero) return 0.0f;
     float m = (float)exp2((double)v.log / (double)(1 << k->frac));
     return v.neg ? -m : m;
-}
-
-/* Reduce n values (n >= 1) in place by the tree of the header; returns the sum. With h, count
- * d of every addition of two nonzero values (h[min(d, n)]). */
-static lb_lns_val tree_ref(const lb_lns_adder *ad, lb_lns_val *v, int n, uint64_t *h)
-{
-    const lb_lns_val z = {0, 0, 1};
-    while (n > 1) {
-        int nb = (n + 15) / 16;
-        for (int b = 0; b < nb; b++) {
-            lb_lns_val t[16];
-            for (int i = 0; i < 16; i++)
-                t[i] = b * 16 + i < n ? v[b * 16 + i] : z;
-            for (int s = 8; s >= 1; s >>= 1)
-                for (int i = 0; i < s; i++) {
-                    if (h && !t[i].zero && !t[i + s].zero) {
-                        int32_t d = t[i].log > t[i + s].log ? t[i].log - t[i + s].log
-                                                            : t[i + s].log - t[i].log;
-                        h[d < ad->n ? d : ad->n]++;
-                    }
-                    t[i] = lb_lns_add(ad, t[i], t[i + s]);
-                }
-            v[b] = t[0];
-        }
-        n = nb;
-    }
-    return v[0];
 }
 
 /* ---- the fast kernel: LANES output columns at once, struct of arrays ---- */
@@ -269,7 +249,8 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
                     v[kk] = lb_lns_mul(&k->ad, x, y);
                 }
                 lb_lns_val zero = {0, 0, 1};
-                lb_gemm_store(c, i, j, decode1(k, K ? tree_ref(&k->ad, v, K, h) : zero));
+                lb_gemm_store(c, i, j,
+                              decode1(k, K ? lb_lns_tree_sum(&k->ad, v, (size_t)K, h) : zero));
             }
         if (h)
             for (int32_t d = 0; d <= k->ad.n; d++)
@@ -311,7 +292,8 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
     {                                                                                              \
         return create_common(s, kv, nkv, c, nc, err, AP, REF);                                     \
     }                                                                                              \
-    const lb_gemm_vtable lb_gemm_##ID = {NAME, DESC, KEYS, ID##_create, run, destroy, histogram};
+    const lb_gemm_vtable lb_gemm_##ID = {NAME, DESC,    KEYS,      ID##_create,                    \
+                                         run,  destroy, histogram, lns_adder};
 
 LNSADD_VT(lns_pwl, "lns-pwl", LB_DELTA_PWL, 0,
           "bit-true QAA-LNS GEMM, PWL LNS addition, tree over blocks of 16 (vectorised)",

@@ -309,6 +309,7 @@ const lb_gemm_vtable lb_gemm_mls = {
     mls_create,
     run,
     destroy,
+    NULL,
     NULL};
 
 const lb_gemm_vtable lb_gemm_mls_ref = {
@@ -318,4 +319,5 @@ const lb_gemm_vtable lb_gemm_mls_ref = {
     mls_ref_create,
     run,
     destroy,
+    NULL,
     NULL};

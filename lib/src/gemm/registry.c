@@ -112,6 +112,11 @@ int lb_gemm_is_float(const lb_gemm_kernel *k)
     return !k || k->vt == &lb_gemm_fp32;
 }
 
+const struct lb_lns_adder *lb_gemm_lns_adder(const lb_gemm_kernel *k, int *bits)
+{
+    return k && k->vt->lns_adder ? k->vt->lns_adder(k->state, bits) : NULL;
+}
+
 size_t lb_gemm_histogram(const lb_gemm_kernel *k, uint64_t *counts, size_t cap)
 {
     return k && k->vt->histogram ? k->vt->histogram(k->state, counts, cap) : 0;
