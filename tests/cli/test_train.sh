@@ -89,4 +89,32 @@ assert int(b.attrs["gemm_macs"]) > 0 and int(a.attrs["gemm_macs"]) == 0
 assert float(a["epochs"]["train_loss"][-1]) != float(b["epochs"]["train_loss"][-1])
 PY
 
+# --all-lns: needs an LNS-addition kernel, SGD, and no other weight format; a resnet (batchnorm,
+# residual add, global average pool) trains with every element-wise operation in LNS, its
+# weights and gradients on the 13/5 grid, bit-identical when repeated
+expect_usage_error --all-lns
+expect_usage_error --all-lns --gemm fp32
+expect_usage_error --all-lns --gemm lns-lut:bits=13,frac=5 --optimizer adam
+expect_usage_error --all-lns --gemm lns-lut:bits=13,frac=5 --weight-format lns:bits=16,frac=8
+lns0=(--model resnet --depth 8 --width 0.25 --train-subset 128 --test-subset 64 --epochs 1
+      --batch 32 --lr 0.05 --seed 5 --threads 2 --gemm lns-lut:bits=13,frac=5)
+lns=("${lns0[@]}" --all-lns)
+"$lb" train "${lns[@]}" --out "$tmp/l1.h5" > /dev/null && ok || bad "train --all-lns"
+"$lb" train "${lns[@]}" --weight-format lns:bits=13,frac=5 --out "$tmp/l2.h5" > /dev/null \
+  && ok || bad "train --all-lns with the same --weight-format"
+"$lb" train "${lns0[@]}" --out "$tmp/l0.h5" > /dev/null && ok || bad "train lns gemm"
+$py - "$tmp" <<'PY' && ok || bad "--all-lns result"
+import sys, h5py, numpy as np
+d = sys.argv[1]
+a, b, c = (h5py.File(f"{d}/{n}.h5", "r") for n in ("l1", "l2", "l0"))
+assert int(a.attrs["all_lns"]) == 1 and int(c.attrs["all_lns"]) == 0
+assert a.attrs["weight_format"].startswith("lns:bits=13,frac=5")
+la, lb_, lc = (float(f["epochs"]["train_loss"][-1]) for f in (a, b, c))
+assert la == lb_ and np.isfinite(la) and la != lc, (la, lb_, lc)
+PY
+"$lb" train "${lns[@]}" --out "$tmp/l3.h5" > /dev/null
+cmp <($py -c "import h5py,sys; print(h5py.File(sys.argv[1])['epochs']['test_loss'][:])" "$tmp/l1.h5") \
+    <($py -c "import h5py,sys; print(h5py.File(sys.argv[1])['epochs']['test_loss'][:])" "$tmp/l3.h5") \
+  && ok || bad "--all-lns not deterministic"
+
 summary test_train

@@ -17,6 +17,15 @@ extern "C" {
 void lb_sgd_step(float *w, const float *g, float *buf, size_t n, float lr, float momentum, float wd,
                  int *first);
 
+/* The same update with every operation in LNS (all-LNS training, METHODS.md P2): w, g and buf
+ * are taken as values of o's format (encoded on entry, grid values on exit; buf is the momentum
+ * in LNS), lr, momentum and wd are encoded once per call, products are log additions and sums
+ * o's LNS addition:  g' = g (+) wd(x)w;  buf = g' or m(x)buf (+) g';  w = w (+) (-lr)(x)buf.
+ * No float32 master copy: w itself is the stored LNS weight. */
+struct lb_lns_ops;
+void lb_lns_sgd_step(const struct lb_lns_ops *o, float *w, const float *g, float *buf, size_t n,
+                     float lr, float momentum, float wd, int *first);
+
 /* Adam (decoupled = 0) or AdamW (decoupled = 1), torch.optim semantics; m, v: n entries each,
  * zero at the start; t: the 1-based step number (bias correction). */
 void lb_adam_step(float *w, const float *g, float *m, float *v, size_t n, float lr, float b1,

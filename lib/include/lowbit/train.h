@@ -50,6 +50,10 @@ typedef struct lb_train_config {
     /* Formats of the last GEMM layer (W, A and E roles, and its G) and thereby of the gradient
      * entering it from softmax; NULL = the same as the other layers (METHODS.md P4). */
     const char *last_layer_format;
+    /* All-LNS (METHODS.md P2): with an LNS-addition --gemm kernel, the layers' element-wise
+     * arithmetic (bias, batchnorm, gradient sums, col2im) and the SGD update (momentum, weight
+     * decay) in that kernel's LNS, weights stored in it (lowbit/lnsadd.h) */
+    int all_lns;
     const char *out;        /* RUN.h5 */
     const char *checkpoint; /* NULL: <out>.ckpt */
     int resume;

@@ -61,6 +61,10 @@ int lb_cmd_train(int argc, char **argv)
             c.resume = 1;
             continue;
         }
+        if (!strcmp(a, "--all-lns")) {
+            c.all_lns = 1;
+            continue;
+        }
         if (i + 1 >= argc) return lb_cli_error("train: option %s needs a value (or is unknown)", a);
         const char *v = argv[++i];
         long n;

@@ -49,7 +49,7 @@ static const lb_cmd cmds[] = {
      "[--batch --lr --momentum --weight-decay --optimizer sgd|adam|adamw --schedule "
      "constant|step|cosine --seed --threads "
      "--w-format --a-format --e-format --g-format --gemm KERNEL --weight-format --kahan-format "
-     "--madam-round nearest|sr --madam-beta "
+     "--madam-round nearest|sr --madam-beta --all-lns "
      "--last-layer-format --train-subset --test-subset "
      "--hidden H1,H2 "
      "--data-dir --checkpoint --resume]"},

@@ -10,9 +10,6 @@
 
 #include "nn/internal.h"
 
-#define LB_BN_EPS      1e-5
-#define LB_BN_MOMENTUM 0.1
-
 void lb_batchnorm_forward(float *y, float *save_mean, float *save_istd, float *run_mean,
                           float *run_var, const float *x, const float *g, const float *b, int B,
                           int C, int HW, int train)

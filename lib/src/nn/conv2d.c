@@ -5,12 +5,17 @@
  *   forward          out_b (OC,P) = Q_W(w) · im2col(Q_A(in)_b) + b
  *   backward weight  dw += sum_b Q_E(dout)_b · col_b^T
  *   backward data    dcol_b = Q_W(w)^T · Q_E(dout)_b;  din_b += col2im(dcol_b)
+ * All-LNS (q->lns): the bias add, the bias-gradient sum (lb_lns_tree_sum over batch and
+ * positions), the sum of the per-image weight gradients (in image order per thread, then the
+ * threads in order, as the float path) and col2im's overlapping sums (same order as below) are
+ * LNS additions; so the weight gradient, like the float path's, depends on the thread count.
  * (A whole-batch im2col with one GEMM was 3-5x slower here: with 6-16 output channels the
  * GEMMs are skinny, and the weight-gradient GEMM has K = B·P, which BLIS cannot split.) */
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lowbit/lnsadd.h"
 #include "nn/internal.h"
 
 void lb_conv_shape_init(lb_conv_shape *s)
@@ -81,6 +86,31 @@ static void col2im1_add(float *din, const float *dcol, const lb_conv_shape *s)
                     row[(ow - ow0) * s->stride] += sr[ow];
         }
     }
+}
+
+/* col2im1_add in LNS: the same walk over values; din_v (C·H·W) and dcol_v (C·K·K·P) scratch */
+static void col2im1_add_lns(float *din, const float *dcol, const lb_conv_shape *s,
+                            const lb_lns_ops *o, lb_lns_val *din_v, lb_lns_val *dcol_v)
+{
+    const int K = s->K, P = s->OH * s->OW;
+    const size_t n_in = (size_t)s->C * s->H * s->W;
+    lb_lns_ops_enc(o, din, n_in, din_v);
+    lb_lns_ops_enc(o, dcol, (size_t)s->C * K * K * P, dcol_v);
+    for (int ck = 0; ck < s->C * K * K; ck++) {
+        int c = ck / (K * K), kh = (ck / K) % K, kw = ck % K, ow0, ow1;
+        valid_cols(s, kw, &ow0, &ow1);
+        lb_lns_val *dst = din_v + (size_t)c * s->H * s->W;
+        const lb_lns_val *sr = dcol_v + (size_t)ck * P;
+        for (int oh = 0; oh < s->OH; oh++, sr += s->OW) {
+            int ih = oh * s->stride - s->pad + kh;
+            if (ih < 0 || ih >= s->H || ow0 >= ow1) continue;
+            lb_lns_val *row = dst + (size_t)ih * s->W + (ow0 * s->stride - s->pad + kw);
+            for (int ow = ow0; ow < ow1; ow++)
+                row[(ow - ow0) * s->stride] =
+                    lb_lns_add(o->ad, row[(ow - ow0) * s->stride], sr[ow]);
+        }
+    }
+    lb_lns_ops_dec(o, din_v, n_in, din);
 }
 
 /* Small per-image GEMMs (few channels, as in LeNet) as plain loops over the long P dimension,
@@ -203,13 +233,66 @@ lb_status lb_conv2d_forward(float *out, const float *in, const float *w, const f
 #pragma omp atomic write
                 gst = (int)gs;
             }
-            if (b)
+            if (b && !(q && q->lns))
                 for (int oc = 0; oc < s->OC; oc++)
                     for (int p = 0; p < P; p++)
                         o[(size_t)oc * P + p] += b[oc];
         }
     }
+    if (!gst && b && q && q->lns) return lb_nn_lns_bias(q->lns, out, b, s->B, s->OC, P);
     return (lb_status)gst;
+}
+
+/* lb_conv2d_backward with q->lns (see the header): one column buffer, one product buffer and
+ * one dW partial per thread, plus LNS scratch for col2im. */
+static lb_status backward_lns(float *din, float *dw, float *db, const float *e, const float *a,
+                              const float *wq, const lb_conv_shape *s, const lb_qroles *q,
+                              lb_workspace *ws)
+{
+    const int CKK = s->C * s->K * s->K, P = s->OH * s->OW, T = nthreads(s);
+    const size_t in1 = (size_t)s->C * s->H * s->W, out1 = (size_t)s->OC * P;
+    const size_t nw = (size_t)s->OC * CKK, per = (size_t)CKK * P + 2 * nw;
+    float *bufs = lb_ws_get(ws, LB_WS_COL, (size_t)T * per);
+    if (!bufs) return LB_ERR_NOMEM;
+    int gst = LB_OK;
+#pragma omp parallel num_threads(T)
+    {
+        lb_status gs;
+        int t = omp_get_thread_num();
+        float *col = bufs + (size_t)t * per, *prod = col + (size_t)CKK * P, *dwt = prod + nw;
+        lb_lns_val *cv = din ? malloc(sizeof *cv * ((size_t)CKK * P + in1)) : NULL;
+        if (din && !cv) {
+#pragma omp atomic write
+            gst = (int)LB_ERR_NOMEM;
+        }
+        memset(dwt, 0, nw * sizeof *dwt);
+        for (int bb = s->B * t / T; bb < s->B * (t + 1) / T && !(din && !cv); bb++) {
+            const float *eb = e + (size_t)bb * out1;
+            if (dw) {
+                im2col1(col, a + (size_t)bb * in1, s);
+                if ((gs = lb_nn_gemm(q, LB_PASS_BACKWARD_WEIGHT, 0, 1, s->OC, CKK, P, eb, col, 0.0f,
+                                     prod))) {
+#pragma omp atomic write
+                    gst = (int)gs;
+                }
+                lb_lns_ops_accum(q->lns, dwt, prod, nw);
+            }
+            if (din) {
+                if ((gs = lb_nn_gemm(q, LB_PASS_BACKWARD_DATA, 1, 0, CKK, P, s->OC, wq, eb, 0.0f,
+                                     col))) {
+#pragma omp atomic write
+                    gst = (int)gs;
+                }
+                col2im1_add_lns(din + (size_t)bb * in1, col, s, q->lns, cv + (size_t)CKK * P, cv);
+            }
+        }
+        free(cv);
+    }
+    if (gst) return (lb_status)gst;
+    if (dw)
+        for (int t = 0; t < T; t++) /* fixed order */
+            lb_lns_ops_accum(q->lns, dw, bufs + (size_t)t * per + (size_t)CKK * P + nw, nw);
+    return db ? lb_nn_lns_chsum(q->lns, db, e, s->B, s->OC, P) : LB_OK;
 }
 
 lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout, const float *in,
@@ -226,6 +309,8 @@ lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout
     const float *a =
         lb_nn_quant(q, LB_ROLE_A, in, (size_t)s->B * in1, s->C, s->H * s->W, tid, ws, LB_WS_A, &st);
     const float *wq = lb_nn_quant(q, LB_ROLE_W, w, nw, s->C, s->K * s->K, tid, ws, LB_WS_W, &st);
+    if (st) return st;
+    if (q && q->lns) return backward_lns(din, dw, db, e, a, wq, s, q, ws);
     /* per thread: one column buffer and one dW/db partial */
     float *cols = lb_ws_get(ws, LB_WS_COL, (size_t)T * (CKK * (size_t)P + nw + (size_t)s->OC));
     if (st || !cols) return st ? st : LB_ERR_NOMEM;

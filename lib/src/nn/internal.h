@@ -31,4 +31,33 @@ static inline int lb_nn_float_gemm(const lb_qroles *q)
     return !q || lb_gemm_is_float(q->gemm);
 }
 
+#define LB_BN_EPS      1e-5 /* batchnorm, as torch.nn.BatchNorm */
+#define LB_BN_MOMENTUM 0.1
+
+/* ---- all-LNS element-wise arithmetic (q->lns; lowbit/lnsadd.h), nn/lns_layers.c; each
+ * returns LB_ERR_NOMEM if a thread could not get its scratch ---- */
+struct lb_lns_ops;
+/* out (rows, OC, P) += b (OC) */
+lb_status lb_nn_lns_bias(const struct lb_lns_ops *o, float *out, const float *b, int rows, int OC,
+                         int P);
+/* db (OC) += the sum over (rows, P) of e (rows, OC, P), per channel by lb_lns_tree_sum */
+lb_status lb_nn_lns_chsum(const struct lb_lns_ops *o, float *db, const float *e, int rows, int OC,
+                          int P);
+/* batchnorm (as lb_batchnorm_forward/backward) with every operation in LNS: sums by
+ * lb_lns_tree_sum, 1/n and eps as LNS constants, 1/sqrt as lb_lns_rsqrt */
+lb_status lb_batchnorm_forward_lns(const struct lb_lns_ops *o, float *y, float *save_mean,
+                                   float *save_istd, float *run_mean, float *run_var,
+                                   const float *x, const float *g, const float *b, int B, int C,
+                                   int HW, int train);
+lb_status lb_batchnorm_backward_lns(const struct lb_lns_ops *o, float *dx, float *dg, float *db,
+                                    const float *dy, const float *x, const float *g,
+                                    const float *save_mean, const float *save_istd, int B, int C,
+                                    int HW);
+/* out (B·C) = mean over HW of in, as an LNS tree sum times 1/HW */
+lb_status lb_gap_forward_lns(const struct lb_lns_ops *o, float *out, const float *in, int B, int C,
+                             int HW);
+/* din (B·C·HW) += dout (B·C) · 1/HW */
+lb_status lb_gap_backward_lns(const struct lb_lns_ops *o, float *din, const float *dout, int B,
+                              int C, int HW);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lowbit/lnsadd.h"
 #include "lowbit/rng.h"
 #include "nn/internal.h"
 #include "nn/model.h"
@@ -362,6 +363,7 @@ lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b,
 {
     if (b > m->B) return LB_ERR_ARG;
     lb_status st = LB_OK;
+    const lb_lns_ops *lo = q_all ? q_all->lns : NULL; /* all-LNS element-wise arithmetic */
     for (int i = 0; i < m->nlayers && !st; i++) {
         const lb_layer *l = &m->L[i];
         const float *in = l->in < 0 ? x : m->act[l->in];
@@ -392,15 +394,27 @@ lb_status lb_model_forward(lb_model *m, const float *x, const int32_t *y, int b,
             break;
         case LB_L_BN: {
             float *sv = m->bn_save[i], *st_ = m->state + l->st_off;
-            lb_batchnorm_forward(out, sv, sv + l->out_c, st_, st_ + l->out_c, in, w, bias, b,
-                                 l->out_c, HW, m->train);
+            if (lo)
+                st = lb_batchnorm_forward_lns(lo, out, sv, sv + l->out_c, st_, st_ + l->out_c, in,
+                                              w, bias, b, l->out_c, HW, m->train);
+            else
+                lb_batchnorm_forward(out, sv, sv + l->out_c, st_, st_ + l->out_c, in, w, bias, b,
+                                     l->out_c, HW, m->train);
             break;
         }
         case LB_L_GAP:
-            lb_gap_forward(out, in, b, l->in_c, l->in_h * l->in_w);
+            if (lo)
+                st = lb_gap_forward_lns(lo, out, in, b, l->in_c, l->in_h * l->in_w);
+            else
+                lb_gap_forward(out, in, b, l->in_c, l->in_h * l->in_w);
             break;
         case LB_L_ADD: {
             const float *in2 = m->act[l->in2];
+            if (lo) {
+                memcpy(out, in, (size_t)b * l->out_n * sizeof *out);
+                lb_lns_ops_accum(lo, out, in2, (size_t)b * l->out_n);
+                break;
+            }
             for (size_t k = 0; k < (size_t)b * l->out_n; k++)
                 out[k] = in[k] + in2[k];
             break;
@@ -428,6 +442,7 @@ lb_status lb_model_backward(lb_model *m, const float *x, const int32_t *y, int b
     int lastl = m->nlayers - 1;
     lb_softmax_xent_backward(m->dact[lastl], m->probs, y, b, m->classes);
     lb_status st = LB_OK;
+    const lb_lns_ops *lo = q_all ? q_all->lns : NULL; /* all-LNS element-wise arithmetic */
     for (int i = lastl; i >= 0 && !st; i--) {
         const lb_layer *l = &m->L[i];
         const float *in = l->in < 0 ? x : m->act[l->in];
@@ -461,14 +476,27 @@ lb_status lb_model_backward(lb_model *m, const float *x, const int32_t *y, int b
                 lb_maxpool2d_backward(din, dout, m->pool_idx[i], b, l->in_c, l->out_h, l->out_w);
             break;
         case LB_L_BN:
-            lb_batchnorm_backward(din, dw, db, dout, in, w, m->bn_save[i], m->bn_save[i] + l->out_c,
-                                  b, l->out_c, l->out_h * l->out_w);
+            if (lo)
+                st = lb_batchnorm_backward_lns(lo, din, dw, db, dout, in, w, m->bn_save[i],
+                                               m->bn_save[i] + l->out_c, b, l->out_c,
+                                               l->out_h * l->out_w);
+            else
+                lb_batchnorm_backward(din, dw, db, dout, in, w, m->bn_save[i],
+                                      m->bn_save[i] + l->out_c, b, l->out_c, l->out_h * l->out_w);
             break;
         case LB_L_GAP:
-            if (din) lb_gap_backward(din, dout, b, l->in_c, l->in_h * l->in_w);
+            if (din && lo)
+                st = lb_gap_backward_lns(lo, din, dout, b, l->in_c, l->in_h * l->in_w);
+            else if (din)
+                lb_gap_backward(din, dout, b, l->in_c, l->in_h * l->in_w);
             break;
         case LB_L_ADD: {
             float *d2 = m->dact[l->in2];
+            if (lo) {
+                if (din) lb_lns_ops_accum(lo, din, dout, (size_t)b * l->out_n);
+                lb_lns_ops_accum(lo, d2, dout, (size_t)b * l->out_n);
+                break;
+            }
             for (size_t k = 0; k < (size_t)b * l->out_n; k++) {
                 if (din) din[k] += dout[k];
                 d2[k] += dout[k];

@@ -14,6 +14,7 @@
 
 #include "lowbit/data.h"
 #include "lowbit/info.h"
+#include "lowbit/lnsadd.h"
 #include "lowbit/optim.h"
 #include "lowbit/rng.h"
 #include "lowbit/train.h"
@@ -66,7 +67,7 @@ static void fingerprint(const lb_train_config *c, char *buf, size_t len)
         buf, len,
         "model=%s h=%d,%d w=%.17g d=%d data=%s sub=%lld,%lld epochs=%d batch=%d lr=%.17g m=%.17g "
         "wd=%.17g sched=%s seed=%llu threads=%d W=%s A=%s E=%s G=%s opt=%s gemm=%s wf=%s kf=%s "
-        "mb=%.17g msr=%d last=%s",
+        "mb=%.17g msr=%d last=%s lns=%d",
         c->model, c->hidden1, c->hidden2, c->width, c->depth, c->dataset,
         (long long)c->train_subset, (long long)c->test_subset, c->epochs, c->batch, c->lr,
         c->momentum, c->weight_decay, c->schedule, (unsigned long long)c->seed, c->threads,
@@ -74,7 +75,7 @@ static void fingerprint(const lb_train_config *c, char *buf, size_t len)
         c->e_format ? c->e_format : "fp32", c->g_format ? c->g_format : "fp32", c->optimizer,
         c->gemm ? c->gemm : "fp32", c->weight_format ? c->weight_format : "fp32",
         c->kahan_format ? c->kahan_format : "-", c->madam_beta, c->madam_sr,
-        c->last_layer_format ? c->last_layer_format : "-");
+        c->last_layer_format ? c->last_layer_format : "-", c->all_lns);
 }
 
 typedef struct train_state {
@@ -262,6 +263,40 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
         q_last.gemm = q.gemm;
         anyq = 1; /* roles are passed to every layer (the others may be all off) */
     }
+    lb_lns_ops lops;
+    char lns_wf[96] = "";
+    if (c->all_lns) {
+        int lbits = 0;
+        const lb_lns_adder *ad = lb_gemm_lns_adder(q.gemm, &lbits);
+        if (!ad)
+            st = lb_fail(err, LB_ERR_ARG,
+                         "--all-lns needs an LNS-addition --gemm kernel (lns-pwl, lns-lut, "
+                         "lns-exactadd), got '%s'",
+                         c->gemm ? c->gemm : "fp32");
+        else if (strcmp(c->optimizer, "sgd"))
+            st = lb_fail(err, LB_ERR_ARG, "--all-lns: the LNS update is SGD; got --optimizer %s",
+                         c->optimizer);
+        else
+            st = lb_lns_ops_init(&lops, ad, lbits, err);
+        if (!st && c->weight_format && strcmp(c->weight_format, "fp32")) {
+            lb_format wf;
+            lb_error e2;
+            if (lb_format_parse(&wf, c->weight_format, &e2) || wf.family != lops.f.family ||
+                wf.bits != lops.f.bits || wf.scale != lops.f.scale || wf.round != lops.f.round ||
+                memcmp(&wf.p.lns, &lops.f.p.lns, sizeof wf.p.lns))
+                st = lb_fail(err, LB_ERR_ARG,
+                             "--all-lns stores the weights in the kernel's format %s; "
+                             "--weight-format '%s' differs (leave it out)",
+                             lops.f.name, c->weight_format);
+        }
+        if (st) {
+            lb_gemm_destroy((lb_gemm_kernel *)q.gemm);
+            return st;
+        }
+        snprintf(lns_wf, sizeof lns_wf, "%s", lops.f.name);
+        q.lns = q_last.lns = &lops;
+        anyq = 1;
+    }
     int threads = c->threads < 1 ? 1 : c->threads;
     lb_nn_set_threads(threads);
     omp_set_num_threads(threads);
@@ -294,8 +329,10 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
             if (m.L[i].n_w) pt[npt++] = (lb_ptensor){m.L[i].w_off, m.L[i].n_w};
             if (m.L[i].n_b) pt[npt++] = (lb_ptensor){m.L[i].b_off, m.L[i].n_b};
         }
-        lb_update_config uc = {c->optimizer,    c->weight_format, c->kahan_format, c->momentum,
-                               c->weight_decay, c->madam_beta,    c->madam_sr,     c->seed};
+        lb_update_config uc = {c->optimizer, c->weight_format, c->kahan_format,
+                               c->momentum,  c->weight_decay,  c->madam_beta,
+                               c->madam_sr,  c->seed,          NULL};
+        if (c->all_lns) uc.weight_format = lns_wf, uc.lns = &lops;
         if ((st = lb_update_init(&upd, &uc, pt, npt, m.params, m.nparams, err))) goto out;
         nstate = (size_t)lb_update_nstate(&upd);
     }
@@ -418,6 +455,7 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
     lb_results_set_str(res, "gemm", lb_gemm_spec(q.gemm));
     lb_results_set_str(res, "last_layer_format", c->last_layer_format ? q_last.w.name : "same");
     lb_results_set_str(res, "weight_format", upd.w_on ? upd.wf.name : "fp32");
+    lb_results_set_int(res, "all_lns", c->all_lns);
     if (upd.kind == LB_OPT_KAHAN_SGD)
         lb_results_set_str(res, "kahan_format", upd.k_on ? upd.kf.name : "fp32");
     if (upd.kind == LB_OPT_MADAM || upd.kind == LB_OPT_LNS_MADAM)

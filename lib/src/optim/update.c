@@ -30,7 +30,9 @@ lb_status lb_update_init(lb_update *u, const lb_update_config *c, const lb_ptens
     u->kind = (lb_opt_kind)kind;
     u->momentum = c->momentum, u->wd = c->weight_decay;
     u->beta = c->madam_beta > 0 ? c->madam_beta : 0.999;
-    u->sr = c->madam_sr, u->seed = c->seed, u->np = np, u->nt = nt;
+    u->sr = c->madam_sr, u->seed = c->seed, u->np = np, u->nt = nt, u->lns = c->lns;
+    if (c->lns && u->kind != LB_OPT_SGD)
+        return lb_fail(err, LB_ERR_ARG, "the LNS update is SGD; got --optimizer %s", c->optimizer);
     lb_error e2;
     u->w_on = !is_fp32(c->weight_format);
     if (u->w_on && lb_format_parse(&u->wf, c->weight_format, &e2))
@@ -158,6 +160,11 @@ lb_status lb_update_step(lb_update *u, float *params, const float *grads, float 
     lb_status st = LB_OK;
     switch (u->kind) {
     case LB_OPT_SGD:
+        if (u->lns) {
+            lb_lns_sgd_step(u->lns, params, grads, s0, np, lr, (float)u->momentum, (float)u->wd,
+                            first);
+            break;
+        }
         lb_sgd_step(params, grads, s0, np, lr, (float)u->momentum, (float)u->wd, first);
         break;
     case LB_OPT_ADAM:

@@ -39,6 +39,7 @@ typedef struct lb_update_config {
     double madam_beta; /* 0.999 */
     int madam_sr;      /* lns_madam: 1 stochastic, 0 nearest step rounding */
     uint64_t seed;
+    const struct lb_lns_ops *lns; /* sgd only: the update in this LNS (lb_lns_sgd_step) */
 } lb_update_config;
 
 typedef struct lb_ptensor {
@@ -53,6 +54,7 @@ typedef struct lb_update {
     lb_ptensor *t;
     float *bound, *scale;
     lb_lns_weights *lw;
+    const struct lb_lns_ops *lns;
     size_t np;
     float *old, *tmp; /* np each */
     double momentum, wd, beta;
