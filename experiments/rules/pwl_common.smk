@@ -11,8 +11,10 @@ def _pwl_tag(a):
 
 
 def pwl_train_runs():
-    """{model: {name: (flags, extra inputs)}}: fp32, and per bit-width x approximation the
-    bit-true LNS GEMM with every tensor role, and the stored weights, in lns:bits=T,frac=F."""
+    """{model: {name: (flags, extra inputs)}}: fp32, and per bit-width x approximation all-LNS
+    training: the bit-true LNS GEMM with every tensor role in lns:bits=T,frac=F, and with
+    --all-lns the element-wise arithmetic (bias, batchnorm, gradient sums, SGD with momentum)
+    in the same LNS, the weights stored in it."""
     runs = {}
     for model in PT_MODELS:
         r = runs[model] = {"fp32": ("", [])}
@@ -32,10 +34,10 @@ def pwl_train_runs():
                 else:
                     g = f"lns-pwl:bits={b},frac={f},table={a.split(':', 1)[1]}"
                 roles = " ".join(f"--{x}-format '{fmt}'" for x in "waeg")
-                r[f"{b}_{f}_{tag}"] = (f"--gemm '{g}' {roles} --weight-format '{fmt}'", deps)
+                r[f"{b}_{f}_{tag}"] = (f"--gemm '{g}' {roles} --all-lns", deps)
                 if PT.get("master_fp32") and a == PT["approx"][-1]:
-                    # the same with float32 master weights: separates the stored-weight
-                    # rounding from the arithmetic
+                    # LNS GEMMs only, element-wise arithmetic and master weights float32:
+                    # separates the GEMMs from the rest
                     r[f"{b}_{f}_{tag}_fp32w"] = (f"--gemm '{g}' {roles}", deps)
     return runs
 

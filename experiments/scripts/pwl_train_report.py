@@ -4,9 +4,12 @@ settings, and the verdicts. Published numbers come from experiments/data/publish
 
 What "all-LNS" means here (named in the report): every GEMM of the forward, backward-data and
 backward-weight passes runs bit-true in lns:bits=T,frac=F with the chosen LNS addition; every
-tensor role (W, A, E, G) and the stored weights are in that format; batch-norm statistics, the
-loss and the optimizer's arithmetic (momentum buffer included) are float32, rounded to the LNS
-grid when weights are stored. The paper also does those in LNS.
+tensor role (W, A, E, G) is in that format; with `lowbit train --all-lns` the bias adds, batch
+norm (statistics, normalisation, running statistics, backward), the gradient sums over the batch
+and col2im, and the SGD update with its momentum buffer use the same LNS arithmetic, and the
+weights are stored in it (no float32 master copy). Still float32: the softmax cross-entropy
+(its gradient enters the last GEMM rounded to LNS); the paper uses a PWL exp there.
+The "_fp32w" rows run the LNS GEMMs only (element-wise arithmetic and master weights float32).
 
 Verdict thresholds: CLOSE (1 point) "small loss" = supported, PARTLY (3 points) = partly;
 "trains better": by more than NOISE (1 point, single-seed run-to-run noise) = supported, by less
@@ -42,7 +45,7 @@ def load(model, name):
 
 label = {"exact": "exact", "lut": "LUT", "generic": "PWL generic",
          "bitwidth": "PWL bitwidth-specific", "ours": "PWL ours"}
-label.update({f"{k}_fp32w": f"{v}, FP32 master weights" for k, v in list(label.items())})
+label.update({f"{k}_fp32w": f"{v}, LNS GEMMs only" for k, v in list(label.items())})
 rows = []
 for model, names in RUNS.items():
     base = load(model, "fp32")
@@ -66,8 +69,9 @@ lbio.write_table(
     [("model", "model"), ("bits", "bits/frac"), ("approx_label", "LNS addition"),
      ("test_acc", "test acc. (\\%)"), ("delta", "vs FP32"), ("sec_epoch", "s/epoch"),
      ("x_fp32", "$\\times$ FP32 time")],
-    f"P2(b): all-LNS training (bit-true LNS GEMMs, every tensor role and the stored weights in "
-    f"LNS), {T['epochs']} epoch(s), SGD momentum {T['momentum']}, lr {T['lr']}, "
+    f"P2(b): all-LNS training (bit-true LNS GEMMs, every tensor role, the element-wise "
+    f"arithmetic, SGD with momentum and the stored weights in LNS; softmax float32; "
+    f"``LNS GEMMs only'': element-wise arithmetic and master weights float32), {T['epochs']} epoch(s), SGD momentum {T['momentum']}, lr {T['lr']}, "
     f"{T['schedule']} schedule; FP32 with the same settings. One seed.",
     "tab:p2b",
     fmt={"test_acc": lambda v: f"{v:.2f}", "delta": lambda v: f"{v:+.2f}",
@@ -78,7 +82,7 @@ def master_note(nb):
     m = df[(df.bits == nb) & (df.approx == "bitwidth_fp32w")]
     if not len(m):
         return ""
-    return ("; with float32 master weights (LNS GEMMs and roles only): " + ", ".join(
+    return ("; with LNS GEMMs only (element-wise arithmetic and master weights float32): " + ", ".join(
         f"{a} {v:+.2f} points" for a, v in zip(m.model, m.delta)))
 
 
