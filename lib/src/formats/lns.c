@@ -270,7 +270,7 @@ static inline float lns_value_fast(const uint32_t *tb, int32_t gm1, int F, int32
     return lb_u2f(tb[e & gm1] + ((uint32_t)(e >> F) << 23));
 }
 
-#define LNS_FAST_LOOP(MODE)                                                                        \
+#define LNS_FAST_LOOP(MODE, CODES)                                                                 \
     for (size_t i = lo; i < hi; i++) {                                                             \
         uint32_t bits = lb_f2u(in[i]), a = bits & 0x7fffffffu;                                     \
         int32_t q = (int32_t)(a >> 23) - 127;                                                      \
@@ -289,14 +289,19 @@ static inline float lns_value_fast(const uint32_t *tb, int32_t gm1, int F, int32
             int up = lns_sr_up(lb_u2f(a), vlo, vhi, lb_rng_u32(key, i));                           \
             int32_t kr = k >= kmax ? kmax : (under ? kmin : kf + up);                              \
             zero |= under & uz & !up;                                                              \
-            v = lns_value_fast(tb, gm1, F, kr + o);                                                \
+            k = kr;                                                                                \
         } else {                                                                                   \
             zero |= (k < kmin) & uz;                                                               \
             k = k < kmin ? kmin : (k > kmax ? kmax : k);                                           \
-            v = lns_value_fast(tb, gm1, F, k + o);                                                 \
         }                                                                                          \
-        uint32_t r = lb_f2u(v) | (bits & 0x80000000u);                                             \
-        out[i] = lb_u2f(zero ? 0u : r);                                                            \
+        if (CODES) {                                                                               \
+            uint32_t c = zero ? zcode : ((uint32_t)k & lmask);                                     \
+            codes[i] = (uint16_t)(c | ((bits >> 31) & !zero) << (B - 1));                          \
+        } else {                                                                                   \
+            v = lns_value_fast(tb, gm1, F, k + o);                                                 \
+            uint32_t r = lb_f2u(v) | (bits & 0x80000000u);                                         \
+            out[i] = lb_u2f(zero ? 0u : r);                                                        \
+        }                                                                                          \
     }
 
 static void lns_range_fast(const lns_job *j, size_t lo, size_t hi)
@@ -312,16 +317,36 @@ static void lns_range_fast(const lns_job *j, size_t lo, size_t hi)
     const uint32_t bmask = (2u << F) - 1, wmask = (1u << sh) - 1;
     uint32_t tb[1 << LNS_MAXF];
     memcpy(tb, t->t, (size_t)g * sizeof *tb);
+    /* codes (lb_encode): the layout of lns_range below */
+    uint16_t *codes = j->codes;
+    const int B = j->f->bits, L = j->f->p.lns.logbits;
+    const uint32_t lmask = (1u << L) - 1,
+                   zcode = j->f->p.lns.zero_flag ? 1u << (B - 2) : 1u << (L - 1);
+    if (codes) {
+        switch (j->mode) {
+        case LB_ROUND_RNE:
+        case LB_ROUND_RNA:
+            LNS_FAST_LOOP(LB_ROUND_RNE, 1);
+            break;
+        case LB_ROUND_RTZ:
+            LNS_FAST_LOOP(LB_ROUND_RTZ, 1);
+            break;
+        default:
+            LNS_FAST_LOOP(LB_ROUND_SR, 1);
+            break;
+        }
+        return;
+    }
     switch (j->mode) {
     case LB_ROUND_RNE:
     case LB_ROUND_RNA:
-        LNS_FAST_LOOP(LB_ROUND_RNE);
+        LNS_FAST_LOOP(LB_ROUND_RNE, 0);
         break;
     case LB_ROUND_RTZ:
-        LNS_FAST_LOOP(LB_ROUND_RTZ);
+        LNS_FAST_LOOP(LB_ROUND_RTZ, 0);
         break;
     default:
-        LNS_FAST_LOOP(LB_ROUND_SR);
+        LNS_FAST_LOOP(LB_ROUND_SR, 0);
         break;
     }
 }
@@ -329,7 +354,7 @@ static void lns_range_fast(const lns_job *j, size_t lo, size_t hi)
 static void lns_range(void *arg, size_t lo, size_t hi)
 {
     const lns_job *j = arg;
-    if (!j->codes && lns_fast_ok(j)) {
+    if (lns_fast_ok(j)) {
         lns_range_fast(j, lo, hi);
         return;
     }
