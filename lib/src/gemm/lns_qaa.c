@@ -148,10 +148,16 @@ static float decode1(const lnsadd_k *k, lb_lns_val v)
     return v.neg ? -m : m;
 }
 
-/* ---- the fast kernel: LANES output columns at once, struct of arrays ---- */
+/* ---- the fast kernel: LANES output columns at once, struct of arrays ----
+ * A lane holds a log and a sign; zero is the log ZLOG, far below any real log, so that adding
+ * it leaves the other operand (d >= n: Δ = 0) and any sum or product that involves only zeros
+ * stays below ZTHR (then it is zero again). Equivalent to lb_lns_add / lb_lns_mul on
+ * (log, neg, zero) values, without the zero-flag selects. */
 #define LANES 32
+#define ZLOG  (-(1 << 24))
+#define ZTHR  (-(1 << 23))
 typedef struct lanes {
-    int32_t l[LANES], s[LANES], z[LANES];
+    int32_t l[LANES], s[LANES];
 } lanes;
 
 /* x = x + y lane by lane (lb_lns_add, branch-free) */
@@ -160,20 +166,15 @@ static inline void add_lanes(const int32_t *restrict tab, int32_t n, int32_t mx,
 {
     for (int t = 0; t < LANES; t++) {
         int32_t xl = x->l[t], yl = y->l[t], xs = x->s[t], ys = y->s[t];
-        int32_t xz = x->z[t], yz = y->z[t];
         int32_t gt = xl > yl;
         int32_t d = gt ? xl - yl : yl - xl;
         int32_t same = xs == ys;
         int32_t idx = (d < n ? d : n) + (same ? 0 : n + 1);
         int32_t l = (gt ? xl : yl) + tab[idx];
+        int32_t zero = (!same & (d == 0)) | (l < ZTHR); /* cancellation, or zeros only */
         l = l > mx ? mx : (l < -mx ? -mx : l);
-        int32_t s = gt ? xs : ys;
-        int32_t cancel = !same & (d == 0);
-        /* zero operands: the other one; cancellation: zero */
-        int32_t rl = xz ? yl : (yz ? xl : (cancel ? 0 : l));
-        int32_t rs = xz ? ys : (yz ? xs : (cancel ? 0 : s));
-        int32_t rz = xz ? yz : (yz ? 0 : cancel);
-        x->l[t] = rl, x->s[t] = rs, x->z[t] = rz;
+        x->l[t] = zero ? ZLOG : l;
+        x->s[t] = zero ? 0 : (gt ? xs : ys);
     }
 }
 
@@ -189,9 +190,8 @@ static void tree_lanes(const lnsadd_k *k, lanes *v, int n)
                     if (b * 16 + i < n) {
                         pad[i] = v[b * 16 + i];
                     } else {
-                        memset(&pad[i], 0, sizeof pad[i]);
                         for (int q = 0; q < LANES; q++)
-                            pad[i].z[q] = 1;
+                            pad[i].l[q] = ZLOG, pad[i].s[q] = 0;
                     }
                 }
                 t = pad;
@@ -257,29 +257,48 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
                 if (h[d]) __atomic_fetch_add(&k->hist[d], h[d], __ATOMIC_RELAXED);
         free(v), free(h);
     } else {
-        lanes *v = lb_gemm_scratch(0, sizeof *v * (size_t)(K > 0 ? K : 1));
+        /* products of one block of 16 reduced at once (the first level of the tree, in L1),
+         * then the block sums by tree_lanes */
+        for (size_t q = 0; q < na; q++)
+            al[q] = az[q] ? ZLOG : al[q];
+        for (size_t q = 0; q < nb; q++)
+            bl[q] = bz[q] ? ZLOG : bl[q];
+        const int nblk = (K + 15) / 16;
+        lanes *v = lb_gemm_scratch(0, sizeof *v * (size_t)(nblk > 0 ? nblk : 1));
         if (!v) return LB_ERR_NOMEM;
         for (int i = 0; i < M; i++)
             for (int j0 = 0; j0 < N; j0 += LANES) {
-                for (int kk = 0; kk < K; kk++) { /* products, as lb_lns_mul */
-                    const size_t ia = (size_t)i * K + kk, ib = (size_t)kk * Np + j0;
-                    const int32_t xl = al[ia], xs = as[ia], xz = az[ia];
-                    const int32_t *restrict bL = bl + ib, *restrict bS = bs + ib,
-                                            *restrict bZ = bz + ib;
-                    int32_t *restrict pl = v[kk].l, *restrict ps = v[kk].s, *restrict pz = v[kk].z;
-                    for (int t = 0; t < LANES; t++) {
-                        int32_t z = xz | bZ[t], l = xl + bL[t];
-                        l = l > mx ? mx : (l < -mx ? -mx : l);
-                        pl[t] = z ? 0 : l;
-                        ps[t] = z ? 0 : (xs ^ bS[t]);
-                        pz[t] = z;
+                for (int b = 0; b < nblk; b++) {
+                    lanes t[16];
+                    for (int r = 0; r < 16; r++) { /* products, as lb_lns_mul; zeros past K */
+                        const int kk = b * 16 + r;
+                        int32_t *restrict pl = t[r].l, *restrict ps = t[r].s;
+                        if (kk >= K) {
+                            for (int q = 0; q < LANES; q++)
+                                pl[q] = ZLOG, ps[q] = 0;
+                            continue;
+                        }
+                        const size_t ia = (size_t)i * K + kk, ib = (size_t)kk * Np + j0;
+                        const int32_t xl = al[ia], xs = as[ia];
+                        const int32_t *restrict bL = bl + ib, *restrict bS = bs + ib;
+                        for (int q = 0; q < LANES; q++) {
+                            int32_t l = xl + bL[q], zero = l < ZTHR;
+                            l = l > mx ? mx : (l < -mx ? -mx : l);
+                            pl[q] = zero ? ZLOG : l;
+                            ps[q] = zero ? 0 : (xs ^ bS[q]);
+                        }
                     }
+                    for (int h = 8; h >= 1; h >>= 1)
+                        for (int r = 0; r < h; r++)
+                            add_lanes(k->tab, k->ad.n, mx, &t[r], &t[r + h]);
+                    v[b] = t[0];
                 }
-                if (K) tree_lanes(k, v, K);
-                for (int t = 0; t < LANES && j0 + t < N; t++) {
-                    lb_lns_val r = {K ? v[0].l[t] : 0, (uint8_t)(K ? v[0].s[t] : 0),
-                                    (uint8_t)(K ? v[0].z[t] : 1)};
-                    lb_gemm_store(c, i, j0 + t, decode1(k, r));
+                if (nblk > 1) tree_lanes(k, v, nblk);
+                for (int q = 0; q < LANES && j0 + q < N; q++) {
+                    int zero = !K || v[0].l[q] < ZTHR;
+                    lb_lns_val r = {zero ? 0 : v[0].l[q], (uint8_t)(zero ? 0 : v[0].s[q]),
+                                    (uint8_t)zero};
+                    lb_gemm_store(c, i, j0 + q, decode1(k, r));
                 }
             }
     }
