@@ -178,31 +178,26 @@ static inline void add_lanes(const int32_t *restrict tab, int32_t n, int32_t mx,
     }
 }
 
+/* Reduce one block t[0..valid) (valid <= 16, the rest zero padding) by recursive halving into
+ * t[0]. A padding zero is the identity of LNS addition (lb_lns_add returns the other operand
+ * unchanged), so additions with a padding operand are skipped: same result, less work. */
+static inline void block_lanes(const lnsadd_k *k, lanes *t, int valid)
+{
+    for (int h = 8; h >= 1; h >>= 1) {
+        for (int i = 0; i < h && i + h < valid; i++)
+            add_lanes(k->tab, k->ad.n, k->ad.maxlog, &t[i], &t[i + h]);
+        valid = valid < h ? valid : h;
+    }
+}
+
 static void tree_lanes(const lnsadd_k *k, lanes *v, int n)
 {
-    const int32_t nn = k->ad.n, mx = k->ad.maxlog;
     while (n > 1) {
         int nb = (n + 15) / 16;
         for (int b = 0; b < nb; b++) {
-            lanes pad[16], *t = v + b * 16;
-            if (b * 16 + 16 > n) { /* the last, short block: zero-padded copy */
-                for (int i = 0; i < 16; i++) {
-                    if (b * 16 + i < n) {
-                        pad[i] = v[b * 16 + i];
-                    } else {
-                        for (int q = 0; q < LANES; q++)
-                            pad[i].l[q] = ZLOG, pad[i].s[q] = 0;
-                    }
-                }
-                t = pad;
-            }
-            for (int h = 8; h >= 1; h >>= 1)
-                for (int i = 0; i < h; i++)
-                    add_lanes(k->tab, nn, mx, &t[i], &t[i + h]);
-            if (b)
-                v[b] = t[0]; /* block 0 reduces into v[0] itself (or copies it there) */
-            else if (t != v)
-                v[0] = t[0];
+            int valid = n - b * 16 < 16 ? n - b * 16 : 16;
+            block_lanes(k, v + b * 16, valid);
+            if (b) v[b] = v[b * 16];
         }
         n = nb;
     }
@@ -270,14 +265,10 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
             for (int j0 = 0; j0 < N; j0 += LANES) {
                 for (int b = 0; b < nblk; b++) {
                     lanes t[16];
-                    for (int r = 0; r < 16; r++) { /* products, as lb_lns_mul; zeros past K */
+                    const int valid = K - b * 16 < 16 ? K - b * 16 : 16;
+                    for (int r = 0; r < valid; r++) { /* products, as lb_lns_mul */
                         const int kk = b * 16 + r;
                         int32_t *restrict pl = t[r].l, *restrict ps = t[r].s;
-                        if (kk >= K) {
-                            for (int q = 0; q < LANES; q++)
-                                pl[q] = ZLOG, ps[q] = 0;
-                            continue;
-                        }
                         const size_t ia = (size_t)i * K + kk, ib = (size_t)kk * Np + j0;
                         const int32_t xl = al[ia], xs = as[ia];
                         const int32_t *restrict bL = bl + ib, *restrict bS = bs + ib;
@@ -288,9 +279,7 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
                             ps[q] = zero ? 0 : (xs ^ bS[q]);
                         }
                     }
-                    for (int h = 8; h >= 1; h >>= 1)
-                        for (int r = 0; r < h; r++)
-                            add_lanes(k->tab, k->ad.n, mx, &t[r], &t[r + h]);
+                    block_lanes(k, t, valid);
                     v[b] = t[0];
                 }
                 if (nblk > 1) tree_lanes(k, v, nblk);
