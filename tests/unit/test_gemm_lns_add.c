@@ -33,8 +33,8 @@ int main(void)
     static const char *ref[] = {"lns-pwl-ref:bits=13,frac=5",
                                 "lns-pwl-ref:bits=16,frac=8,table=generic",
                                 "lns-lut-ref:bits=14,frac=6", "lns-exactadd-ref:bits=15,frac=7"};
-    static const int shapes[][3] = {
-        {3, 5, 1}, {4, 16, 16}, {5, 17, 33}, {2, 40, 300}, {1, 3, 4100}};
+    static const int shapes[][3] = {{3, 5, 1},    {4, 16, 16}, {5, 17, 33},   {2, 40, 300},
+                                    {1, 3, 4100}, {3, 57, 20}, {2, 100, 150}, {2, 70, 40}};
     for (int f = 0; f < 4; f++) {
         lb_gemm_kernel *kf = kern(fast[f]), *kr = kern(ref[f]);
         if (!kf || !kr) continue;
@@ -45,10 +45,13 @@ int main(void)
                       *B = malloc(sizeof *B * (size_t)K * N);
                 float *C1 = malloc(sizeof *C1 * (size_t)M * N),
                       *C2 = malloc(sizeof *C2 * (size_t)M * N);
+                /* the last shape: magnitudes that saturate the products (2^+-31.97 at 13/5)
+                 * and operands below the smallest magnitude */
+                const int big = s == sizeof shapes / sizeof shapes[0] - 1;
                 for (int i = 0; i < M * K; i++)
-                    A[i] = i % 7 == 3 ? 0.0f : frand() * 4;
+                    A[i] = i % 7 == 3 ? 0.0f : frand() * (big ? (i % 3 ? 1e6f : 1e-12f) : 4.0f);
                 for (int i = 0; i < K * N; i++)
-                    B[i] = i % 11 == 5 ? 0.0f : frand();
+                    B[i] = i % 11 == 5 ? 0.0f : frand() * (big ? (i % 5 ? 1e5f : 1e-9f) : 1.0f);
                 for (int i = 0; i < M * N; i++)
                     C1[i] = C2[i] = frand();
                 lb_gemm_call c = {0, tr & 1, tr >> 1, M, N, K, 0.5f, A, B, tr == 3 ? 0.25f : 0.0f,

@@ -148,67 +148,22 @@ static float decode1(const lnsadd_k *k, lb_lns_val v)
     return v.neg ? -m : m;
 }
 
-/* ---- the fast kernel: LANES output columns at once, struct of arrays ----
- * A lane holds a log and a sign; zero is the log ZLOG, far below any real log, so that adding
- * it leaves the other operand (d >= n: Δ = 0) and any sum or product that involves only zeros
- * stays below ZTHR (then it is zero again). Equivalent to lb_lns_add / lb_lns_mul on
- * (log, neg, zero) values, without the zero-flag selects. */
-#define LANES 32
+/* ---- the fast kernel: 32 output columns at once in struct-of-arrays lanes (16 for a short
+ * last group), lns_qaa_lanes.h ---- */
 #define ZLOG  (-(1 << 24))
 #define ZTHR  (-(1 << 23))
-typedef struct lanes {
-    int32_t l[LANES], s[LANES];
-} lanes;
-
-/* x = x + y lane by lane (lb_lns_add, branch-free) */
-static inline void add_lanes(const int32_t *restrict tab, int32_t n, int32_t mx, lanes *restrict x,
-                             const lanes *restrict y)
-{
-    for (int t = 0; t < LANES; t++) {
-        int32_t xl = x->l[t], yl = y->l[t], xs = x->s[t], ys = y->s[t];
-        int32_t gt = xl > yl;
-        int32_t d = gt ? xl - yl : yl - xl;
-        int32_t same = xs == ys;
-        int32_t idx = (d < n ? d : n) + (same ? 0 : n + 1);
-        int32_t l = (gt ? xl : yl) + tab[idx];
-        int32_t zero = (!same & (d == 0)) | (l < ZTHR); /* cancellation, or zeros only */
-        l = l > mx ? mx : (l < -mx ? -mx : l);
-        x->l[t] = zero ? ZLOG : l;
-        x->s[t] = zero ? 0 : (gt ? xs : ys);
-    }
-}
-
-/* Reduce one block t[0..valid) (valid <= 16, the rest zero padding) by recursive halving into
- * t[0]. A padding zero is the identity of LNS addition (lb_lns_add returns the other operand
- * unchanged), so additions with a padding operand are skipped: same result, less work. */
-static inline void block_lanes(const lnsadd_k *k, lanes *t, int valid)
-{
-    for (int h = 8; h >= 1; h >>= 1) {
-        for (int i = 0; i < h && i + h < valid; i++)
-            add_lanes(k->tab, k->ad.n, k->ad.maxlog, &t[i], &t[i + h]);
-        valid = valid < h ? valid : h;
-    }
-}
-
-static void tree_lanes(const lnsadd_k *k, lanes *v, int n)
-{
-    while (n > 1) {
-        int nb = (n + 15) / 16;
-        for (int b = 0; b < nb; b++) {
-            int valid = n - b * 16 < 16 ? n - b * 16 : 16;
-            block_lanes(k, v + b * 16, valid);
-            if (b) v[b] = v[b * 16];
-        }
-        n = nb;
-    }
-}
+#define LANES 32
+#include "gemm/lns_qaa_lanes.h"
+#undef LANES
+#define LANES 16
+#include "gemm/lns_qaa_lanes.h"
+#undef LANES
 
 static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *cnt)
 {
     const lnsadd_k *k = state;
     const int M = c->M, N = c->N, K = c->K;
-    const int Np =
-        (N + LANES - 1) / LANES * LANES; /* op(B) columns padded with zeros to whole lanes */
+    const int Np = (N + 31) / 32 * 32; /* op(B) columns padded with zeros to whole lanes */
     const size_t na = (size_t)M * K, nb = (size_t)Np * K;
     /* op(A) row-major (M,K) and op(B) as (K,Np) row-major: lanes run along N */
     float *fa = lb_gemm_scratch(1, sizeof *fa * (na + nb + 1)), *fb = fa + na;
@@ -230,7 +185,6 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
     int32_t *bl = az + na, *bs = bl + nb, *bz = bs + nb;
     unpack(k, codes, na, al, as, az);
     unpack(k, codes + na, nb, bl, bs, bz);
-    const int32_t mx = k->ad.maxlog;
     if (k->ref || k->hist) {
         lb_lns_val *v = malloc(sizeof *v * (size_t)(K > 0 ? K : 1));
         uint64_t *h = k->hist ? calloc((size_t)k->ad.n + 1, sizeof *h) : NULL;
@@ -252,41 +206,24 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
                 if (h[d]) __atomic_fetch_add(&k->hist[d], h[d], __ATOMIC_RELAXED);
         free(v), free(h);
     } else {
-        /* products of one block of 16 reduced at once (the first level of the tree, in L1),
-         * then the block sums by tree_lanes */
         for (size_t q = 0; q < na; q++)
             al[q] = az[q] ? ZLOG : al[q];
         for (size_t q = 0; q < nb; q++)
             bl[q] = bz[q] ? ZLOG : bl[q];
         const int nblk = (K + 15) / 16;
-        lanes *v = lb_gemm_scratch(0, sizeof *v * (size_t)(nblk > 0 ? nblk : 1));
+        lanes_32 *v = lb_gemm_scratch(0, sizeof *v * (size_t)(nblk > 0 ? nblk : 1));
         if (!v) return LB_ERR_NOMEM;
+        int32_t ol[32], os[32];
         for (int i = 0; i < M; i++)
-            for (int j0 = 0; j0 < N; j0 += LANES) {
-                for (int b = 0; b < nblk; b++) {
-                    lanes t[16];
-                    const int valid = K - b * 16 < 16 ? K - b * 16 : 16;
-                    for (int r = 0; r < valid; r++) { /* products, as lb_lns_mul */
-                        const int kk = b * 16 + r;
-                        int32_t *restrict pl = t[r].l, *restrict ps = t[r].s;
-                        const size_t ia = (size_t)i * K + kk, ib = (size_t)kk * Np + j0;
-                        const int32_t xl = al[ia], xs = as[ia];
-                        const int32_t *restrict bL = bl + ib, *restrict bS = bs + ib;
-                        for (int q = 0; q < LANES; q++) {
-                            int32_t l = xl + bL[q], zero = l < ZTHR;
-                            l = l > mx ? mx : (l < -mx ? -mx : l);
-                            pl[q] = zero ? ZLOG : l;
-                            ps[q] = zero ? 0 : (xs ^ bS[q]);
-                        }
-                    }
-                    block_lanes(k, t, valid);
-                    v[b] = t[0];
-                }
-                if (nblk > 1) tree_lanes(k, v, nblk);
-                for (int q = 0; q < LANES && j0 + q < N; q++) {
-                    int zero = !K || v[0].l[q] < ZTHR;
-                    lb_lns_val r = {zero ? 0 : v[0].l[q], (uint8_t)(zero ? 0 : v[0].s[q]),
-                                    (uint8_t)zero};
+            for (int j0 = 0; j0 < N; j0 += 32) {
+                const int w = N - j0 > 16 ? 32 : 16; /* a last group of <= 16 columns: 16 lanes */
+                if (w == 32)
+                    group_32(k, al, as, bl, bs, i, j0, K, Np, v, ol, os);
+                else
+                    group_16(k, al, as, bl, bs, i, j0, K, Np, (lanes_16 *)v, ol, os);
+                for (int q = 0; q < w && j0 + q < N; q++) {
+                    int zero = ol[q] < ZTHR;
+                    lb_lns_val r = {zero ? 0 : ol[q], (uint8_t)(zero ? 0 : os[q]), (uint8_t)zero};
                     lb_gemm_store(c, i, j0 + q, decode1(k, r));
                 }
             }
