@@ -89,6 +89,19 @@ assert int(b.attrs["gemm_macs"]) > 0 and int(a.attrs["gemm_macs"]) == 0
 assert float(a["epochs"]["train_loss"][-1]) != float(b["epochs"]["train_loss"][-1])
 PY
 
+# vgg16: VGG-16 (13 conv layers) has more parameters than VGG-11 (8) at the same width
+v=(--width 0.0625 --train-subset 64 --test-subset 32 --epochs 1 --batch 32)
+"$lb" train --model vgg "${v[@]}" --out "$tmp/v11.h5" > /dev/null \
+  && "$lb" train --model vgg16 "${v[@]}" --out "$tmp/v16.h5" > /dev/null && ok || bad "train vgg16"
+$py - "$tmp" <<'PY' && ok || bad "vgg16 is not VGG-16"
+import sys, h5py
+d = sys.argv[1]
+a, b = h5py.File(f"{d}/v11.h5", "r"), h5py.File(f"{d}/v16.h5", "r")
+conv = lambda f: len({l for l in f["ops"]["layer"][:] if l.startswith(b"conv")})
+assert conv(a) == 8 and conv(b) == 13, (conv(a), conv(b))
+assert int(b.attrs["parameters"]) > int(a.attrs["parameters"])
+PY
+
 # --all-lns: needs an LNS-addition kernel, SGD, and no other weight format; a resnet (batchnorm,
 # residual add, global average pool) trains with every element-wise operation in LNS, its
 # weights and gradients on the 13/5 grid, bit-identical when repeated

@@ -9,6 +9,8 @@ echo "--- snakemake --lint"
 snakemake --lint
 echo "--- dry run of the default configuration"
 snakemake -n --quiet all > /dev/null
+echo "--- dry run of the cluster configuration"
+snakemake -n --quiet --configfile experiments/cluster.yaml -- all > /dev/null
 echo "--- smoke workflow"
 snakemake --cores all --configfile experiments/smoke.yaml --forceall all
 test -s reports/report.pdf

@@ -12,7 +12,7 @@
 #include "nn/internal.h"
 #include "nn/model.h"
 
-static const char *const model_names[] = {"mlp", "lenet5", "vgg", "resnet", NULL};
+static const char *const model_names[] = {"mlp", "lenet5", "vgg", "vgg16", "resnet", NULL};
 
 const char *const *lb_model_names(void)
 {
@@ -129,15 +129,20 @@ static int scaled(double width, int base)
     return c < 1 ? 1 : c;
 }
 
-/* VGG-11 with batchnorm (conv-BN-ReLU), channels 64·w, 128·w, 256·w, 512·w; the fifth pool is
- * dropped for inputs under 32 pixels (28 -> 14 -> 7 -> 3 -> 1); global average pool + one
- * linear classifier (the CIFAR form of VGG). */
-static void build_vgg(lb_model *m, double w)
+/* VGG-11 (vgg) or VGG-16 (vgg16) with batchnorm (conv-BN-ReLU), channels 64·w, 128·w, 256·w,
+ * 512·w (-1: a 2x2 max pool); the fifth pool is dropped for inputs under 32 pixels
+ * (28 -> 14 -> 7 -> 3 -> 1); global average pool + one linear classifier (the CIFAR form of
+ * VGG). */
+static void build_vgg(lb_model *m, double w, int vgg16)
 {
-    static const int cfg[] = {64, -1, 128, -1, 256, 256, -1, 512, 512, -1, 512, 512, -1};
+    static const int cfg11[] = {64, -1, 128, -1, 256, 256, -1, 512, 512, -1, 512, 512, -1};
+    static const int cfg16[] = {64, 64,  -1,  128, 128, -1,  256, 256, 256,
+                                -1, 512, 512, 512, -1,  512, 512, 512, -1};
+    const int *cfg = vgg16 ? cfg16 : cfg11;
+    const size_t ncfg = vgg16 ? sizeof cfg16 / sizeof cfg16[0] : sizeof cfg11 / sizeof cfg11[0];
     int x = -1, nconv = 0, npool = 0, maxpools = m->in_h < 32 ? 4 : 5;
     char name[32];
-    for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++) {
+    for (size_t i = 0; i < ncfg; i++) {
         if (cfg[i] < 0) {
             if (npool++ < maxpools) {
                 snprintf(name, sizeof name, "pool%d", npool);
@@ -221,11 +226,12 @@ lb_status lb_model_build(lb_model *m, const char *name, int c, int h, int w, int
         x = relu(m, "relu3", linear(m, "fc1", x, 120));
         x = relu(m, "relu4", linear(m, "fc2", x, 84));
         linear(m, "fc3", x, classes);
-    } else if (!strcmp(name, "vgg")) {
-        if (h < 16 || w < 16) return lb_fail(err, LB_ERR_ARG, "vgg needs images of at least 16x16");
+    } else if (!strcmp(name, "vgg") || !strcmp(name, "vgg16")) {
+        if (h < 16 || w < 16)
+            return lb_fail(err, LB_ERR_ARG, "%s needs images of at least 16x16", name);
         if (!(o->width > 0) || o->width > 4)
             return lb_fail(err, LB_ERR_ARG, "--width %g is not in (0, 4]", o->width);
-        build_vgg(m, o->width);
+        build_vgg(m, o->width, !strcmp(name, "vgg16"));
     } else if (!strcmp(name, "resnet")) {
         if (o->depth < 8 || (o->depth - 2) % 6 || o->depth > 110)
             return lb_fail(err, LB_ERR_ARG, "--depth %d is not 6n+2 in 8..110 (8, 14, 20, ...)",
@@ -234,8 +240,8 @@ lb_status lb_model_build(lb_model *m, const char *name, int c, int h, int w, int
             return lb_fail(err, LB_ERR_ARG, "--width %g is not in (0, 8]", o->width);
         build_resnet(m, o->width, o->depth);
     } else
-        return lb_fail(err, LB_ERR_ARG, "unknown model '%s' (accepted: mlp, lenet5, vgg, resnet)",
-                       name);
+        return lb_fail(err, LB_ERR_ARG,
+                       "unknown model '%s' (accepted: mlp, lenet5, vgg, vgg16, resnet)", name);
     if (m->nlayers >= LB_MAX_LAYERS) return lb_fail(err, LB_ERR_ARG, "model has too many layers");
     for (int i = 0; i < m->nlayers; i++)
         if (m->L[i].kind == LB_L_LINEAR || m->L[i].kind == LB_L_CONV) m->last_gemm = i;
