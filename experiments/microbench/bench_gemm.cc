@@ -11,6 +11,7 @@
 // Counter items_per_second = multiply-accumulates per second (MAC/s).
 // Filter, e.g.: lowbit_bench --benchmark_filter='BM_(sgemm|lns_gemm)/.*'
 #include <benchmark/benchmark.h>
+#include <omp.h>
 
 #include <cmath>
 #include <string>
@@ -62,6 +63,7 @@ void BM_kernel(benchmark::State &st, std::string spec, Shape s)
         st.SkipWithError(err.msg);
         return;
     }
+    omp_set_num_threads(1); /* per core: kernels that split rows over OpenMP threads run on one */
     auto A = lns_operand(size_t(s.M) * s.K, 1), B = lns_operand(size_t(s.K) * s.N, 2);
     std::vector<float> C(size_t(s.M) * s.N);
     lb_gemm_call c = {LB_PASS_FORWARD, 0,        0,    s.M,     s.N, s.K, 1.0f,

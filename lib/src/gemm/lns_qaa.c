@@ -21,6 +21,7 @@
  * (lb_gemm_histogram; the data of `lowbit pwl-fit --cost weighted`); the kernel then runs the
  * reference loop, which visits the additions in the same order. */
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,22 +212,36 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
         for (size_t q = 0; q < nb; q++)
             bl[q] = bz[q] ? ZLOG : bl[q];
         const int nblk = (K + 15) / 16;
-        lanes_32 *v = lb_gemm_scratch(0, sizeof *v * (size_t)(nblk > 0 ? nblk : 1));
-        if (!v) return LB_ERR_NOMEM;
-        int32_t ol[32], os[32];
-        for (int i = 0; i < M; i++)
-            for (int j0 = 0; j0 < N; j0 += 32) {
-                const int w = N - j0 > 16 ? 32 : 16; /* a last group of <= 16 columns: 16 lanes */
-                if (w == 32)
-                    group_32(k, al, as, bl, bs, i, j0, K, Np, v, ol, os);
-                else
-                    group_16(k, al, as, bl, bs, i, j0, K, Np, (lanes_16 *)v, ol, os);
-                for (int q = 0; q < w && j0 + q < N; q++) {
-                    int zero = ol[q] < ZTHR;
-                    lb_lns_val r = {zero ? 0 : ol[q], (uint8_t)(zero ? 0 : os[q]), (uint8_t)zero};
-                    lb_gemm_store(c, i, j0 + q, decode1(k, r));
-                }
+        int nomem = 0;
+        /* rows in parallel when called from serial code (a linear layer); inside a caller's
+         * parallel region (conv: images in parallel) one thread. Every output is computed by
+         * one thread in the same order: the result does not depend on the thread count. */
+#pragma omp parallel if (!omp_in_parallel() && M > 1)
+        {
+            lanes_32 *v = lb_gemm_scratch(0, sizeof *v * (size_t)(nblk > 0 ? nblk : 1));
+            if (!v) {
+#pragma omp atomic write
+                nomem = 1;
             }
+            int32_t ol[32], os[32];
+#pragma omp for schedule(static)
+            for (int i = 0; i < M; i++)
+                for (int j0 = 0; j0 < N && v; j0 += 32) {
+                    const int w =
+                        N - j0 > 16 ? 32 : 16; /* a last group of <= 16 columns: 16 lanes */
+                    if (w == 32)
+                        group_32(k, al, as, bl, bs, i, j0, K, Np, v, ol, os);
+                    else
+                        group_16(k, al, as, bl, bs, i, j0, K, Np, (lanes_16 *)v, ol, os);
+                    for (int q = 0; q < w && j0 + q < N; q++) {
+                        int zero = ol[q] < ZTHR;
+                        lb_lns_val r = {zero ? 0 : ol[q], (uint8_t)(zero ? 0 : os[q]),
+                                        (uint8_t)zero};
+                        lb_gemm_store(c, i, j0 + q, decode1(k, r));
+                    }
+                }
+        }
+        if (nomem) return LB_ERR_NOMEM;
     }
     cnt->macs += (uint64_t)M * N * K;
     return LB_OK;
