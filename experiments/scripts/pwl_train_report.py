@@ -38,9 +38,12 @@ claim_bits = int(claim_bits.value.iloc[0]) if len(claim_bits) else 12
 def load(model, name):
     with h5py.File(f"{res}/{model}/{name}.h5", "r") as f:
         ep = f["epochs"]
+        stored = lbio.h5attr(f, "weight_format", "fp32") != "fp32" and "update_zero_frac" in ep
         return {"acc": 100 * float(ep["test_acc"][-1]), "sec": float(np.median(ep["seconds"][:])),
                 "gemm": lbio.h5attr(f, "gemm", "fp32"),
-                "macs": int(f.attrs.get("gemm_macs", 0))}
+                "macs": int(f.attrs.get("gemm_macs", 0)),
+                # the share of weight updates (vs the float32 SGD step) that landed exactly 0
+                "vanish": 100 * float(ep["update_zero_frac"][-1]) if stored else math.nan}
 
 
 label = {"exact": "exact", "lut": "LUT", "generic": "PWL generic",
@@ -51,7 +54,7 @@ for model, names in RUNS.items():
     base = load(model, "fp32")
     rows.append({"model": model, "bits": "fp32", "approx": "fp32", "approx_label": "FP32",
                  "test_acc": base["acc"], "delta": 0.0, "sec_epoch": base["sec"],
-                 "x_fp32": 1.0})
+                 "x_fp32": 1.0, "vanish": math.nan})
     for n in names:
         if n == "fp32":
             continue
@@ -62,19 +65,22 @@ for model, names in RUNS.items():
         rows.append({"model": model, "bits": f"{b}/{f}", "approx": tag,
                      "approx_label": label.get(tag, tag), "test_acc": r["acc"],
                      "delta": r["acc"] - base["acc"], "sec_epoch": r["sec"],
-                     "x_fp32": r["sec"] / base["sec"]})
+                     "x_fp32": r["sec"] / base["sec"], "vanish": r["vanish"]})
 df = pd.DataFrame(rows)
 lbio.write_table(
     df, os.path.splitext(sm.output[0])[0],
     [("model", "model"), ("bits", "bits/frac"), ("approx_label", "LNS addition"),
-     ("test_acc", "test acc. (\\%)"), ("delta", "vs FP32"), ("sec_epoch", "s/epoch"),
-     ("x_fp32", "$\\times$ FP32 time")],
+     ("test_acc", "test acc. (\\%)"), ("delta", "vs FP32"), ("vanish", "lost upd. (\\%)"),
+     ("sec_epoch", "s/epoch"), ("x_fp32", "$\\times$ FP32 time")],
     f"P2(b): all-LNS training (bit-true LNS GEMMs, every tensor role, the element-wise "
     f"arithmetic, SGD with momentum and the stored weights in LNS; softmax float32; "
-    f"``LNS GEMMs only'': element-wise arithmetic and master weights float32), {T['epochs']} epoch(s), SGD momentum {T['momentum']}, lr {T['lr']}, "
+    f"``LNS GEMMs only'': element-wise arithmetic and master weights float32; lost upd.: share "
+    f"of the last epoch's nonzero float32 SGD updates that left the LNS weight unchanged), "
+    f"{T['epochs']} epoch(s), SGD momentum {T['momentum']}, lr {T['lr']}, "
     f"{T['schedule']} schedule; FP32 with the same settings. One seed.",
     "tab:p2b",
     fmt={"test_acc": lambda v: f"{v:.2f}", "delta": lambda v: f"{v:+.2f}",
+         "vanish": lambda v: "--" if math.isnan(v) else f"{v:.0f}",
          "sec_epoch": lambda v: f"{v:.1f}", "x_fp32": lambda v: f"{v:.1f}"})
 
 def master_note(nb):

@@ -160,9 +160,13 @@ lb_status lb_update_step(lb_update *u, float *params, const float *grads, float 
     lb_status st = LB_OK;
     switch (u->kind) {
     case LB_OPT_SGD:
-        if (u->lns) {
-            lb_lns_sgd_step(u->lns, params, grads, s0, np, lr, (float)u->momentum, (float)u->wd,
-                            first);
+        if (u->lns) { /* ideal: the float32 SGD step from the same (LNS) state */
+            const float m = (float)u->momentum, wd = (float)u->wd;
+            for (size_t k = 0; k < np && stats; k++) {
+                float gp = grads[k] + wd * params[k];
+                ideal[k] = params[k] - lr * ((*first || m == 0.0f) ? gp : m * s0[k] + gp);
+            }
+            lb_lns_sgd_step(u->lns, params, grads, s0, np, lr, m, wd, first);
             break;
         }
         lb_sgd_step(params, grads, s0, np, lr, (float)u->momentum, (float)u->wd, first);
@@ -209,7 +213,7 @@ lb_status lb_update_step(lb_update *u, float *params, const float *grads, float 
         break;
     }
     if (st) return st;
-    if (u->kind == LB_OPT_SGD || u->kind == LB_OPT_ADAM || u->kind == LB_OPT_ADAMW ||
+    if ((u->kind == LB_OPT_SGD && !u->lns) || u->kind == LB_OPT_ADAM || u->kind == LB_OPT_ADAMW ||
         u->kind == LB_OPT_MADAM) {
         if (stats) memcpy(ideal, params, np * sizeof *params);
         for (int i = 0; i < u->nt && !st; i++) {
