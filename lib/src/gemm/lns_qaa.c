@@ -35,8 +35,9 @@
 
 typedef struct lnsadd_k {
     lb_lns_adder ad;
-    lb_format f;  /* lns:bits=T,frac=F */
-    int32_t *tab; /* [0, n]: Δ+ (tab[n] = 0), [n+1, 2n+1]: Δ- (tab[2n+1] = 0) */
+    lb_format f;            /* lns:bits=T,frac=F */
+    int32_t *tab;           /* [0, n]: Δ+ (tab[n] = 0), [n+1, 2n+1]: Δ- (tab[2n+1] = 0) */
+    uint32_t pow2[1 << 10]; /* bits of fl(2^(j/2^F)), j < 2^F: decoding without exp2 */
     int bits, frac, ref;
     uint64_t *hist; /* dhist=1: n + 1 bins (last: d >= n), atomic adds */
 } lnsadd_k;
@@ -86,6 +87,10 @@ static lb_status create_common(void **state, lb_kv *kv, int nkv, char *canon, si
         lb_lns_adder_free(&k->ad);
         free(k->tab), free(k);
         return lb_fail(err, LB_ERR_NOMEM, "lns gemm: out of memory");
+    }
+    for (int j = 0; j < (1 << frac); j++) {
+        float p = (float)exp2((double)j / (double)(1 << frac));
+        memcpy(&k->pow2[j], &p, sizeof p);
     }
     memcpy(k->tab, k->ad.dp, sizeof *k->tab * (size_t)n);
     memcpy(k->tab + n + 1, k->ad.dm, sizeof *k->tab * (size_t)n);
@@ -142,11 +147,16 @@ static void unpack(const lnsadd_k *k, const uint16_t *c, size_t n, int32_t *lg, 
     }
 }
 
+/* The grid value sign·2^(log/2^F) = fl(2^(j/2^F))·2^q (log = q·2^F + j; |log/2^F| < 32, so
+ * always a float32 normal): the exponent field moved by q, the format's own grid value. */
 static float decode1(const lnsadd_k *k, lb_lns_val v)
 {
     if (v.zero) return 0.0f;
-    float m = (float)exp2((double)v.log / (double)(1 << k->frac));
-    return v.neg ? -m : m;
+    const int32_t q = v.log >> k->frac, j = v.log & ((1 << k->frac) - 1);
+    uint32_t b = k->pow2[j] + ((uint32_t)q << 23) + ((uint32_t)(v.neg & 1u) << 31);
+    float m;
+    memcpy(&m, &b, sizeof m);
+    return m;
 }
 
 /* ---- the fast kernel: 32 output columns at once in struct-of-arrays lanes (16 for a short
