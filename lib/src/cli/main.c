@@ -44,7 +44,8 @@ static const lb_cmd cmds[] = {
      "quantize float32 values from stdin: --format SPEC [--round rne|rna|rtz|sr] [--seed N] "
      "[--raw]"},
     {"train", lb_cmd_train,
-     "train a model: --model mlp|lenet5|vgg|vgg16|resnet [--width W --depth D] --dataset fashion-mnist "
+     "train a model: --model mlp|lenet5|vgg|vgg16|resnet [--width W --depth D] --dataset "
+     "fashion-mnist "
      "--epochs N --out RUN.h5 "
      "[--batch --lr --momentum --weight-decay --optimizer sgd|adam|adamw --schedule "
      "constant|step|cosine --seed --threads "
