@@ -41,4 +41,4 @@ bench: build
 	$(BUILD)/bin/lowbit_bench --benchmark_min_time=0.2
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-portable

@@ -2,7 +2,9 @@
 # scripts/run-tests.sh BUILD ASAN_BUILD — the test suite behind `make test` and CI:
 #   1. ctest on the Release build (labels quick + exhaustive)
 #   2. ctest on the ASan/UBSan build (all labels: the exhaustive test takes seconds there too)
-#   3. the workflow checks: snakemake --lint, dry run, smoke config end to end, table checker
+#   3. the portable build (LOWBIT_NATIVE=OFF: -march=x86-64-v3, i.e. AVX2) compiles with -Werror
+#      (vector code that only builds with AVX-512 would otherwise go unnoticed on this machine)
+#   4. the workflow checks: snakemake --lint, dry run, smoke config end to end, table checker
 # Prints one closing line "test: N passed, M failed" (ctest tests of both builds plus the
 # workflow check) and exits non-zero if anything failed.
 set -uo pipefail
@@ -47,6 +49,19 @@ step() { # name, command...
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 ctest_step "ctest (Release: quick + exhaustive)" --test-dir "$build" --output-on-failure
 ASAN_OPTIONS=detect_leaks=1 ctest_step "ctest (ASan/UBSan)" --test-dir "$asan" --output-on-failure
+portable_build() {
+  local log
+  log=$(mktemp)
+  if cmake -S . -B build-portable -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOWBIT_NATIVE=OFF \
+       -DLOWBIT_BENCH=OFF > "$log" 2>&1 && ninja -C build-portable >> "$log" 2>&1; then
+    rm -f "$log"
+  else
+    grep -E 'error|Error' "$log" | head -20
+    rm -f "$log"
+    return 1
+  fi
+}
+step "portable build (x86-64-v3, -Werror)" portable_build
 if [[ -x tests/workflow/run_smoke.sh ]]; then
   step "workflow (lint, dry run, smoke run, tolerance check)" tests/workflow/run_smoke.sh
 fi

@@ -41,11 +41,13 @@ static float run_absmax(const float *x, int64_t n, int *nonfinite)
 /* Blocks of 16 or 32: one 16-lane vector per 16 elements, reduced in the register (GCC vector
  * extensions; the scalar loop above does not vectorise across so short a block). */
 typedef int32_t lb_v16i __attribute__((vector_size(64)));
-static inline lb_v16i v16_max(lb_v16i a, lb_v16i b)
-{
-    lb_v16i gt = a > b;
-    return (a & gt) | (b & ~gt);
-}
+/* v = max(v, w) lane by lane; a macro, not a function: a 64-byte vector argument has no stable
+ * ABI without AVX-512 (-Wpsabi with -march=x86-64-v3) */
+#define V16_MAXEQ(v, w)                                                                            \
+    do {                                                                                           \
+        lb_v16i w_ = (w), gt_ = (v) > w_;                                                          \
+        (v) = ((v)&gt_) | (w_ & ~gt_);                                                             \
+    } while (0)
 static inline float run_absmax_v16(const float *x, int n32, int *nonfinite)
 {
     lb_v16i v, w;
@@ -53,13 +55,13 @@ static inline float run_absmax_v16(const float *x, int n32, int *nonfinite)
     v &= 0x7fffffff;
     if (n32) {
         memcpy(&w, x + 16, sizeof w);
-        v = v16_max(v, w & 0x7fffffff);
+        V16_MAXEQ(v, w & 0x7fffffff);
     }
-    v = v16_max(
-        v, __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-    v = v16_max(v, __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
-    v = v16_max(v, __builtin_shufflevector(v, v, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
-    v = v16_max(v, __builtin_shufflevector(v, v, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0));
+    V16_MAXEQ(v,
+              __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+    V16_MAXEQ(v, __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+    V16_MAXEQ(v, __builtin_shufflevector(v, v, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
+    V16_MAXEQ(v, __builtin_shufflevector(v, v, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0));
     *nonfinite = v[0] >= 0x7f800000;
     return *nonfinite ? lb_absmax_finite(x, n32 ? 32u : 16u) : lb_u2f((uint32_t)v[0]);
 }
