@@ -118,12 +118,41 @@ static void col2im1_add_lns(float *din, const float *dcol, const lb_conv_shape *
  * LB_CONV_SMALL weights per layer, BLIS. The loops fix the summation order per element. */
 #define LB_CONV_SMALL 4096
 
+/* 16 floats in one register (GCC vector extension; never passed to or returned from a
+ * function, so it has no ABI of its own: -march=x86-64-v3 splits it into two halves) */
+typedef float lb_v16f __attribute__((vector_size(64)));
+
 /* out (M,P) = w (M,K) · col (K,P): 16 output columns at a time with their sums in one vector
- * register while k runs (each element still sums its K terms in k order). */
+ * register while k runs (each element sums its K terms in k order). Four rows m share each load
+ * of col (register blocking: which elements are computed together changes, not any element's
+ * order of operations, so the bits are those of the one-row loop). */
 static void small_nn(float *restrict out, const float *restrict w, const float *restrict col, int M,
                      int K, int P)
 {
-    for (int m = 0; m < M; m++) {
+    int m0 = 0;
+    for (; m0 + 4 <= M && P >= 16; m0 += 4) {
+        const float *restrict w0 = w + (size_t)m0 * K, *restrict w1 = w0 + K, *restrict w2 = w1 + K,
+                              *restrict w3 = w2 + K;
+        for (int p0 = 0; p0 + 16 <= P; p0 += 16) {
+            lb_v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, c;
+            for (int k = 0; k < K; k++) {
+                memcpy(&c, col + (size_t)k * P + p0, sizeof c);
+                a0 += w0[k] * c, a1 += w1[k] * c, a2 += w2[k] * c, a3 += w3[k] * c;
+            }
+            memcpy(out + (size_t)m0 * P + p0, &a0, sizeof a0);
+            memcpy(out + (size_t)(m0 + 1) * P + p0, &a1, sizeof a1);
+            memcpy(out + (size_t)(m0 + 2) * P + p0, &a2, sizeof a2);
+            memcpy(out + (size_t)(m0 + 3) * P + p0, &a3, sizeof a3);
+        }
+        for (int m = m0; m < m0 + 4; m++) /* the columns past the last 16 */
+            for (int p0 = P / 16 * 16; p0 < P; p0++) {
+                float acc = 0.0f;
+                for (int k = 0; k < K; k++)
+                    acc += w[(size_t)m * K + k] * col[(size_t)k * P + p0];
+                out[(size_t)m * P + p0] = acc;
+            }
+    }
+    for (int m = m0; m < M; m++) {
         const float *restrict wm = w + (size_t)m * K;
         int p0 = 0;
         for (; p0 + 16 <= P; p0 += 16) {
@@ -146,11 +175,34 @@ static void small_nn(float *restrict out, const float *restrict w, const float *
     }
 }
 
-/* dcol (K,P) = w^T (K,M) · e (M,P), blocked the same way (sums over m in m order) */
+/* dcol (K,P) = w^T (K,M) · e (M,P), blocked the same way (sums over m in m order); four rows
+ * k share each load of e */
 static void small_tn(float *restrict dcol, const float *restrict w, const float *restrict e, int M,
                      int K, int P)
 {
-    for (int k = 0; k < K; k++) {
+    int k0 = 0;
+    for (; k0 + 4 <= K && P >= 16; k0 += 4) {
+        for (int p0 = 0; p0 + 16 <= P; p0 += 16) {
+            lb_v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, v;
+            for (int m = 0; m < M; m++) {
+                const float *restrict wm = w + (size_t)m * K + k0;
+                memcpy(&v, e + (size_t)m * P + p0, sizeof v);
+                a0 += wm[0] * v, a1 += wm[1] * v, a2 += wm[2] * v, a3 += wm[3] * v;
+            }
+            memcpy(dcol + (size_t)k0 * P + p0, &a0, sizeof a0);
+            memcpy(dcol + (size_t)(k0 + 1) * P + p0, &a1, sizeof a1);
+            memcpy(dcol + (size_t)(k0 + 2) * P + p0, &a2, sizeof a2);
+            memcpy(dcol + (size_t)(k0 + 3) * P + p0, &a3, sizeof a3);
+        }
+        for (int k = k0; k < k0 + 4; k++)
+            for (int p0 = P / 16 * 16; p0 < P; p0++) {
+                float acc = 0.0f;
+                for (int m = 0; m < M; m++)
+                    acc += w[(size_t)m * K + k] * e[(size_t)m * P + p0];
+                dcol[(size_t)k * P + p0] = acc;
+            }
+    }
+    for (int k = k0; k < K; k++) {
         int p0 = 0;
         for (; p0 + 16 <= P; p0 += 16) {
             float acc[16] = {0};
@@ -172,26 +224,56 @@ static void small_tn(float *restrict dcol, const float *restrict w, const float 
     }
 }
 
+/* One dot product's finish: the tail p0..P-1 in order, then the 16 partial sums in lane order */
+static inline float nt_finish(const float *restrict a, const float *restrict c, int p0, int P,
+                              const float *acc)
+{
+    float sum = 0.0f;
+    for (int p = p0; p < P; p++)
+        sum += a[p] * c[p];
+    for (int j = 0; j < 16; j++)
+        sum += acc[j];
+    return sum;
+}
+
 /* dw (M,K) += e (M,P) · col (K,P)^T: 16 independent partial sums per dot product, added
- * in a fixed order (vectorisable without reassociating anything at run time) */
+ * in a fixed order (vectorisable without reassociating anything at run time); four columns k
+ * share each load of e's row */
 static void small_nt_add(float *restrict dw, const float *restrict e, const float *restrict col,
                          int M, int K, int P)
 {
-    for (int m = 0; m < M; m++)
-        for (int k = 0; k < K; k++) {
-            const float *restrict a = e + (size_t)m * P, *restrict c = col + (size_t)k * P;
+    const int P16 = P / 16 * 16;
+    for (int m = 0; m < M; m++) {
+        const float *restrict a = e + (size_t)m * P;
+        int k0 = 0;
+        for (; k0 + 4 <= K; k0 += 4) {
+            const float *restrict c0 = col + (size_t)k0 * P, *restrict c1 = c0 + P,
+                                  *restrict c2 = c1 + P, *restrict c3 = c2 + P;
+            lb_v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, va, v;
+            for (int p = 0; p < P16; p += 16) {
+                memcpy(&va, a + p, sizeof va);
+                memcpy(&v, c0 + p, sizeof v), a0 += va * v;
+                memcpy(&v, c1 + p, sizeof v), a1 += va * v;
+                memcpy(&v, c2 + p, sizeof v), a2 += va * v;
+                memcpy(&v, c3 + p, sizeof v), a3 += va * v;
+            }
+            float t[4][16];
+            memcpy(t[0], &a0, sizeof a0), memcpy(t[1], &a1, sizeof a1);
+            memcpy(t[2], &a2, sizeof a2), memcpy(t[3], &a3, sizeof a3);
+            dw[(size_t)m * K + k0] += nt_finish(a, c0, P16, P, t[0]);
+            dw[(size_t)m * K + k0 + 1] += nt_finish(a, c1, P16, P, t[1]);
+            dw[(size_t)m * K + k0 + 2] += nt_finish(a, c2, P16, P, t[2]);
+            dw[(size_t)m * K + k0 + 3] += nt_finish(a, c3, P16, P, t[3]);
+        }
+        for (int k = k0; k < K; k++) {
+            const float *restrict c = col + (size_t)k * P;
             float acc[16] = {0};
-            int p = 0;
-            for (; p + 16 <= P; p += 16)
+            for (int p = 0; p < P16; p += 16)
                 for (int j = 0; j < 16; j++)
                     acc[j] += a[p + j] * c[p + j];
-            float sum = 0.0f;
-            for (; p < P; p++)
-                sum += a[p] * c[p];
-            for (int j = 0; j < 16; j++)
-                sum += acc[j];
-            dw[(size_t)m * K + k] += sum;
+            dw[(size_t)m * K + k] += nt_finish(a, c, P16, P, acc);
         }
+    }
 }
 
 /* Images are split into T fixed contiguous chunks, one per thread (T = OpenMP's thread
