@@ -159,6 +159,19 @@ typedef struct lb_lns_ops {
 } lb_lns_ops;
 
 lb_status lb_lns_ops_init(lb_lns_ops *o, const lb_lns_adder *ad, int bits, lb_error *err);
+/* One code of that format (sign | zero flag | L = bits-2 log bits) as a value, the log clamped
+ * to [-maxlog, maxlog] (the most negative code, -2^(L-1), is raised to -maxlog). */
+static inline lb_lns_val lb_lns_unpack(int bits, int32_t maxlog, uint16_t code)
+{
+    const int L = bits - 2;
+    const uint32_t u = code;
+    const int32_t l = (int32_t)(u << (32 - L)) >> (32 - L);
+    lb_lns_val v;
+    v.zero = (uint8_t)((u >> L) & 1u);
+    v.log = v.zero ? 0 : (l < -maxlog ? -maxlog : l);
+    v.neg = (uint8_t)(v.zero ? 0 : (u >> (bits - 1)) & 1u);
+    return v;
+}
 /* Floats -> values and back (any n; chunked through the format's codec). */
 void lb_lns_ops_enc(const lb_lns_ops *o, const float *x, size_t n, lb_lns_val *v);
 void lb_lns_ops_dec(const lb_lns_ops *o, const lb_lns_val *v, size_t n, float *x);

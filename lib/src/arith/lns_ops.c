@@ -48,20 +48,12 @@ static const lb_qctx q1 = {.threads = 1}; /* callers run inside their own parall
 
 void lb_lns_ops_enc(const lb_lns_ops *o, const float *x, size_t n, lb_lns_val *v)
 {
-    const int B = o->bits, L = B - 2;
-    const int32_t mx = o->ad->maxlog;
     uint16_t c[CHUNK];
     for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
         size_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
         lb_encode(&o->f, c, x + i0, m, &q1); /* cannot fail: a valid <= 16-bit format */
-        for (size_t i = 0; i < m; i++) {
-            uint32_t u = c[i];
-            int32_t l = (int32_t)(u << (32 - L)) >> (32 - L);
-            int z = (int)((u >> L) & 1u);
-            v[i0 + i].log = z ? 0 : (l < -mx ? -mx : l);
-            v[i0 + i].neg = (uint8_t)(z ? 0 : (u >> (B - 1)) & 1u);
-            v[i0 + i].zero = (uint8_t)z;
-        }
+        for (size_t i = 0; i < m; i++)
+            v[i0 + i] = lb_lns_unpack(o->bits, o->ad->maxlog, c[i]);
     }
 }
 

@@ -35,7 +35,7 @@
 
 typedef struct lnsadd_k {
     lb_lns_adder ad;
-    lb_format f;            /* lns:bits=T,frac=F */
+    lb_lns_ops ops;         /* ad and its value format lns:bits=T,frac=F (lowbit/lnsadd.h) */
     int32_t *tab;           /* [0, n]: Δ+ (tab[n] = 0), [n+1, 2n+1]: Δ- (tab[2n+1] = 0) */
     uint32_t pow2[1 << 10]; /* bits of fl(2^(j/2^F)), j < 2^F: decoding without exp2 */
     int bits, frac, ref;
@@ -72,9 +72,7 @@ static lb_status create_common(void **state, lb_kv *kv, int nkv, char *canon, si
                                   : "");
     if (ap == LB_DELTA_PWL) snprintf(spec, sizeof spec, "pwl:%s", tname);
     st = lb_lns_adder_from_spec(&k->ad, bits, frac, spec, file, err);
-    char fs[64];
-    snprintf(fs, sizeof fs, "lns:bits=%d,frac=%d,scale=none,zero=flag,underflow=sat", bits, frac);
-    if (!st) st = lb_format_parse(&k->f, fs, err);
+    if (!st) st = lb_lns_ops_init(&k->ops, &k->ad, bits, err);
     const int32_t n = 16 << frac;
     if (!st && !(k->tab = malloc(sizeof *k->tab * (size_t)(2 * n + 2))))
         st = lb_fail(err, LB_ERR_NOMEM, "lns gemm: out of memory");
@@ -131,19 +129,13 @@ static size_t histogram(const void *state, uint64_t *counts, size_t cap)
     return bins;
 }
 
-/* Operand codes -> (log, neg, zero), logs clamped to [-maxlog, maxlog]. */
+/* Operand codes -> (log, neg, zero) arrays (lb_lns_unpack). */
 static void unpack(const lnsadd_k *k, const uint16_t *c, size_t n, int32_t *lg, int32_t *ng,
                    int32_t *zr)
 {
-    const int B = k->bits, L = B - 2;
-    const int32_t mx = k->ad.maxlog;
     for (size_t i = 0; i < n; i++) {
-        uint32_t v = c[i];
-        int32_t l = (int32_t)(v << (32 - L)) >> (32 - L);
-        int z = (int)((v >> (B - 2)) & 1u);
-        lg[i] = z ? 0 : (l < -mx ? -mx : l);
-        ng[i] = z ? 0 : (int32_t)((v >> (B - 1)) & 1u);
-        zr[i] = z;
+        lb_lns_val v = lb_lns_unpack(k->bits, k->ad.maxlog, c[i]);
+        lg[i] = v.log, ng[i] = v.neg, zr[i] = v.zero;
     }
 }
 
@@ -190,7 +182,7 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
     lb_qctx q;
     memset(&q, 0, sizeof q);
     q.threads = 1;
-    lb_status st = lb_encode(&k->f, codes, fa, na + nb, &q);
+    lb_status st = lb_encode(&k->ops.f, codes, fa, na + nb, &q);
     if (st) return st;
     int32_t *al = buf, *as = al + na, *az = as + na;
     int32_t *bl = az + na, *bs = bl + nb, *bz = bs + nb;
