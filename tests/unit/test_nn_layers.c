@@ -90,10 +90,10 @@ static double conv_loss(const float *in, const float *w, const float *b, const f
 }
 
 /* C, OC: small shapes take the plain-loop path, OC·C·K·K > 4096 the BLIS path */
-static void test_conv(int stride, int pad, int K, int C, int OC)
+static void test_conv_hw(int stride, int pad, int K, int C, int OC, int H, int W)
 {
     lb_conv_shape s = {
-        .B = 2, .C = C, .H = 7, .W = 6, .OC = OC, .K = K, .stride = stride, .pad = pad};
+        .B = 3, .C = C, .H = H, .W = W, .OC = OC, .K = K, .stride = stride, .pad = pad};
     lb_conv_shape_init(&s);
     size_t nin = (size_t)s.B * s.C * s.H * s.W, nw = (size_t)s.OC * s.C * K * K,
            nout = (size_t)s.B * s.OC * s.OH * s.OW;
@@ -122,6 +122,11 @@ static void test_conv(int stride, int pad, int K, int C, int OC)
                   stride, pad, t, i, grads[t][i], fd);
         }
     free(in), free(w), free(b), free(R), free(out), free(ref), free(din), free(dw), free(db);
+}
+
+static void test_conv(int stride, int pad, int K, int C, int OC)
+{
+    test_conv_hw(stride, pad, K, C, OC, 7, 6);
 }
 
 /* ---- maxpool, relu, softmax-xent ---------------------------------------------------------- */
@@ -321,6 +326,12 @@ int main(void)
     test_conv(2, 0, 1, 3, 4);   /* 1x1 stride 2: ResNet projection shortcut */
     test_conv(1, 1, 3, 16, 36); /* 5184 weights: BLIS path */
     test_conv(2, 0, 3, 20, 24); /* 4320 weights: BLIS path, stride 2 */
+    /* the small-channel loops: 16-column blocks plus a tail (P = 100, 64, 36), rows in blocks
+     * of 4 plus 1, 2 or 3 (OC = 6, 16, 5, 7) */
+    test_conv_hw(1, 2, 5, 1, 6, 10, 10);
+    test_conv_hw(1, 0, 5, 6, 16, 14, 14);
+    test_conv_hw(1, 0, 3, 2, 5, 10, 10);
+    test_conv_hw(1, 1, 3, 3, 7, 6, 6);
     test_pool_relu_xent();
     test_bn_gap_dropout();
     test_quantized_roles();

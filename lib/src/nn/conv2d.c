@@ -5,6 +5,10 @@
  *   forward          out_b (OC,P) = Q_W(w) · im2col(Q_A(in)_b) + b
  *   backward weight  dw += sum_b Q_E(dout)_b · col_b^T
  *   backward data    dcol_b = Q_W(w)^T · Q_E(dout)_b;  din_b += col2im(dcol_b)
+ * Summation orders (fixed; the weight and bias gradients depend on the thread count): each
+ * thread takes a fixed contiguous chunk of images; with the small-channel loops its weight and
+ * bias gradients are kept as 16 lane partial sums over the whole chunk (nt_acc), summed in lane
+ * order once per call, and the threads' sums are added to dw, db in thread order.
  * All-LNS (q->lns): the bias add, the bias-gradient sum (lb_lns_tree_sum over batch and
  * positions), the sum of the per-image weight gradients (in image order per thread, then the
  * threads in order, as the float path) and col2im's overlapping sums (same order as below) are
@@ -35,11 +39,45 @@ static void valid_cols(const lb_conv_shape *s, int kw, int *ow0, int *ow1)
     *ow0 = lo, *ow1 = hi;
 }
 
-/* col (C·K·K, P) of one image in (C,H,W). Each output row is zeros, one contiguous (stride 1)
- * or strided run of input values, zeros. */
-static void im2col1(float *col, const float *in, const lb_conv_shape *s)
+/* Floats of scratch im2col1 needs (stride 1: the zero-padded image and 16 floats of slack);
+ * every col buffer has 16 floats of slack after its C·K·K·P. */
+static size_t im2col_scratch(const lb_conv_shape *s)
+{
+    const size_t Hp = (size_t)s->H + 2 * s->pad, Wp = (size_t)s->W + 2 * s->pad;
+    return s->stride == 1 ? (size_t)s->C * Hp * Wp + 16 : 0;
+}
+
+/* col (C·K·K, P) of one image in (C,H,W). Stride 1: every output row of col is a run of OW
+ * values of the zero-padded image (scratch pad), copied 16 floats at a time (a copy may run up
+ * to 15 floats past its row: into the next row, written after it, or the slack). Else each
+ * output row is zeros, one strided run of input values, zeros. */
+static void im2col1(float *col, const float *in, const lb_conv_shape *s, float *pad)
 {
     const int K = s->K, P = s->OH * s->OW;
+    if (s->stride == 1) {
+        const int Hp = s->H + 2 * s->pad, Wp = s->W + 2 * s->pad;
+        float *r = pad;
+        for (int c = 0; c < s->C; c++)
+            for (int ih = -s->pad; ih < s->H + s->pad; ih++, r += Wp) {
+                if (ih < 0 || ih >= s->H) {
+                    memset(r, 0, (size_t)Wp * sizeof *r);
+                    continue;
+                }
+                memset(r, 0, (size_t)s->pad * sizeof *r);
+                memcpy(r + s->pad, in + ((size_t)c * s->H + ih) * s->W, (size_t)s->W * sizeof *r);
+                memset(r + s->pad + s->W, 0, (size_t)s->pad * sizeof *r);
+            }
+        memset(r, 0, 16 * sizeof *r);
+        for (int ck = 0; ck < s->C * K * K; ck++) {
+            const int c = ck / (K * K), kh = (ck / K) % K, kw = ck % K;
+            const float *src = pad + ((size_t)c * Hp + kh) * Wp + kw;
+            float *d = col + (size_t)ck * P;
+            for (int oh = 0; oh < s->OH; oh++, d += s->OW, src += Wp)
+                for (int x = 0; x < s->OW; x += 16)
+                    memcpy(d + x, src + x, 16 * sizeof *d);
+        }
+        return;
+    }
     for (int ck = 0; ck < s->C * K * K; ck++) {
         int c = ck / (K * K), kh = (ck / K) % K, kw = ck % K, ow0, ow1;
         valid_cols(s, kw, &ow0, &ow1);
@@ -54,11 +92,8 @@ static void im2col1(float *col, const float *in, const lb_conv_shape *s)
             const float *row = src + (size_t)ih * s->W + (ow0 * s->stride - s->pad + kw);
             for (int ow = 0; ow < ow0; ow++)
                 d[ow] = 0.0f;
-            if (s->stride == 1)
-                memcpy(d + ow0, row, (size_t)(ow1 - ow0) * sizeof *d);
-            else
-                for (int ow = ow0; ow < ow1; ow++)
-                    d[ow] = row[(ow - ow0) * s->stride];
+            for (int ow = ow0; ow < ow1; ow++)
+                d[ow] = row[(ow - ow0) * s->stride];
             for (int ow = ow1; ow < s->OW; ow++)
                 d[ow] = 0.0f;
         }
@@ -114,166 +149,169 @@ static void col2im1_add_lns(float *din, const float *dcol, const lb_conv_shape *
 }
 
 /* Small per-image GEMMs (few channels, as in LeNet) as plain loops over the long P dimension,
- * which GCC vectorises; BLIS's per-call packing costs more than the arithmetic there. Above
- * LB_CONV_SMALL weights per layer, BLIS. The loops fix the summation order per element. */
+ * in vectors of 16 columns; BLIS's per-call packing costs more than the arithmetic there. Above
+ * LB_CONV_SMALL weights per layer, BLIS. The loops fix the summation order of every element. */
 #define LB_CONV_SMALL 4096
+#define V             16 /* columns per vector */
 
 /* 16 floats in one register (GCC vector extension; never passed to or returned from a
  * function, so it has no ABI of its own: -march=x86-64-v3 splits it into two halves) */
 typedef float lb_v16f __attribute__((vector_size(64)));
 
-/* out (M,P) = w (M,K) · col (K,P): 16 output columns at a time with their sums in one vector
- * register while k runs (each element sums its K terms in k order). Four rows m share each load
- * of col (register blocking: which elements are computed together changes, not any element's
- * order of operations, so the bits are those of the one-row loop). */
-static void small_nn(float *restrict out, const float *restrict w, const float *restrict col, int M,
-                     int K, int P)
+/* out[r][0..16) = sum over j in j order of w[r·rs + j·js] · b[j·ldb + 0..16), rows r < R ≤ 4
+ * (R is a constant at every call: the unused accumulators vanish). Each element starts at 0 and
+ * adds its J products in order; the R rows share each load of b (register blocking changes
+ * which elements are computed together, never an element's order of operations). */
+static inline __attribute__((always_inline)) void rows16(float *restrict out, int ldo,
+                                                         const float *restrict w, int rs, int js,
+                                                         int J, const float *restrict b, int ldb,
+                                                         int R)
 {
-    int m0 = 0;
-    for (; m0 + 4 <= M && P >= 16; m0 += 4) {
-        const float *restrict w0 = w + (size_t)m0 * K, *restrict w1 = w0 + K, *restrict w2 = w1 + K,
-                              *restrict w3 = w2 + K;
-        for (int p0 = 0; p0 + 16 <= P; p0 += 16) {
-            lb_v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, c;
-            for (int k = 0; k < K; k++) {
-                memcpy(&c, col + (size_t)k * P + p0, sizeof c);
-                a0 += w0[k] * c, a1 += w1[k] * c, a2 += w2[k] * c, a3 += w3[k] * c;
-            }
-            memcpy(out + (size_t)m0 * P + p0, &a0, sizeof a0);
-            memcpy(out + (size_t)(m0 + 1) * P + p0, &a1, sizeof a1);
-            memcpy(out + (size_t)(m0 + 2) * P + p0, &a2, sizeof a2);
-            memcpy(out + (size_t)(m0 + 3) * P + p0, &a3, sizeof a3);
-        }
-        for (int m = m0; m < m0 + 4; m++) /* the columns past the last 16 */
-            for (int p0 = P / 16 * 16; p0 < P; p0++) {
-                float acc = 0.0f;
-                for (int k = 0; k < K; k++)
-                    acc += w[(size_t)m * K + k] * col[(size_t)k * P + p0];
-                out[(size_t)m * P + p0] = acc;
-            }
+    lb_v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, v;
+    for (int j = 0; j < J; j++) {
+        const float *restrict wj = w + (size_t)j * js;
+        memcpy(&v, b + (size_t)j * ldb, sizeof v);
+        a0 += wj[0] * v;
+        if (R > 1) a1 += wj[rs] * v;
+        if (R > 2) a2 += wj[2 * rs] * v;
+        if (R > 3) a3 += wj[3 * rs] * v;
     }
-    for (int m = m0; m < M; m++) {
-        const float *restrict wm = w + (size_t)m * K;
-        int p0 = 0;
-        for (; p0 + 16 <= P; p0 += 16) {
-            float acc[16] = {0};
-            for (int k = 0; k < K; k++) {
-                const float wk = wm[k];
-                const float *restrict c = col + (size_t)k * P + p0;
-                for (int j = 0; j < 16; j++)
-                    acc[j] += wk * c[j];
-            }
-            for (int j = 0; j < 16; j++)
-                out[(size_t)m * P + p0 + j] = acc[j];
-        }
-        for (; p0 < P; p0++) {
-            float acc = 0.0f;
-            for (int k = 0; k < K; k++)
-                acc += wm[k] * col[(size_t)k * P + p0];
-            out[(size_t)m * P + p0] = acc;
+    memcpy(out, &a0, sizeof a0);
+    if (R > 1) memcpy(out + ldo, &a1, sizeof a1);
+    if (R > 2) memcpy(out + 2 * (size_t)ldo, &a2, sizeof a2);
+    if (R > 3) memcpy(out + 3 * (size_t)ldo, &a3, sizeof a3);
+}
+
+/* out (M, 16·nb) with row stride ldo = w (as rows16: row m at w + m·rs) · b (J, ·) */
+static void gemm16(float *restrict out, int ldo, const float *restrict w, int rs, int js, int M,
+                   int J, const float *restrict b, int ldb, int nb)
+{
+    int m = 0;
+    for (; m + 4 <= M; m += 4)
+        for (int p = 0; p < nb * V; p += V)
+            rows16(out + (size_t)m * ldo + p, ldo, w + (size_t)m * rs, rs, js, J, b + p, ldb, 4);
+    for (int p = 0; p < nb * V && m < M; p += V) {
+        float *o = out + (size_t)m * ldo + p;
+        const float *wm = w + (size_t)m * rs;
+        switch (M - m) {
+        case 3:
+            rows16(o, ldo, wm, rs, js, J, b + p, ldb, 3);
+            break;
+        case 2:
+            rows16(o, ldo, wm, rs, js, J, b + p, ldb, 2);
+            break;
+        default:
+            rows16(o, ldo, wm, rs, js, J, b + p, ldb, 1);
+            break;
         }
     }
 }
 
-/* dcol (K,P) = w^T (K,M) · e (M,P), blocked the same way (sums over m in m order); four rows
- * k share each load of e */
-static void small_tn(float *restrict dcol, const float *restrict w, const float *restrict e, int M,
-                     int K, int P)
+/* The columns p0..P-1 (fewer than 16) of the rows (R, P) of src, as (R, 16) with zeros after */
+static void tail16(float *restrict dst, const float *restrict src, int R, int P, int p0)
 {
-    int k0 = 0;
-    for (; k0 + 4 <= K && P >= 16; k0 += 4) {
-        for (int p0 = 0; p0 + 16 <= P; p0 += 16) {
-            lb_v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, v;
-            for (int m = 0; m < M; m++) {
-                const float *restrict wm = w + (size_t)m * K + k0;
-                memcpy(&v, e + (size_t)m * P + p0, sizeof v);
-                a0 += wm[0] * v, a1 += wm[1] * v, a2 += wm[2] * v, a3 += wm[3] * v;
-            }
-            memcpy(dcol + (size_t)k0 * P + p0, &a0, sizeof a0);
-            memcpy(dcol + (size_t)(k0 + 1) * P + p0, &a1, sizeof a1);
-            memcpy(dcol + (size_t)(k0 + 2) * P + p0, &a2, sizeof a2);
-            memcpy(dcol + (size_t)(k0 + 3) * P + p0, &a3, sizeof a3);
-        }
-        for (int k = k0; k < k0 + 4; k++)
-            for (int p0 = P / 16 * 16; p0 < P; p0++) {
-                float acc = 0.0f;
-                for (int m = 0; m < M; m++)
-                    acc += w[(size_t)m * K + k] * e[(size_t)m * P + p0];
-                dcol[(size_t)k * P + p0] = acc;
-            }
-    }
-    for (int k = k0; k < K; k++) {
-        int p0 = 0;
-        for (; p0 + 16 <= P; p0 += 16) {
-            float acc[16] = {0};
-            for (int m = 0; m < M; m++) {
-                const float wk = w[(size_t)m * K + k];
-                const float *restrict em = e + (size_t)m * P + p0;
-                for (int j = 0; j < 16; j++)
-                    acc[j] += wk * em[j];
-            }
-            for (int j = 0; j < 16; j++)
-                dcol[(size_t)k * P + p0 + j] = acc[j];
-        }
-        for (; p0 < P; p0++) {
-            float acc = 0.0f;
-            for (int m = 0; m < M; m++)
-                acc += w[(size_t)m * K + k] * e[(size_t)m * P + p0];
-            dcol[(size_t)k * P + p0] = acc;
-        }
+    for (int r = 0; r < R; r++) {
+        memcpy(dst + (size_t)r * V, src + (size_t)r * P + p0, (size_t)(P - p0) * sizeof *dst);
+        memset(dst + (size_t)r * V + (P - p0), 0, (size_t)(V - (P - p0)) * sizeof *dst);
     }
 }
 
-/* One dot product's finish: the tail p0..P-1 in order, then the 16 partial sums in lane order */
-static inline float nt_finish(const float *restrict a, const float *restrict c, int p0, int P,
-                              const float *acc)
+/* out (M, P) = w (as gemm16) · b (J, P): the full 16-column blocks in place, the last P % 16
+ * columns through zero-padded copies (tmp: 16·(J + M) floats), so they take the same path */
+static void gemm_p(float *restrict out, const float *restrict w, int rs, int js, int M, int J,
+                   const float *restrict b, int P, float *restrict tmp)
 {
-    float sum = 0.0f;
-    for (int p = p0; p < P; p++)
-        sum += a[p] * c[p];
-    for (int j = 0; j < 16; j++)
-        sum += acc[j];
-    return sum;
+    const int P16 = P / V * V;
+    gemm16(out, P, w, rs, js, M, J, b, P, P / V);
+    if (P16 == P) return;
+    float *bt = tmp, *ot = tmp + (size_t)J * V;
+    tail16(bt, b, J, P, P16);
+    gemm16(ot, V, w, rs, js, M, J, bt, V, 1);
+    for (int m = 0; m < M; m++)
+        memcpy(out + (size_t)m * P + P16, ot + (size_t)m * V, (size_t)(P - P16) * sizeof *out);
 }
 
-/* dw (M,K) += e (M,P) · col (K,P)^T: 16 independent partial sums per dot product, added
- * in a fixed order (vectorisable without reassociating anything at run time); four columns k
- * share each load of e's row */
-static void small_nt_add(float *restrict dw, const float *restrict e, const float *restrict col,
-                         int M, int K, int P)
+/* acc (M, K, 16) += lane-wise products of e (M, P) and col (K, P) over the 16-column blocks of
+ * P: lane l of acc[m][k] gets e[m][p]·col[k][p] for p ≡ l (mod 16), p in order, then the last
+ * P % 16 columns from the zero-padded copies et (M, 16), ct (K, 16). The lanes are summed once
+ * per thread at the end of the call (lanes_sum), not per image. Four k share each load of e. */
+static void nt_acc(float *restrict acc, const float *restrict e, const float *restrict col,
+                   const float *restrict et, const float *restrict ct, int M, int K, int P)
 {
-    const int P16 = P / 16 * 16;
+    const int P16 = P / V * V, tail = P16 < P;
     for (int m = 0; m < M; m++) {
         const float *restrict a = e + (size_t)m * P;
-        int k0 = 0;
-        for (; k0 + 4 <= K; k0 += 4) {
-            const float *restrict c0 = col + (size_t)k0 * P, *restrict c1 = c0 + P,
-                                  *restrict c2 = c1 + P, *restrict c3 = c2 + P;
-            lb_v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, va, v;
-            for (int p = 0; p < P16; p += 16) {
+        int k = 0;
+        for (; k + 4 <= K; k += 4) {
+            float *restrict s = acc + ((size_t)m * K + k) * V;
+            const float *restrict c0 = col + (size_t)k * P;
+            lb_v16f a0, a1, a2, a3, va, v;
+            memcpy(&a0, s, sizeof a0), memcpy(&a1, s + V, sizeof a1);
+            memcpy(&a2, s + 2 * V, sizeof a2), memcpy(&a3, s + 3 * V, sizeof a3);
+            for (int p = 0; p < P16; p += V) {
                 memcpy(&va, a + p, sizeof va);
                 memcpy(&v, c0 + p, sizeof v), a0 += va * v;
-                memcpy(&v, c1 + p, sizeof v), a1 += va * v;
-                memcpy(&v, c2 + p, sizeof v), a2 += va * v;
-                memcpy(&v, c3 + p, sizeof v), a3 += va * v;
+                memcpy(&v, c0 + P + p, sizeof v), a1 += va * v;
+                memcpy(&v, c0 + 2 * (size_t)P + p, sizeof v), a2 += va * v;
+                memcpy(&v, c0 + 3 * (size_t)P + p, sizeof v), a3 += va * v;
             }
-            float t[4][16];
-            memcpy(t[0], &a0, sizeof a0), memcpy(t[1], &a1, sizeof a1);
-            memcpy(t[2], &a2, sizeof a2), memcpy(t[3], &a3, sizeof a3);
-            dw[(size_t)m * K + k0] += nt_finish(a, c0, P16, P, t[0]);
-            dw[(size_t)m * K + k0 + 1] += nt_finish(a, c1, P16, P, t[1]);
-            dw[(size_t)m * K + k0 + 2] += nt_finish(a, c2, P16, P, t[2]);
-            dw[(size_t)m * K + k0 + 3] += nt_finish(a, c3, P16, P, t[3]);
+            if (tail) {
+                const float *ck = ct + (size_t)k * V;
+                memcpy(&va, et + (size_t)m * V, sizeof va);
+                memcpy(&v, ck, sizeof v), a0 += va * v;
+                memcpy(&v, ck + V, sizeof v), a1 += va * v;
+                memcpy(&v, ck + 2 * V, sizeof v), a2 += va * v;
+                memcpy(&v, ck + 3 * V, sizeof v), a3 += va * v;
+            }
+            memcpy(s, &a0, sizeof a0), memcpy(s + V, &a1, sizeof a1);
+            memcpy(s + 2 * V, &a2, sizeof a2), memcpy(s + 3 * V, &a3, sizeof a3);
         }
-        for (int k = k0; k < K; k++) {
+        for (; k < K; k++) {
+            float *restrict s = acc + ((size_t)m * K + k) * V;
             const float *restrict c = col + (size_t)k * P;
-            float acc[16] = {0};
-            for (int p = 0; p < P16; p += 16)
-                for (int j = 0; j < 16; j++)
-                    acc[j] += a[p + j] * c[p + j];
-            dw[(size_t)m * K + k] += nt_finish(a, c, P16, P, acc);
+            lb_v16f a0, va, v;
+            memcpy(&a0, s, sizeof a0);
+            for (int p = 0; p < P16; p += V) {
+                memcpy(&va, a + p, sizeof va);
+                memcpy(&v, c + p, sizeof v), a0 += va * v;
+            }
+            if (tail) {
+                memcpy(&va, et + (size_t)m * V, sizeof va);
+                memcpy(&v, ct + (size_t)k * V, sizeof v), a0 += va * v;
+            }
+            memcpy(s, &a0, sizeof a0);
         }
     }
+}
+
+/* acc (OC, 16) += the lane-wise sums of e (OC, P) over its 16-column blocks, then the zero-padded
+ * tail et (OC, 16) (the bias gradient, reduced per thread at the end like nt_acc's) */
+static void chsum_acc(float *restrict acc, const float *restrict e, const float *restrict et,
+                      int OC, int P)
+{
+    const int P16 = P / V * V;
+    for (int oc = 0; oc < OC; oc++) {
+        lb_v16f s, v;
+        memcpy(&s, acc + (size_t)oc * V, sizeof s);
+        for (int p = 0; p < P16; p += V) {
+            memcpy(&v, e + (size_t)oc * P + p, sizeof v);
+            s += v;
+        }
+        if (P16 < P) {
+            memcpy(&v, et + (size_t)oc * V, sizeof v);
+            s += v;
+        }
+        memcpy(acc + (size_t)oc * V, &s, sizeof s);
+    }
+}
+
+/* the sum of 16 lanes, in lane order */
+static inline float lanes_sum(const float *l)
+{
+    float s = 0.0f;
+    for (int j = 0; j < V; j++)
+        s += l[j];
+    return s;
 }
 
 /* Images are split into T fixed contiguous chunks, one per thread (T = OpenMP's thread
@@ -298,19 +336,22 @@ lb_status lb_conv2d_forward(float *out, const float *in, const float *w, const f
         lb_nn_quant(q, LB_ROLE_A, in, (size_t)s->B * in1, s->C, s->H * s->W, tid, ws, LB_WS_A, &st);
     const float *wq =
         lb_nn_quant(q, LB_ROLE_W, w, (size_t)s->OC * CKK, s->C, s->K * s->K, tid, ws, LB_WS_W, &st);
-    float *cols = lb_ws_get(ws, LB_WS_COL, (size_t)T * CKK * P);
+    /* per thread: col and its slack, tail scratch, im2col scratch */
+    const size_t per = (size_t)CKK * P + V + (size_t)V * (CKK + s->OC) + im2col_scratch(s);
+    float *cols = lb_ws_get(ws, LB_WS_COL, (size_t)T * per);
     if (st || !cols) return st ? st : LB_ERR_NOMEM;
     int gst = LB_OK; /* a kernel failure (any thread) */
 #pragma omp parallel num_threads(T)
     {
         lb_status gs;
         int t = omp_get_thread_num();
-        float *col = cols + (size_t)t * CKK * P;
+        float *col = cols + (size_t)t * per, *tmp = col + (size_t)CKK * P + V;
+        float *pad = tmp + (size_t)V * (CKK + s->OC);
         for (int bb = s->B * t / T; bb < s->B * (t + 1) / T; bb++) {
             float *o = out + (size_t)bb * out1;
-            im2col1(col, a + (size_t)bb * in1, s);
+            im2col1(col, a + (size_t)bb * in1, s, pad);
             if (small)
-                small_nn(o, wq, col, s->OC, CKK, P); /* (OC,P) = w · col */
+                gemm_p(o, wq, CKK, 1, s->OC, CKK, col, P, tmp); /* (OC,P) = w · col */
             else if ((gs = lb_nn_gemm(q, LB_PASS_FORWARD, 0, 0, s->OC, P, CKK, wq, col, 0.0f, o))) {
 #pragma omp atomic write
                 gst = (int)gs;
@@ -333,7 +374,7 @@ static lb_status backward_lns(float *din, float *dw, float *db, const float *e, 
 {
     const int CKK = s->C * s->K * s->K, P = s->OH * s->OW, T = nthreads(s);
     const size_t in1 = (size_t)s->C * s->H * s->W, out1 = (size_t)s->OC * P;
-    const size_t nw = (size_t)s->OC * CKK, per = (size_t)CKK * P + 2 * nw;
+    const size_t nw = (size_t)s->OC * CKK, per = (size_t)CKK * P + V + 2 * nw + im2col_scratch(s);
     float *bufs = lb_ws_get(ws, LB_WS_COL, (size_t)T * per);
     if (!bufs) return LB_ERR_NOMEM;
     int gst = LB_OK;
@@ -341,7 +382,8 @@ static lb_status backward_lns(float *din, float *dw, float *db, const float *e, 
     {
         lb_status gs;
         int t = omp_get_thread_num();
-        float *col = bufs + (size_t)t * per, *prod = col + (size_t)CKK * P, *dwt = prod + nw;
+        float *col = bufs + (size_t)t * per, *prod = col + (size_t)CKK * P + V, *dwt = prod + nw;
+        float *pad = dwt + nw;
         lb_lns_val *cv = din ? malloc(sizeof *cv * ((size_t)CKK * P + in1)) : NULL;
         if (din && !cv) {
 #pragma omp atomic write
@@ -351,7 +393,7 @@ static lb_status backward_lns(float *din, float *dw, float *db, const float *e, 
         for (int bb = s->B * t / T; bb < s->B * (t + 1) / T && !(din && !cv); bb++) {
             const float *eb = e + (size_t)bb * out1;
             if (dw) {
-                im2col1(col, a + (size_t)bb * in1, s);
+                im2col1(col, a + (size_t)bb * in1, s, pad);
                 if ((gs = lb_nn_gemm(q, LB_PASS_BACKWARD_WEIGHT, 0, 1, s->OC, CKK, P, eb, col, 0.0f,
                                      prod))) {
 #pragma omp atomic write
@@ -373,7 +415,7 @@ static lb_status backward_lns(float *din, float *dw, float *db, const float *e, 
     if (gst) return (lb_status)gst;
     if (dw)
         for (int t = 0; t < T; t++) /* fixed order */
-            lb_lns_ops_accum(q->lns, dw, bufs + (size_t)t * per + (size_t)CKK * P + nw, nw);
+            lb_lns_ops_accum(q->lns, dw, bufs + (size_t)t * per + (size_t)CKK * P + V + nw, nw);
     return db ? lb_nn_lns_chsum(q->lns, db, e, s->B, s->OC, P) : LB_OK;
 }
 
@@ -393,35 +435,42 @@ lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout
     const float *wq = lb_nn_quant(q, LB_ROLE_W, w, nw, s->C, s->K * s->K, tid, ws, LB_WS_W, &st);
     if (st) return st;
     if (q && q->lns) return backward_lns(din, dw, db, e, a, wq, s, q, ws);
-    /* per thread: one column buffer and one dW/db partial */
-    float *cols = lb_ws_get(ws, LB_WS_COL, (size_t)T * (CKK * (size_t)P + nw + (size_t)s->OC));
-    if (st || !cols) return st ? st : LB_ERR_NOMEM;
+    /* per thread: a column buffer; the dW partial (small: 16 lanes per weight, see nt_acc;
+     * BLIS: one float per weight); the db lanes; tail scratch */
+    const size_t dwn = small ? (size_t)V * nw : nw;
+    const size_t per = (size_t)CKK * P + V + dwn + (size_t)V * s->OC + (size_t)V * (CKK + s->OC) +
+                       im2col_scratch(s);
+    float *cols = lb_ws_get(ws, LB_WS_COL, (size_t)T * per);
+    if (!cols) return LB_ERR_NOMEM;
+    const int P16 = P / V * V;
     int gst = LB_OK; /* a kernel failure (any thread) */
 #pragma omp parallel num_threads(T)
     {
         lb_status gs;
         int t = omp_get_thread_num();
-        float *col = cols + (size_t)t * (CKK * (size_t)P + nw + (size_t)s->OC);
-        float *dwt = col + (size_t)CKK * P, *dbt = dwt + nw;
-        memset(dwt, 0, (nw + (size_t)s->OC) * sizeof *dwt);
+        float *col = cols + (size_t)t * per;
+        float *dwt = col + (size_t)CKK * P + V, *dbt = dwt + dwn, *tmp = dbt + (size_t)V * s->OC;
+        float *et = tmp, *ct = tmp + (size_t)V * s->OC; /* zero-padded tails of e and col */
+        float *pad = tmp + (size_t)V * (CKK + s->OC);
+        memset(dwt, 0, (dwn + (size_t)V * s->OC) * sizeof *dwt);
         for (int bb = s->B * t / T; bb < s->B * (t + 1) / T; bb++) {
             const float *eb = e + (size_t)bb * out1; /* (OC, P) */
-            for (int oc = 0; oc < s->OC; oc++)
-                for (int p = 0; p < P; p++)
-                    dbt[oc] += eb[(size_t)oc * P + p];
+            if (P16 < P) tail16(et, eb, s->OC, P, P16);
+            chsum_acc(dbt, eb, et, s->OC, P);
             if (dw) {
-                im2col1(col, a + (size_t)bb * in1, s);
-                if (small)
-                    small_nt_add(dwt, eb, col, s->OC, CKK, P); /* += e · col^T */
-                else if ((gs = lb_nn_gemm(q, LB_PASS_BACKWARD_WEIGHT, 0, 1, s->OC, CKK, P, eb, col,
-                                          1.0f, dwt))) {
+                im2col1(col, a + (size_t)bb * in1, s, pad);
+                if (small) {
+                    if (P16 < P) tail16(ct, col, CKK, P, P16);
+                    nt_acc(dwt, eb, col, et, ct, s->OC, CKK, P); /* += e · col^T, by lanes */
+                } else if ((gs = lb_nn_gemm(q, LB_PASS_BACKWARD_WEIGHT, 0, 1, s->OC, CKK, P, eb,
+                                            col, 1.0f, dwt))) {
 #pragma omp atomic write
                     gst = (int)gs;
                 }
             }
             if (din) {
                 if (small)
-                    small_tn(col, wq, eb, s->OC, CKK, P); /* dcol = w^T · e */
+                    gemm_p(col, wq, 1, CKK, CKK, s->OC, eb, P, tmp); /* dcol = w^T · e */
                 else if ((gs = lb_nn_gemm(q, LB_PASS_BACKWARD_DATA, 1, 0, CKK, P, s->OC, wq, eb,
                                           0.0f, col))) {
 #pragma omp atomic write
@@ -432,14 +481,16 @@ lb_status lb_conv2d_backward(float *din, float *dw, float *db, const float *dout
         }
     }
     for (int t = 0; t < T; t++) { /* fixed order */
-        const float *dwt =
-            cols + (size_t)t * (CKK * (size_t)P + nw + (size_t)s->OC) + (size_t)CKK * P;
-        if (dw)
+        const float *dwt = cols + (size_t)t * per + (size_t)CKK * P + V, *dbt = dwt + dwn;
+        if (dw && small)
+            for (size_t i = 0; i < nw; i++)
+                dw[i] += lanes_sum(dwt + i * V);
+        else if (dw)
             for (size_t i = 0; i < nw; i++)
                 dw[i] += dwt[i];
         if (db)
             for (int oc = 0; oc < s->OC; oc++)
-                db[oc] += dwt[nw + (size_t)oc];
+                db[oc] += lanes_sum(dbt + (size_t)oc * V);
     }
     return (lb_status)gst;
 }

@@ -3,6 +3,7 @@
  * Initialisation follows PyTorch's defaults for Linear and Conv2d: weights
  * kaiming_uniform(a = sqrt(5)) = U(+-1/sqrt(fan_in)), biases U(+-1/sqrt(fan_in)). */
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,8 +444,14 @@ lb_status lb_model_backward(lb_model *m, const float *x, const int32_t *y, int b
                             const lb_qroles *q_all)
 {
     /* every layer accumulates into its input's gradient (a residual source gets two terms) */
-    for (int i = 0; i < m->nlayers; i++)
-        memset(m->dact[i], 0, (size_t)b * m->L[i].out_n * sizeof(float));
+#pragma omp parallel /* each thread zeroes its share of every buffer */
+    {
+        const size_t t = (size_t)omp_get_thread_num(), T = (size_t)omp_get_num_threads();
+        for (int i = 0; i < m->nlayers; i++) {
+            const size_t n = (size_t)b * m->L[i].out_n;
+            memset(m->dact[i] + n * t / T, 0, (n * (t + 1) / T - n * t / T) * sizeof(float));
+        }
+    }
     int lastl = m->nlayers - 1;
     lb_softmax_xent_backward(m->dact[lastl], m->probs, y, b, m->classes);
     lb_status st = LB_OK;

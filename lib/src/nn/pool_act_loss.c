@@ -13,18 +13,34 @@ void lb_maxpool2d_forward(float *out, int32_t *idx, const float *in, int B, int 
 #pragma omp parallel for schedule(static)
     for (int bc = 0; bc < B * C; bc++) {
         const float *src = in + (size_t)bc * H * W;
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                int best = (oh * k) * W + ow * k;
-                for (int i = 0; i < k; i++)
-                    for (int j = 0; j < k; j++) {
-                        int p = (oh * k + i) * W + ow * k + j;
-                        if (src[p] > src[best]) best = p;
-                    }
-                size_t o = (size_t)bc * OH * OW + (size_t)oh * OW + ow;
-                out[o] = src[best];
-                idx[o] = (int32_t)((size_t)bc * H * W + (size_t)best);
+        float *o = out + (size_t)bc * OH * OW;
+        int32_t *ix = idx + (size_t)bc * OH * OW;
+        const int32_t base = (int32_t)((size_t)bc * H * W);
+        if (k == 2) /* the same comparisons in the same order, unrolled and without branches */
+            for (int oh = 0; oh < OH; oh++) {
+                const float *r0 = src + (size_t)(2 * oh) * W, *r1 = r0 + W;
+                for (int ow = 0; ow < OW; ow++) {
+                    float m = r0[2 * ow];
+                    int best = 0;
+                    best = r0[2 * ow + 1] > m ? (m = r0[2 * ow + 1], 1) : best;
+                    best = r1[2 * ow] > m ? (m = r1[2 * ow], W) : best;
+                    best = r1[2 * ow + 1] > m ? (m = r1[2 * ow + 1], W + 1) : best;
+                    o[oh * OW + ow] = m;
+                    ix[oh * OW + ow] = base + 2 * oh * W + 2 * ow + best;
+                }
             }
+        else
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    int best = (oh * k) * W + ow * k;
+                    for (int i = 0; i < k; i++)
+                        for (int j = 0; j < k; j++) {
+                            int p = (oh * k + i) * W + ow * k + j;
+                            if (src[p] > src[best]) best = p;
+                        }
+                    o[oh * OW + ow] = src[best];
+                    ix[oh * OW + ow] = base + best;
+                }
     }
 }
 
@@ -70,14 +86,19 @@ void lb_avgpool2d_backward(float *din, const float *dout, int B, int C, int H, i
             }
 }
 
+/* element-wise: over the threads when long enough to pay for the parallel region */
+#define LB_PAR_MIN 65536
+
 void lb_relu_forward(float *out, const float *in, size_t n)
 {
+#pragma omp parallel for schedule(static) if (n >= LB_PAR_MIN)
     for (size_t i = 0; i < n; i++)
         out[i] = in[i] > 0.0f ? in[i] : 0.0f;
 }
 
 void lb_relu_backward(float *din, const float *dout, const float *in, size_t n)
 {
+#pragma omp parallel for schedule(static) if (n >= LB_PAR_MIN)
     for (size_t i = 0; i < n; i++)
         din[i] += in[i] > 0.0f ? dout[i] : 0.0f;
 }
