@@ -381,20 +381,26 @@ lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void
         long hits = 0;
         for (int64_t i = 0; i < tr.n; i += c->batch) {
             int b = (int)(tr.n - i < c->batch ? tr.n - i : c->batch);
-            for (int k = 0; k < b; k++) {
-                const float *src = tr.x + (size_t)perm[i + k] * px;
-                if (tr.augment)
-                    lb_augment_crop_flip(xb + (size_t)k * px, src, tr.c, tr.h, tr.w, 4, c->seed,
-                                         (uint64_t)epoch, (uint64_t)perm[i + k]);
-                else
-                    memcpy(xb + (size_t)k * px, src, px * sizeof *xb);
-                yb[k] = tr.y[perm[i + k]];
+#pragma omp parallel /* the batch's examples and zeroed gradients, over the threads */
+            {
+#pragma omp for schedule(static) nowait
+                for (int k = 0; k < b; k++) {
+                    const float *src = tr.x + (size_t)perm[i + k] * px;
+                    if (tr.augment)
+                        lb_augment_crop_flip(xb + (size_t)k * px, src, tr.c, tr.h, tr.w, 4, c->seed,
+                                             (uint64_t)epoch, (uint64_t)perm[i + k]);
+                    else
+                        memcpy(xb + (size_t)k * px, src, px * sizeof *xb);
+                    yb[k] = tr.y[perm[i + k]];
+                }
+                const size_t t = (size_t)omp_get_thread_num(), T = (size_t)omp_get_num_threads();
+                const size_t n0 = m.nparams * t / T, n1 = m.nparams * (t + 1) / T;
+                memset(m.grads + n0, 0, (n1 - n0) * sizeof *m.grads);
             }
             q.step = q_last.step = s->step;
             m.step = s->step;
             m.train = 1;
             double l;
-            memset(m.grads, 0, m.nparams * sizeof *m.grads);
             if ((st = lb_model_forward(&m, xb, yb, b, anyq ? &q : NULL, &l, &hits))) goto out;
             if ((st = lb_model_backward(&m, xb, yb, b, anyq ? &q : NULL))) goto out;
             if ((st = quantize_grads(&m, &q))) goto out;

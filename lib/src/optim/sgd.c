@@ -3,21 +3,22 @@
  * Element-wise, so the result does not depend on threads or order. */
 #include "lowbit/optim.h"
 
+/* one pass over the arrays, over the threads when long enough to pay for the region */
+#define LB_SGD_PAR_MIN 32768
+
 void lb_sgd_step(float *w, const float *g, float *buf, size_t n, float lr, float momentum, float wd,
                  int *first)
 {
-    if (momentum == 0.0f) {
-        for (size_t i = 0; i < n; i++)
-            w[i] -= lr * (g[i] + wd * w[i]);
-        return;
-    }
-    if (*first)
-        for (size_t i = 0; i < n; i++)
-            buf[i] = g[i] + wd * w[i];
-    else
-        for (size_t i = 0; i < n; i++)
-            buf[i] = momentum * buf[i] + (g[i] + wd * w[i]);
-    for (size_t i = 0; i < n; i++)
+    const int plain = momentum == 0.0f, init = *first;
+#pragma omp parallel for schedule(static) if (n >= LB_SGD_PAR_MIN)
+    for (size_t i = 0; i < n; i++) {
+        const float gp = g[i] + wd * w[i];
+        if (plain) {
+            w[i] -= lr * gp;
+            continue;
+        }
+        buf[i] = init ? gp : momentum * buf[i] + gp;
         w[i] -= lr * buf[i];
-    *first = 0;
+    }
+    if (!plain) *first = 0;
 }
