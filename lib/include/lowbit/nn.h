@@ -45,7 +45,8 @@ typedef struct lb_workspace {
 } lb_workspace;
 void lb_workspace_free(lb_workspace *ws);
 
-/* Number of threads BLIS and the layer loops use (results do not depend on it). */
+/* Number of threads BLIS and the layer loops use. Results can depend on it: the conv layers'
+ * weight and bias gradients are per-thread partial sums, added in thread order. */
 void lb_nn_set_threads(int threads);
 
 /* C (M,N) = alpha · op(A) · op(B) + beta · C, row-major; op = transpose when ta/tb.
