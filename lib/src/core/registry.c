@@ -219,7 +219,7 @@ int lb_qctx_threads(const lb_qctx *ctx, size_t n)
 {
     int t = ctx ? ctx->threads : 1;
     if (t < 1) t = 1;
-    if (n < 65536) t = 1; /* below this, threading costs more than it saves */
+    if (n < 16384) t = 1; /* below this, threading costs more than it saves */
     return t;
 }
 

@@ -173,6 +173,7 @@ typedef struct fp_job {
     lb_round mode;
     lb_rng_key key;
     size_t base; /* element index of in[0], for the random stream */
+    int m;       /* mantissa bits (the float32-grid fast path) */
 } fp_job;
 
 static void fp_range(void *arg, size_t lo, size_t hi)
@@ -183,6 +184,30 @@ static void fp_range(void *arg, size_t lo, size_t hi)
     const float *in = j->in;
     const size_t base = j->base;
     LB_RC_DISPATCH(&p, out, in, lo, hi, j->mode, j->key, base, p.sub, 0);
+}
+
+/* E = 8, bias 127, IEEE specials, gradual underflow, overflow to inf (bf16 and its kin), RNE:
+ * the grid is float32's with the low 23 - M mantissa bits zero, subnormals included, so the
+ * rounding is an integer add on the bits (a carry runs into the exponent: the next binade,
+ * or inf past the largest finite value, as IEEE RNE overflows). NaN inputs become p.nan_out.
+ * The same results as the generic kernel (test_exhaustive_formats checks bf16 and e=8,m=3
+ * through this path); BM_quantize/bf16/rne/65536 3.2 -> 24.9 Gelem/s. */
+static int fp_is_f32_grid_rne(const lb_format *f, lb_round r)
+{
+    return r == LB_ROUND_RNE && f->p.fp.e == 8 && f->p.fp.m < 23 && f->p.fp.bias == 127 &&
+           f->p.fp.subnormals && f->p.fp.specials == LB_SPECIALS_IEEE &&
+           f->p.fp.overflow == LB_OVERFLOW_INF;
+}
+
+static void fp_f32_grid_rne_range(void *arg, size_t lo, size_t hi)
+{
+    const fp_job *j = arg;
+    const uint32_t sh = 23u - (uint32_t)j->m, half = (1u << (sh - 1)) - 1u;
+    const uint32_t keep = ~((1u << sh) - 1u), nan = j->p.nan_out;
+    for (size_t i = lo; i < hi; i++) {
+        const uint32_t u = lb_f2u(j->in[i]), q = (u + half + ((u >> sh) & 1u)) & keep;
+        j->out[i] = lb_u2f((u & 0x7fffffffu) > 0x7f800000u ? nan : q);
+    }
 }
 
 static int fp_is_identity(const lb_format *f)
@@ -202,7 +227,9 @@ static lb_status fp_quantize(const lb_format *f, float *out, const float *in, si
     lb_fp_rc_params(f, &j.p);
     j.out = out, j.in = in, j.mode = r, j.base = 0;
     j.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
-    lb_parallel_range(fp_range, &j, n, lb_qctx_threads(ctx, n));
+    j.m = f->p.fp.m;
+    lb_parallel_range(fp_is_f32_grid_rne(f, r) ? fp_f32_grid_rne_range : fp_range, &j, n,
+                      lb_qctx_threads(ctx, n));
     return LB_OK;
 }
 
