@@ -1,5 +1,6 @@
 # train.smk — training baselines with `lowbit train` (one run per model x recipe), and the
-# side-by-side timing against PyTorch (same model, data, batch, SGD, threads).
+# side-by-side timing against PyTorch (same model, data, batch, SGD, threads), and paired
+# timing runs for the speed targets.
 
 
 wildcard_constraints:
@@ -71,12 +72,44 @@ rule peer_pytorch:
         "{params.subsets} --out {output} > {log} 2>&1"
 
 
+rule timing_pairs:
+    """The timing targets from paired runs: lowbit FP32, PyTorch (peer models) and lowbit BF16,
+    one epoch each, in turn, `timing.rounds` times (medians of the per-round ratios)."""
+    input:
+        lowbit=rules.build.output.lowbit,
+        script="experiments/peers/paired_timing.py",
+        peer="experiments/peers/pytorch_baseline.py",
+    output:
+        f"{RESULTS}/timing/{{model}}_pairs.csv",
+    params:
+        python=sys.executable,
+        t=TRAIN,
+        tm=TRAIN["timing"],
+        threads=config["threads"],
+        data=config["data"]["fashion_mnist"],
+        model=model_flags,
+        peer=lambda wc: "--pytorch" if PEER and wc.model in TRAIN["peer_models"] else "",
+    log:
+        "logs/timing/{model}_pairs.log",
+    threads: workflow.cores  # timing: nothing else runs beside it
+    conda:
+        ENV
+    shell:
+        "{params.python} {input.script} --model {wildcards.model} --lowbit {input.lowbit} "
+        "--model-flags '{params.model}' {params.peer} --rounds {params.tm[rounds]} "
+        "--train-subset {params.tm[train_subset]} --test-subset {params.tm[test_subset]} "
+        "--data-dir {params.data} --batch {params.t[batch]} --lr {params.t[lr]} "
+        "--momentum {params.t[momentum]} --seed {params.t[seed]} --threads {params.threads} "
+        "--out {output} 2> {log}"
+
+
 rule training_report:
     input:
         runs=expand(f"{RESULTS}/train/{{model}}_{{recipe}}.h5", model=TRAIN["models"],
                     recipe=TRAIN["recipes"]),
         peer_lowbit=expand(f"{RESULTS}/peer/{{model}}_lowbit.h5", model=TRAIN["peer_models"]) if PEER else [],
         peer_pytorch=expand(f"{RESULTS}/peer/{{model}}_pytorch.csv", model=TRAIN["peer_models"]) if PEER else [],
+        timing=expand(f"{RESULTS}/timing/{{model}}_pairs.csv", model=TRAIN["models"]),
     output:
         f"{GEN}/training_table.tex",
         f"{GEN}/training_table.csv",
@@ -85,6 +118,7 @@ rule training_report:
         f"{GEN}/training_targets.tex",
         f"{GEN}/training_macros.tex",
         f"{GEN}/fig_training.pdf",
+        f"{GEN}/timing_pairs.csv",
     params:
         recipes=config["recipes"],
         targets=TRAIN["targets"],
