@@ -127,18 +127,13 @@ if len(le):
     trows.append({"target": f"LeNet-5 FP32 test accuracy after {sm.params.epochs} epochs",
                   "goal": f"$\\geq$ {100 * tg['lenet5_test_acc']:.0f}\\%", "measured": f"{100 * v:.2f}\\%",
                   "met": "yes" if v >= tg["lenet5_test_acc"] else "no"})
-for m in sorted(tp.model.unique()):
-    p = paired(m, "vs_pytorch")
-    if p:
-        trows.append({"target": f"{m}: lowbit s/epoch / PyTorch s/epoch (paired)",
-                      "goal": f"$\\leq$ {tg['vs_pytorch']:.2f}", "measured": measured(p),
-                      "met": "yes" if p[0] <= tg["vs_pytorch"] else "no"})
-for m in sorted(tp.model.unique()):
-    p = paired(m, "bf16_vs_fp32")
-    if p:
-        trows.append({"target": f"{m}: BF16 (all roles) epoch / FP32 epoch (paired)",
-                      "goal": f"$\\leq$ {tg['fakequant_overhead']:.2f}", "measured": measured(p),
-                      "met": "yes" if p[0] <= tg["fakequant_overhead"] else "no"})
+for col, goal, what in (("vs_pytorch", "vs_pytorch", "lowbit s/epoch / PyTorch s/epoch"),
+                        ("bf16_vs_fp32", "fakequant_overhead", "BF16 (all roles) epoch / FP32 epoch")):
+    for m in sorted(tp.model.unique()):
+        p = paired(m, col)
+        if p:
+            trows.append({"target": f"{m}: {what} (paired)", "goal": f"$\\leq$ {tg[goal]:.2f}",
+                          "measured": measured(p), "met": "yes" if p[0] <= tg[goal] else "no"})
 tg_df = pd.DataFrame(trows, columns=["target", "goal", "measured", "met"])
 lbio.write_table(tg_df, f"{gen}/training_targets",
                  [("target", "target"), ("goal", "goal"), ("measured", "measured"), ("met", "met")],
