@@ -8,6 +8,10 @@
 #include "lowbit/format.h"
 #include "lowbit/rng.h"
 
+/* Element-wise loops (ReLU, bias add, SGD) run over the OpenMP threads from this many elements:
+ * below it the parallel region costs more than it saves */
+#define LB_PAR_MIN 32768
+
 static inline uint32_t lb_f2u(float f)
 {
     uint32_t u;

@@ -22,6 +22,8 @@
 #include "lowbit/lnsadd.h"
 #include "nn/internal.h"
 
+#define V 16 /* floats per vector: the small-channel loops' column blocks, im2col's copies */
+
 void lb_conv_shape_init(lb_conv_shape *s)
 {
     s->OH = (s->H + 2 * s->pad - s->K) / s->stride + 1;
@@ -44,7 +46,7 @@ static void valid_cols(const lb_conv_shape *s, int kw, int *ow0, int *ow1)
 static size_t im2col_scratch(const lb_conv_shape *s)
 {
     const size_t Hp = (size_t)s->H + 2 * s->pad, Wp = (size_t)s->W + 2 * s->pad;
-    return s->stride == 1 ? (size_t)s->C * Hp * Wp + 16 : 0;
+    return s->stride == 1 ? (size_t)s->C * Hp * Wp + V : 0;
 }
 
 /* col (C·K·K, P) of one image in (C,H,W). Stride 1: every output row of col is a run of OW
@@ -67,14 +69,14 @@ static void im2col1(float *col, const float *in, const lb_conv_shape *s, float *
                 memcpy(r + s->pad, in + ((size_t)c * s->H + ih) * s->W, (size_t)s->W * sizeof *r);
                 memset(r + s->pad + s->W, 0, (size_t)s->pad * sizeof *r);
             }
-        memset(r, 0, 16 * sizeof *r);
+        memset(r, 0, V * sizeof *r);
         for (int ck = 0; ck < s->C * K * K; ck++) {
             const int c = ck / (K * K), kh = (ck / K) % K, kw = ck % K;
             const float *src = pad + ((size_t)c * Hp + kh) * Wp + kw;
             float *d = col + (size_t)ck * P;
             for (int oh = 0; oh < s->OH; oh++, d += s->OW, src += Wp)
-                for (int x = 0; x < s->OW; x += 16)
-                    memcpy(d + x, src + x, 16 * sizeof *d);
+                for (int x = 0; x < s->OW; x += V)
+                    memcpy(d + x, src + x, V * sizeof *d);
         }
         return;
     }
@@ -100,51 +102,76 @@ static void im2col1(float *col, const float *in, const lb_conv_shape *s, float *
     }
 }
 
-/* din (C,H,W) of one image += col2im(dcol (C·K·K, P)), in a fixed (c, kh, kw, oh) order */
-static void col2im1_add(float *din, const float *dcol, const lb_conv_shape *s)
+/* The runs of col2im of one image, in a fixed (c, kh, kw, oh) order (overlapping windows meet
+ * in this order): run(ctx, di, si, n, stride) adds dcol[si + i] into din[di + i·stride], i < n,
+ * with din (C,H,W) and dcol (C·K·K, P). Inlined with its constant `run` at each use. */
+typedef void (*col2im_run_fn)(void *ctx, size_t di, size_t si, int n, int stride);
+static inline __attribute__((always_inline)) void col2im_walk(const lb_conv_shape *s,
+                                                              col2im_run_fn run, void *ctx)
 {
     const int K = s->K, P = s->OH * s->OW;
     for (int ck = 0; ck < s->C * K * K; ck++) {
         int c = ck / (K * K), kh = (ck / K) % K, kw = ck % K, ow0, ow1;
         valid_cols(s, kw, &ow0, &ow1);
-        float *dst = din + (size_t)c * s->H * s->W;
-        const float *sr = dcol + (size_t)ck * P;
-        for (int oh = 0; oh < s->OH; oh++, sr += s->OW) {
+        for (int oh = 0; oh < s->OH; oh++) {
             int ih = oh * s->stride - s->pad + kh;
             if (ih < 0 || ih >= s->H || ow0 >= ow1) continue;
-            float *row = dst + (size_t)ih * s->W + (ow0 * s->stride - s->pad + kw);
-            if (s->stride == 1)
-                for (int ow = ow0; ow < ow1; ow++)
-                    row[ow - ow0] += sr[ow];
-            else
-                for (int ow = ow0; ow < ow1; ow++)
-                    row[(ow - ow0) * s->stride] += sr[ow];
+            run(ctx, ((size_t)c * s->H + ih) * s->W + (ow0 * s->stride - s->pad + kw),
+                (size_t)ck * P + (size_t)oh * s->OW + ow0, ow1 - ow0, s->stride);
         }
     }
 }
 
-/* col2im1_add in LNS: the same walk over values; din_v (C·H·W) and dcol_v (C·K·K·P) scratch */
+typedef struct col2im_f {
+    float *din;
+    const float *dcol;
+} col2im_f;
+
+static inline void col2im_run_f(void *ctx, size_t di, size_t si, int n, int stride)
+{
+    const col2im_f *c = ctx;
+    float *row = c->din + di;
+    const float *sr = c->dcol + si;
+    if (stride == 1)
+        for (int i = 0; i < n; i++)
+            row[i] += sr[i];
+    else
+        for (int i = 0; i < n; i++)
+            row[i * stride] += sr[i];
+}
+
+/* din (C,H,W) of one image += col2im(dcol (C·K·K, P)) */
+static void col2im1_add(float *din, const float *dcol, const lb_conv_shape *s)
+{
+    col2im_f c = {din, dcol};
+    col2im_walk(s, col2im_run_f, &c);
+}
+
+typedef struct col2im_l {
+    lb_lns_val *din;
+    const lb_lns_val *dcol;
+    const lb_lns_ops *o;
+} col2im_l;
+
+static inline void col2im_run_l(void *ctx, size_t di, size_t si, int n, int stride)
+{
+    const col2im_l *c = ctx;
+    lb_lns_val *row = c->din + di;
+    const lb_lns_val *sr = c->dcol + si;
+    for (int i = 0; i < n; i++)
+        row[i * stride] = lb_lns_add(c->o->ad, row[i * stride], sr[i]);
+}
+
+/* col2im1_add in LNS (the same walk, each addition the kernel's LNS adder); din_v (C·H·W) and
+ * dcol_v (C·K·K·P) scratch */
 static void col2im1_add_lns(float *din, const float *dcol, const lb_conv_shape *s,
                             const lb_lns_ops *o, lb_lns_val *din_v, lb_lns_val *dcol_v)
 {
-    const int K = s->K, P = s->OH * s->OW;
     const size_t n_in = (size_t)s->C * s->H * s->W;
     lb_lns_ops_enc(o, din, n_in, din_v);
-    lb_lns_ops_enc(o, dcol, (size_t)s->C * K * K * P, dcol_v);
-    for (int ck = 0; ck < s->C * K * K; ck++) {
-        int c = ck / (K * K), kh = (ck / K) % K, kw = ck % K, ow0, ow1;
-        valid_cols(s, kw, &ow0, &ow1);
-        lb_lns_val *dst = din_v + (size_t)c * s->H * s->W;
-        const lb_lns_val *sr = dcol_v + (size_t)ck * P;
-        for (int oh = 0; oh < s->OH; oh++, sr += s->OW) {
-            int ih = oh * s->stride - s->pad + kh;
-            if (ih < 0 || ih >= s->H || ow0 >= ow1) continue;
-            lb_lns_val *row = dst + (size_t)ih * s->W + (ow0 * s->stride - s->pad + kw);
-            for (int ow = ow0; ow < ow1; ow++)
-                row[(ow - ow0) * s->stride] =
-                    lb_lns_add(o->ad, row[(ow - ow0) * s->stride], sr[ow]);
-        }
-    }
+    lb_lns_ops_enc(o, dcol, (size_t)s->C * s->K * s->K * s->OH * s->OW, dcol_v);
+    col2im_l c = {din_v, dcol_v, o};
+    col2im_walk(s, col2im_run_l, &c);
     lb_lns_ops_dec(o, din_v, n_in, din);
 }
 
@@ -152,7 +179,6 @@ static void col2im1_add_lns(float *din, const float *dcol, const lb_conv_shape *
  * in vectors of 16 columns; BLIS's per-call packing costs more than the arithmetic there. Above
  * LB_CONV_SMALL weights per layer, BLIS. The loops fix the summation order of every element. */
 #define LB_CONV_SMALL 4096
-#define V             16 /* columns per vector */
 
 /* 16 floats in one register (GCC vector extension; never passed to or returned from a
  * function, so it has no ABI of its own: -march=x86-64-v3 splits it into two halves) */

@@ -2,6 +2,7 @@
 #ifndef LB_NN_INTERNAL_H
 #define LB_NN_INTERNAL_H
 
+#include "core/internal.h"
 #include "lowbit/nn.h"
 #include "lowbit/rng.h"
 

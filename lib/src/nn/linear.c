@@ -14,7 +14,7 @@ lb_status lb_linear_forward(float *out, const float *in, const float *w, const f
     st = lb_nn_gemm(q, LB_PASS_FORWARD, 0, 1, B, OC, C, a, wq, 0.0f, out); /* out = a · w^T */
     if (b && q && q->lns) return st ? st : lb_nn_lns_bias(q->lns, out, b, B, OC, 1);
     if (b)
-#pragma omp parallel for schedule(static) if ((size_t)B * OC >= 32768)
+#pragma omp parallel for schedule(static) if ((size_t)B * OC >= LB_PAR_MIN)
         for (int i = 0; i < B; i++)
             for (int o = 0; o < OC; o++)
                 out[(size_t)i * OC + o] += b[o];

@@ -86,9 +86,6 @@ void lb_avgpool2d_backward(float *din, const float *dout, int B, int C, int H, i
             }
 }
 
-/* element-wise: over the threads when long enough to pay for the parallel region */
-#define LB_PAR_MIN 32768
-
 void lb_relu_forward(float *out, const float *in, size_t n)
 {
 #pragma omp parallel for schedule(static) if (n >= LB_PAR_MIN)
