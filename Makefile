@@ -3,7 +3,7 @@
 #   make test        packages + Release and ASan/UBSan builds + ctest + workflow lint, smoke run
 #                    and table tolerance check (this is what CI runs)
 #   make build | bench | clean
-# Debian's python3 is used for everything Python (TOOLCHAIN.md: pyenv's has no numpy).
+# Debian's python3 is used for everything Python (pyenv's python3, first on PATH here, has no numpy).
 SHELL := /bin/bash
 export PYENV_VERSION := system
 BUILD ?= build

@@ -1,4 +1,4 @@
-# lowprec.smk — METHODS.md P1 (LNS-Madam) and P4 (Kahan-compensated SGD, last-layer width):
+# lowprec.smk — docs/methods.md#p1 (LNS-Madam) and P4 (Kahan-compensated SGD, last-layer width):
 # one `lowbit train` run per (experiment, name) as defined in lowprec_common.smk from
 # config["lowprec"], and one report step that turns them into tables, figures and verdicts.
 import os

@@ -1,4 +1,4 @@
-# lowprec_common.smk — the run definitions of lowprec.smk (functions only): METHODS.md P1 (LNS-Madam) and P4 (Kahan-compensated SGD, last-layer width):
+# lowprec_common.smk — the run definitions of lowprec.smk (functions only): docs/methods.md#p1 (LNS-Madam) and P4 (Kahan-compensated SGD, last-layer width):
 # one `lowbit train` run per (experiment, name), defined from config["lowprec"] below, and one
 # report step that turns them into tables, figures and verdicts.
 LP = config["lowprec"]

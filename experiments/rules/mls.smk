@@ -1,4 +1,4 @@
-# mls.smk — METHODS.md P3 (MLS low-bit training) with OCP MX and FP8 beside it: one
+# mls.smk — docs/methods.md#p3 (MLS low-bit training) with OCP MX and FP8 beside it: one
 # `lowbit train` run per (experiment, model, name) as defined in mls_common.smk from
 # config["mls"], and one report step (tables (a) and (b), the figure, verdicts).
 import os

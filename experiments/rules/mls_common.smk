@@ -1,4 +1,4 @@
-# mls_common.smk — the run definitions of mls.smk (functions only), METHODS.md P3: one
+# mls_common.smk — the run definitions of mls.smk (functions only), docs/methods.md#p3: one
 # `lowbit train` run per (experiment, model, name) from config["mls"].
 MLS = config["mls"]
 MLS_MODELS = dict(MLS["models"])  # name -> flags

@@ -1,4 +1,4 @@
-# pwl.smk — METHODS.md P2 (bitwidth-specific PWL LNS addition), part (a): our annealed table per
+# pwl.smk — docs/methods.md#p2 (bitwidth-specific PWL LNS addition), part (a): our annealed table per
 # bit-width (`lowbit pwl-fit`), then the error of Δ+ and Δ- of every approximation at every
 # bit-width from `lowbit lns-delta` (integer codes over every representable d), with the table,
 # the figure and the verdict. "pwl:bitwidth" is the published table of the same bit-width,

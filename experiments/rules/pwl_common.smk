@@ -1,4 +1,4 @@
-# pwl_common.smk — the run definitions of pwl.smk (functions only), METHODS.md P2.
+# pwl_common.smk — the run definitions of pwl.smk (functions only), docs/methods.md#p2.
 PWL = config["pwl"]
 PWL_OURS = [f"{RESULTS}/pwl/ours_{b}_{f}.csv" for b, f in PWL["bitwidths"]]
 # P2(b): all-LNS training, one run per (model, bit-width, approximation) and FP32

@@ -158,7 +158,7 @@ tt = pd.DataFrame(trows)
 lbio.write_table(tt, f"{gen}/targets_table",
                  [("target", "target"), ("unit", "unit"), ("goal", "goal"),
                   ("measured", "measured (worst)"), ("worst_format", "worst format"), ("met", "met")],
-                 caption="Kernel performance targets (DESIGN.md) against this run's medians, "
+                 caption="Kernel performance targets (README) against this run's medians, "
                          "one core, 65\\,536 elements unless stated.",
                  label="tab:targets",
                  fmt={"goal": lambda v: f"{v:g}", "measured": lambda v: "--" if v != v else f"{v:.2f}"})

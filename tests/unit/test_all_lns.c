@@ -1,4 +1,4 @@
-/* tests/unit/test_all_lns.c — the all-LNS arithmetic of `lowbit train --all-lns` (METHODS.md
+/* tests/unit/test_all_lns.c — the all-LNS arithmetic of `lowbit train --all-lns` (docs/methods.md
  * P2): the value codec (every code round-trips; floats land on the nearest log code), the tree
  * order of lb_lns_tree_sum, 1/sqrt, and the LNS versions of SGD, batchnorm, global average
  * pooling and the conv/linear bias and gradient sums against their float32 counterparts. With

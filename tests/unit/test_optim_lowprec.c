@@ -1,4 +1,4 @@
-/* tests/unit/test_optim_lowprec.c — the low-precision optimizers (METHODS.md P1, P4):
+/* tests/unit/test_optim_lowprec.c — the low-precision optimizers (docs/methods.md#p1, P4):
  * 1. the integer LNS-Madam step equals the float Madam formula followed by rounding to the
  *    LNS grid (lb_quantize, nearest in the log domain), element by element, for elements whose
  *    exponent step is not within 1e-3 of a tie and stays inside the code range;

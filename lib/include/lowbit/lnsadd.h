@@ -1,4 +1,4 @@
-/* lowbit/lnsadd.h — addition in the log-fixed-point LNS of QAA-LNS (METHODS.md P2).
+/* lowbit/lnsadd.h — addition in the log-fixed-point LNS of QAA-LNS (docs/methods.md#p2).
  *
  * A value is (sign, zero flag, log): log a two's-complement fixed-point log2 with F fraction
  * bits, |log| <= maxlog = 2^(L-1) - 1, L = total bits - 2 (16/8, 15/7, 14/6, 13/5: L = 14..11).
@@ -70,7 +70,7 @@ lb_status lb_lns_adder_from_spec(lb_lns_adder *a, int bits, int frac, const char
 /* Δ+ (plus = 1) or Δ- (plus = 0) of a PWL table at code d, evaluated with shifts and adds. */
 int32_t lb_pwl_eval(const lb_pwl_table *t, int frac, int plus, int32_t d);
 
-/* Simulated annealing of a PWL table for one bit-width (METHODS.md P2 [choice]): per function
+/* Simulated annealing of a PWL table for one bit-width (docs/methods.md#p2 [choice]): per function
  * (Δ+, Δ-) a state of `segments` breakpoints on the F-bit grid, the last fixed at x_ub·2^F, and
  * one integer shift per segment (Δ+: 0..16, Δ-: -16..10); the intercept of each segment is
  * chosen in closed form as an integer code (mean cost: the weighted median of the residuals,
@@ -147,7 +147,7 @@ static inline lb_lns_val lb_lns_mul(const lb_lns_adder *a, lb_lns_val x, lb_lns_
  * nonzero values (bin min(d, n)). n = 0 gives zero. */
 lb_lns_val lb_lns_tree_sum(const lb_lns_adder *ad, lb_lns_val *v, size_t n, uint64_t *hist);
 
-/* The all-LNS arithmetic of a training run (METHODS.md P2: every tensor and every operation in
+/* The all-LNS arithmetic of a training run (docs/methods.md#p2: every tensor and every operation in
  * LNS): an adder (Δ± approximation, owned elsewhere) and the value format
  * lns:bits=T,frac=F,scale=none,zero=flag,underflow=sat. Floats enter through the format's
  * encoder (nearest in the log domain, saturating) and leave as its grid values, so a value that

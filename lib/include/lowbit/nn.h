@@ -32,7 +32,7 @@ typedef struct lb_qroles {
     uint64_t seed, step;        /* SR key: (seed, tensor id, step, index) */
     int threads;
     const lb_gemm_kernel *gemm; /* how products and sums are formed; NULL: BLIS sgemm */
-    /* all-LNS (METHODS.md P2): the element-wise arithmetic of the layers (bias add, bias and
+    /* all-LNS (docs/methods.md#p2): the element-wise arithmetic of the layers (bias add, bias and
      * weight-gradient sums over the batch, col2im, batchnorm, residual add, global average
      * pool) in this LNS instead of float32; NULL: float32 */
     const struct lb_lns_ops *lns;

@@ -17,7 +17,7 @@ extern "C" {
 void lb_sgd_step(float *w, const float *g, float *buf, size_t n, float lr, float momentum, float wd,
                  int *first);
 
-/* The same update with every operation in LNS (all-LNS training, METHODS.md P2): w, g and buf
+/* The same update with every operation in LNS (all-LNS training, docs/methods.md#p2): w, g and buf
  * are taken as values of o's format (encoded on entry, grid values on exit; buf is the momentum
  * in LNS), lr, momentum and wd are encoded once per call, products are log additions and sums
  * o's LNS addition:  g' = g (+) wd(x)w;  buf = g' or m(x)buf (+) g';  w = w (+) (-lr)(x)buf.

@@ -41,16 +41,16 @@ typedef struct lb_train_config {
     int threads;
     const char *w_format, *a_format, *e_format, *g_format; /* spec strings; NULL = fp32 */
     const char *gemm; /* GEMM kernel spec (lowbit/gemm.h); NULL = fp32 (BLIS) */
-    /* Stored weights (METHODS.md P1, P4): the parameters themselves kept in this format, no
+    /* Stored weights (docs/methods.md#p1, P4): the parameters themselves kept in this format, no
      * float32 master copy (NULL = fp32); the kahan_sgd compensation format (NULL = the weight
      * format); Madam's β (0 = 0.999); lns_madam step rounding (0 nearest, 1 stochastic). */
     const char *weight_format, *kahan_format;
     double madam_beta;
     int madam_sr;
     /* Formats of the last GEMM layer (W, A and E roles, and its G) and thereby of the gradient
-     * entering it from softmax; NULL = the same as the other layers (METHODS.md P4). */
+     * entering it from softmax; NULL = the same as the other layers (docs/methods.md#p4). */
     const char *last_layer_format;
-    /* All-LNS (METHODS.md P2): with an LNS-addition --gemm kernel, the layers' element-wise
+    /* All-LNS (docs/methods.md#p2): with an LNS-addition --gemm kernel, the layers' element-wise
      * arithmetic (bias, batchnorm, gradient sums, col2im) and the SGD update (momentum, weight
      * decay) in that kernel's LNS, weights stored in it (lowbit/lnsadd.h) */
     int all_lns;

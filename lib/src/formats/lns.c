@@ -4,7 +4,7 @@
  * log2 with F fraction bits, i.e. base 2^(1/2^F)), o an integer offset (0 with scale=none; with
  * scale=tensor chosen per call so that max|x| rounded down to the log grid is the largest
  * code, so max|x| maps to it in every rounding mode — the
- * LNS-Madam per-tensor scale, METHODS.md P1 [choice]).
+ * LNS-Madam per-tensor scale, docs/methods.md#p1 [choice]).
  * Layouts: zero=flag (default for scale=none; QAA-LNS): sign | zero flag | L = B-2 log bits;
  *          zero=code (default for scale=tensor; LNS-Madam 1+7 word): sign | L = B-1 log bits,
  *          the most negative log code means zero.

@@ -1,4 +1,4 @@
-/* formats/mls.c — MLS, multi-level scaling (Zhong et al., TCAD 2022; METHODS.md P3):
+/* formats/mls.c — MLS, multi-level scaling (Zhong et al., TCAD 2022; docs/methods.md#p3):
  * "mls:e=E,m=M[,gbits=G][,group=N][,flat][,round=...]".
  *
  *   x ≈ s_t · 2^(-k_g) · (-1)^σ · 2^(-e) · (1 + f/2^M),  or exactly 0
@@ -9,7 +9,7 @@
  *          per group of N elements along lb_qctx.axis (formats/block.h; N = 0: the whole
  *          axis; `flat`: N consecutive elements in memory);
  * level 3  element: sign, E-bit exponent e in [0, 2^E - 1], M-bit mantissa f.
- * Every choice above is a reconstruction (METHODS.md P3) and a spec key. One more is ours:
+ * Every choice above is a reconstruction (docs/methods.md#p3) and a spec key. One more is ours:
  * with this k_g rule an element's magnitude relative to its group scale, u = |x| 2^k_g / s_t,
  * is at most 1, so the e = 0 binade only ever holds 1.0 (f = 0); elements saturate at 1.0 and
  * the free code e = 0, f = 2^M - 1 is the zero code. An element is therefore 1 + E + M bits

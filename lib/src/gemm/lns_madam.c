@@ -1,4 +1,4 @@
-/* gemm/lns_madam.c — bit-true LNS dot products of the LNS-Madam datapath (METHODS.md P1;
+/* gemm/lns_madam.c — bit-true LNS dot products of the LNS-Madam datapath (docs/methods.md#p1;
  * patent US 11,886,980; the suite simulates it for research comparison):
  *
  * Operands: each float is taken to its LNS code K = round(γ·log2|x|) (γ = 2^frac; exact when

@@ -1,4 +1,4 @@
-/* gemm/lns_qaa.c — bit-true LNS GEMM with LNS addition (METHODS.md P2, QAA-LNS arithmetic):
+/* gemm/lns_qaa.c — bit-true LNS GEMM with LNS addition (docs/methods.md#p2, QAA-LNS arithmetic):
  *
  *   "lns-pwl:bits=T,frac=F,table=NAME[,file=CSV]", "lns-lut:bits=T,frac=F",
  *   "lns-exactadd:bits=T,frac=F"   (each also as "...-ref": the scalar reference)

@@ -1,4 +1,4 @@
-/* gemm/mls.c — bit-true MLS GEMM (METHODS.md P3, "convolution arithmetic [choice]"):
+/* gemm/mls.c — bit-true MLS GEMM (docs/methods.md#p3, "convolution arithmetic [choice]"):
  *
  *   "mls:e=E,m=M,gbits=G,group=N,gacc=GA,acc=WA,accfrac=F"   (and "mls-ref", same keys)
  *

@@ -1,5 +1,5 @@
 /* nn/lns_layers.c — the element-wise arithmetic of the layers in LNS for all-LNS training
- * (METHODS.md P2: "everything in LNS: weights, activations, errors, gradients, BN statistics,
+ * (docs/methods.md#p2: "everything in LNS: weights, activations, errors, gradients, BN statistics,
  * momentum"). Values enter as floats (grid values of the run's LNS format, or anything else,
  * which is rounded to it on entry) and leave as grid values. Additions use the run's adder
  * (the --gemm kernel's Δ± approximation); products, reciprocals and square roots are exact

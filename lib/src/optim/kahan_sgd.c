@@ -1,5 +1,5 @@
 /* optim/kahan_sgd.c — SGD with Kahan-compensated weight updates for weights stored in a low
- * precision format (Park, Lee, Oh, Ha, Lee, arXiv 1810.05486; METHODS.md P4, textbook form):
+ * precision format (Park, Lee, Oh, Ha, Lee, arXiv 1810.05486; docs/methods.md#p4, textbook form):
  *   g' = g + wd·w;  buf = g' (first step) or m·buf + g';  y = -lr·buf - c
  *   t = Q_w(w + y);  c = Q_c((t - w) - y);  w = t
  * c is per element, zero at the start, and stored in a low precision format Q_c (by default

@@ -1,5 +1,5 @@
 /* optim/lns_madam.c — Madam on LNS weights as an integer step of the exponent codes
- * (Zhao et al., LNS-Madam, IEEE Trans. Computers 2022; METHODS.md P1):
+ * (Zhao et al., LNS-Madam, IEEE Trans. Computers 2022; docs/methods.md#p1):
  *   K = γ·log2|w| (an integer: w is on the grid of lns:frac=F, γ = 2^F)
  *   ΔK = R(η·γ·(ĝ·sign(w) + wd)),  R = nearest (ties to even) or stochastic rounding
  *   K' = clamp(K - ΔK, Kmin, Kmax),  w' = sign(w)·2^(K'/γ)

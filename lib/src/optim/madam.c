@@ -1,10 +1,10 @@
 /* optim/madam.c — Madam, the multiplicative optimizer (Bernstein, Zhao, Meister, Liu,
  * Anandkumar, Yue: "Learning compositional functions via multiplicative weight updates",
- * NeurIPS 2020; code jxbz/madam and jiaweizzhao/lns-madam-optimizer; METHODS.md P1):
+ * NeurIPS 2020; code jxbz/madam and jiaweizzhao/lns-madam-optimizer; docs/methods.md#p1):
  *   v = β·v + (1-β)·g²;  v̂ = v / (1 - β^t);  ĝ = g / sqrt(v̂)  (NaN -> 0, clamped to ±10)
  *   w = w · 2^(-η·(ĝ·sign(w) + wd));  |w| <= wmax (3·RMS of the tensor at initialisation)
  * The reference code writes exp(); we use base 2 throughout so that the float update and the
- * integer LNS step (lns_madam.c) are the same function of η [choice, METHODS.md P1].
+ * integer LNS step (lns_madam.c) are the same function of η [choice, docs/methods.md#p1].
  * Element-wise within one parameter tensor. */
 #include <math.h>
 
