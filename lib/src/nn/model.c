@@ -1,4 +1,5 @@
-/* nn/model.c — the model registry (mlp, lenet5) and sequential forward/backward.
+/* nn/model.c — the model registry (nn/models.def: `lowbit models` lists it), the layer helpers
+ * the builders use, the builders of the registered models, and sequential forward/backward.
  * Shapes per layer are per example; batch buffers are (B, out_c, out_h, out_w).
  * Initialisation follows PyTorch's defaults for Linear and Conv2d: weights
  * kaiming_uniform(a = sqrt(5)) = U(+-1/sqrt(fan_in)), biases U(+-1/sqrt(fan_in)). */
@@ -13,11 +14,76 @@
 #include "nn/internal.h"
 #include "nn/model.h"
 
-static const char *const model_names[] = {"mlp", "lenet5", "vgg", "vgg16", "resnet", NULL};
+static const lb_model_entry models[] = {
+#define LB_MODEL(name, builder, options, min_hw, description)                                      \
+    {#name, builder, options, min_hw, description},
+#include "nn/models.def"
+#undef LB_MODEL
+};
+static const char *const model_names[] = {
+#define LB_MODEL(name, ...) #name,
+#include "nn/models.def"
+#undef LB_MODEL
+    NULL};
+/* "mlp, lenet5, ..." for error messages (a leading ", " skipped) */
+static const char model_list[] =
+#define LB_MODEL(name, ...) ", " #name
+#include "nn/models.def"
+#undef LB_MODEL
+    ;
 
 const char *const *lb_model_names(void)
 {
     return model_names;
+}
+
+const lb_model_entry *lb_model_registry(int *n)
+{
+    *n = (int)(sizeof models / sizeof models[0]);
+    return models;
+}
+
+const lb_model_entry *lb_model_find(const char *name, lb_error *err)
+{
+    for (size_t i = 0; name && i < sizeof models / sizeof models[0]; i++)
+        if (!strcmp(models[i].name, name)) return &models[i];
+    lb_fail(err, LB_ERR_ARG, "unknown model '%s' (accepted: %s)", name ? name : "", model_list + 2);
+    return NULL;
+}
+
+/* The options a model takes, in this order; their values are result attributes. */
+static const struct {
+    unsigned bit;
+    const char *name;
+    int integer;
+} model_options[] = {{LB_MOPT_HIDDEN1, "hidden1", 1},
+                     {LB_MOPT_HIDDEN2, "hidden2", 1},
+                     {LB_MOPT_WIDTH, "width", 0},
+                     {LB_MOPT_DEPTH, "depth", 1}};
+
+int lb_model_option(unsigned options, int i, const lb_model_opts *o, const char **name,
+                    double *value, int *integer)
+{
+    for (size_t k = 0; k < sizeof model_options / sizeof model_options[0]; k++) {
+        if (!(options & model_options[k].bit) || i-- > 0) continue;
+        *name = model_options[k].name;
+        if (integer) *integer = model_options[k].integer;
+        if (o && value) {
+            unsigned b = model_options[k].bit;
+            *value = b == LB_MOPT_HIDDEN1   ? o->h1
+                     : b == LB_MOPT_HIDDEN2 ? o->h2
+                     : b == LB_MOPT_WIDTH   ? o->width
+                                            : o->depth;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+const char *lb_model_option_name(unsigned options, int i)
+{
+    const char *name = NULL;
+    return lb_model_option(options, i, NULL, &name, NULL, NULL) ? name : NULL;
 }
 
 /* Append a layer reading layer `in` (-1: the network input); shapes follow. */
@@ -204,45 +270,73 @@ static void build_resnet(lb_model *m, double w, int depth)
     linear(m, "fc", x, m->classes);
 }
 
-lb_status lb_model_build(lb_model *m, const char *name, int c, int h, int w, int classes,
+lb_status lb_build_mlp(lb_model *m, const lb_model_opts *o, lb_error *err)
+{
+    if (o->h1 < 1 || o->h2 < 1)
+        return lb_fail(err, LB_ERR_ARG, "mlp: hidden sizes must be positive");
+    int x = relu(m, "relu1", linear(m, "fc1", -1, o->h1));
+    x = relu(m, "relu2", linear(m, "fc2", x, o->h2));
+    linear(m, "fc3", x, m->classes);
+    return LB_OK;
+}
+
+lb_status lb_build_lenet5(lb_model *m, const lb_model_opts *o, lb_error *err)
+{
+    (void)o, (void)err;
+    int x = maxpool(m, "pool1", relu(m, "relu1", conv(m, "conv1", -1, 6, 5, 2, 1)), 2);
+    x = maxpool(m, "pool2", relu(m, "relu2", conv(m, "conv2", x, 16, 5, 0, 1)), 2);
+    x = relu(m, "relu3", linear(m, "fc1", x, 120));
+    x = relu(m, "relu4", linear(m, "fc2", x, 84));
+    linear(m, "fc3", x, m->classes);
+    return LB_OK;
+}
+
+static lb_status vgg_width(const lb_model_opts *o, lb_error *err)
+{
+    if (!(o->width > 0) || o->width > 4)
+        return lb_fail(err, LB_ERR_ARG, "--width %g is not in (0, 4]", o->width);
+    return LB_OK;
+}
+
+lb_status lb_build_vgg11(lb_model *m, const lb_model_opts *o, lb_error *err)
+{
+    lb_status st = vgg_width(o, err);
+    if (!st) build_vgg(m, o->width, 0);
+    return st;
+}
+
+lb_status lb_build_vgg16(lb_model *m, const lb_model_opts *o, lb_error *err)
+{
+    lb_status st = vgg_width(o, err);
+    if (!st) build_vgg(m, o->width, 1);
+    return st;
+}
+
+lb_status lb_build_resnet(lb_model *m, const lb_model_opts *o, lb_error *err)
+{
+    if (o->depth < 8 || (o->depth - 2) % 6 || o->depth > 110)
+        return lb_fail(err, LB_ERR_ARG, "--depth %d is not 6n+2 in 8..110 (8, 14, 20, ...)",
+                       o->depth);
+    if (!(o->width > 0) || o->width > 8)
+        return lb_fail(err, LB_ERR_ARG, "--width %g is not in (0, 8]", o->width);
+    build_resnet(m, o->width, o->depth);
+    return LB_OK;
+}
+
+lb_status lb_model_build(lb_model *m, const lb_model_entry *e, int c, int h, int w, int classes,
                          const lb_model_opts *o, uint64_t seed, lb_error *err)
 {
     memset(m, 0, sizeof *m);
-    snprintf(m->name, sizeof m->name, "%s", name);
+    snprintf(m->name, sizeof m->name, "%s", e->name);
     m->in_c = c, m->in_h = h, m->in_w = w, m->classes = classes;
     m->seed = seed;
     lb_model_opts def = {256, 256, 1.0, 20};
     if (!o) o = &def;
-    if (!strcmp(name, "mlp")) {
-        if (o->h1 < 1 || o->h2 < 1)
-            return lb_fail(err, LB_ERR_ARG, "mlp: hidden sizes must be positive");
-        int x = relu(m, "relu1", linear(m, "fc1", -1, o->h1));
-        x = relu(m, "relu2", linear(m, "fc2", x, o->h2));
-        linear(m, "fc3", x, classes);
-    } else if (!strcmp(name, "lenet5")) {
-        if (h < 12 || w < 12)
-            return lb_fail(err, LB_ERR_ARG, "lenet5 needs images of at least 12x12");
-        int x = maxpool(m, "pool1", relu(m, "relu1", conv(m, "conv1", -1, 6, 5, 2, 1)), 2);
-        x = maxpool(m, "pool2", relu(m, "relu2", conv(m, "conv2", x, 16, 5, 0, 1)), 2);
-        x = relu(m, "relu3", linear(m, "fc1", x, 120));
-        x = relu(m, "relu4", linear(m, "fc2", x, 84));
-        linear(m, "fc3", x, classes);
-    } else if (!strcmp(name, "vgg") || !strcmp(name, "vgg16")) {
-        if (h < 16 || w < 16)
-            return lb_fail(err, LB_ERR_ARG, "%s needs images of at least 16x16", name);
-        if (!(o->width > 0) || o->width > 4)
-            return lb_fail(err, LB_ERR_ARG, "--width %g is not in (0, 4]", o->width);
-        build_vgg(m, o->width, !strcmp(name, "vgg16"));
-    } else if (!strcmp(name, "resnet")) {
-        if (o->depth < 8 || (o->depth - 2) % 6 || o->depth > 110)
-            return lb_fail(err, LB_ERR_ARG, "--depth %d is not 6n+2 in 8..110 (8, 14, 20, ...)",
-                           o->depth);
-        if (!(o->width > 0) || o->width > 8)
-            return lb_fail(err, LB_ERR_ARG, "--width %g is not in (0, 8]", o->width);
-        build_resnet(m, o->width, o->depth);
-    } else
-        return lb_fail(err, LB_ERR_ARG,
-                       "unknown model '%s' (accepted: mlp, lenet5, vgg, vgg16, resnet)", name);
+    if (h < e->min_hw || w < e->min_hw)
+        return lb_fail(err, LB_ERR_ARG, "%s needs images of at least %dx%d (got %dx%d)", e->name,
+                       e->min_hw, e->min_hw, h, w);
+    lb_status st = e->build(m, o, err);
+    if (st) return st;
     if (m->nlayers >= LB_MAX_LAYERS) return lb_fail(err, LB_ERR_ARG, "model has too many layers");
     for (int i = 0; i < m->nlayers; i++)
         if (m->L[i].kind == LB_L_LINEAR || m->L[i].kind == LB_L_CONV) m->last_gemm = i;

@@ -8,6 +8,7 @@
 
 #include "lowbit/nn.h"
 #include "lowbit/results.h"
+#include "lowbit/train.h"
 
 typedef enum {
     LB_L_LINEAR,
@@ -62,16 +63,32 @@ typedef struct lb_model {
     int last_gemm;
 } lb_model;
 
-/* Build the named model for inputs (c,h,w) and `classes` outputs; params initialised from
- * seed. mlp: hidden sizes h1, h2; vgg and resnet: width multiplier `width` (of 64 and 16
- * base channels) and, for resnet, depth 6n+2 (8, 14, 20, ...). */
+/* Options of the model builders (nn/models.def says which apply to which model): mlp hidden
+ * sizes h1, h2; vgg, vgg16 and resnet: width multiplier `width` (of 64 and 16 base channels)
+ * and, for resnet, depth 6n+2 (8, 14, 20, ...). */
 typedef struct lb_model_opts {
     int h1, h2;
     double width;
     int depth;
 } lb_model_opts;
-lb_status lb_model_build(lb_model *m, const char *name, int c, int h, int w, int classes,
+
+/* The builders of nn/models.def: append the model's layers for m's input shape and classes. */
+#define LB_MODEL(name, builder, ...)                                                               \
+    lb_status builder(lb_model *m, const lb_model_opts *o, lb_error *err);
+#include "nn/models.def"
+#undef LB_MODEL
+
+/* Build model e for inputs (c,h,w) and `classes` outputs (o NULL: the defaults 256, 256, 1, 20);
+ * params initialised from seed. LB_ERR_ARG (naming the option) for out-of-range options or
+ * images smaller than the model's min_hw. */
+lb_status lb_model_build(lb_model *m, const lb_model_entry *e, int c, int h, int w, int classes,
                          const lb_model_opts *o, uint64_t seed, lb_error *err);
+/* The i-th (0-based) of the options in `options` (LB_MOPT_* bits, in the order hidden1, hidden2,
+ * width, depth): its name, whether it is an integer (if `integer` is not NULL) and its value in
+ * o (if o and value are not NULL). 0 past the last. */
+int lb_model_option(unsigned options, int i, const lb_model_opts *o, const char **name,
+                    double *value, int *integer);
+
 /* (Re)allocate batch buffers for batch size B. */
 lb_status lb_model_alloc_batch(lb_model *m, int B);
 void lb_model_free(lb_model *m);

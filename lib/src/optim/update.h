@@ -21,33 +21,34 @@
 
 #include "lowbit/format.h"
 #include "lowbit/optim.h"
+#include "lowbit/train.h"
 
-typedef enum {
-    LB_OPT_SGD,
-    LB_OPT_ADAM,
-    LB_OPT_ADAMW,
-    LB_OPT_MADAM,
-    LB_OPT_LNS_MADAM,
-    LB_OPT_KAHAN_SGD
-} lb_opt_kind;
-
+/* The optimizer settings, parsed and checked once (lb_update_config_make). */
 typedef struct lb_update_config {
-    const char *optimizer;     /* sgd adam adamw madam lns_madam kahan_sgd */
-    const char *weight_format; /* NULL or "fp32": float32 weights */
-    const char *kahan_format;  /* kahan_sgd compensation; NULL: the weight format */
+    const lb_optimizer_entry *opt;
+    lb_format wf, kf; /* stored weights (w_on) and kahan_sgd compensation (k_on) */
+    int w_on, k_on;
     double momentum, weight_decay;
-    double madam_beta; /* 0.999 */
+    double madam_beta; /* 0: 0.999 */
     int madam_sr;      /* lns_madam: 1 stochastic, 0 nearest step rounding */
     uint64_t seed;
     const struct lb_lns_ops *lns; /* sgd only: the update in this LNS (lb_lns_sgd_step) */
 } lb_update_config;
+
+/* Parse the names and specs (weight_format NULL or "fp32": float32 weights; kahan_format NULL:
+ * the weight format) and check that they fit together. Errors (LB_ERR_ARG/SPEC) name the
+ * option. */
+lb_status lb_update_config_make(lb_update_config *c, const char *optimizer,
+                                const char *weight_format, const char *kahan_format,
+                                double momentum, double weight_decay, double madam_beta,
+                                int madam_sr, uint64_t seed, lb_error *err);
 
 typedef struct lb_ptensor {
     size_t off, n;
 } lb_ptensor;
 
 typedef struct lb_update {
-    lb_opt_kind kind;
+    const lb_optimizer_entry *opt;
     lb_format wf, kf;
     int w_on, w_scaled, k_on, k_scaled;
     int nt;
@@ -64,11 +65,8 @@ typedef struct lb_update {
     long nsteps;
 } lb_update;
 
-/* Names for error messages: "sgd, adam, adamw, madam, lns_madam, kahan_sgd". */
-extern const char lb_optimizer_names[];
-
-/* Parse the configuration, compute per-tensor bounds and scales from the INITIAL params and
- * round params onto the weight grid. Errors (LB_ERR_ARG/SPEC) name the option. */
+/* Compute per-tensor bounds and scales from the INITIAL params and round params onto the weight
+ * grid. */
 lb_status lb_update_init(lb_update *u, const lb_update_config *c, const lb_ptensor *t, int nt,
                          float *params, size_t np, lb_error *err);
 /* Optimizer state tensors of np floats each (momentum, moments, compensation). */
