@@ -124,7 +124,7 @@ static void finish(lb_model *m, lb_layer *l)
     }
 }
 
-static int linear(lb_model *m, const char *name, int in, int out)
+int lb_model_linear(lb_model *m, const char *name, int in, int out)
 {
     lb_layer *l = add(m, LB_L_LINEAR, name, in);
     int n = l->in_c * l->in_h * l->in_w; /* flattens the input */
@@ -134,7 +134,7 @@ static int linear(lb_model *m, const char *name, int in, int out)
     return last(m);
 }
 
-static int conv(lb_model *m, const char *name, int in, int out, int k, int pad, int stride)
+int lb_model_conv(lb_model *m, const char *name, int in, int out, int k, int pad, int stride)
 {
     lb_layer *l = add(m, LB_L_CONV, name, in);
     l->k = k, l->stride = stride, l->pad = pad;
@@ -155,16 +155,16 @@ static int same_shape(lb_model *m, lb_layer_kind kind, const char *name, int in)
     return last(m);
 }
 
-static int relu(lb_model *m, const char *name, int in)
+int lb_model_relu(lb_model *m, const char *name, int in)
 {
     return same_shape(m, LB_L_RELU, name, in);
 }
-static int bn(lb_model *m, const char *name, int in)
+int lb_model_bn(lb_model *m, const char *name, int in)
 {
     return same_shape(m, LB_L_BN, name, in);
 }
 
-static int maxpool(lb_model *m, const char *name, int in, int k)
+int lb_model_maxpool(lb_model *m, const char *name, int in, int k)
 {
     lb_layer *l = add(m, LB_L_MAXPOOL, name, in);
     l->k = k;
@@ -173,7 +173,7 @@ static int maxpool(lb_model *m, const char *name, int in, int k)
     return last(m);
 }
 
-static int gap(lb_model *m, const char *name, int in)
+int lb_model_gap(lb_model *m, const char *name, int in)
 {
     lb_layer *l = add(m, LB_L_GAP, name, in);
     l->out_c = l->in_c, l->out_h = l->out_w = 1;
@@ -181,7 +181,7 @@ static int gap(lb_model *m, const char *name, int in)
     return last(m);
 }
 
-static int residual(lb_model *m, const char *name, int a, int b)
+int lb_model_residual(lb_model *m, const char *name, int a, int b)
 {
     lb_layer *l = add(m, LB_L_ADD, name, a);
     l->in2 = b;
@@ -213,20 +213,20 @@ static void build_vgg(lb_model *m, double w, int vgg16)
         if (cfg[i] < 0) {
             if (npool++ < maxpools) {
                 snprintf(name, sizeof name, "pool%d", npool);
-                x = maxpool(m, name, x, 2);
+                x = lb_model_maxpool(m, name, x, 2);
             }
             continue;
         }
         nconv++;
         snprintf(name, sizeof name, "conv%d", nconv);
-        x = conv(m, name, x, scaled(w, cfg[i]), 3, 1, 1);
+        x = lb_model_conv(m, name, x, scaled(w, cfg[i]), 3, 1, 1);
         snprintf(name, sizeof name, "bn%d", nconv);
-        x = bn(m, name, x);
+        x = lb_model_bn(m, name, x);
         snprintf(name, sizeof name, "relu%d", nconv);
-        x = relu(m, name, x);
+        x = lb_model_relu(m, name, x);
     }
-    x = gap(m, "gap", x);
-    linear(m, "fc", x, m->classes);
+    x = lb_model_gap(m, "gap", x);
+    lb_model_linear(m, "fc", x, m->classes);
 }
 
 /* CIFAR ResNet (He et al. 2016, section 4.2): depth 6n+2, three stages of n basic blocks with
@@ -236,8 +236,8 @@ static void build_resnet(lb_model *m, double w, int depth)
 {
     int n = (depth - 2) / 6;
     char name[32];
-    int x = conv(m, "conv0", -1, scaled(w, 16), 3, 1, 1);
-    x = relu(m, "relu0", bn(m, "bn0", x));
+    int x = lb_model_conv(m, "conv0", -1, scaled(w, 16), 3, 1, 1);
+    x = lb_model_relu(m, "relu0", lb_model_bn(m, "bn0", x));
     int blk = 0;
     for (int stage = 0; stage < 3; stage++)
         for (int i = 0; i < n; i++) {
@@ -245,49 +245,51 @@ static void build_resnet(lb_model *m, double w, int depth)
             int out = scaled(w, 16 << stage), stride = (stage > 0 && i == 0) ? 2 : 1;
             int in = x;
             snprintf(name, sizeof name, "b%d.conv1", blk);
-            int y = conv(m, name, in, out, 3, 1, stride);
+            int y = lb_model_conv(m, name, in, out, 3, 1, stride);
             snprintf(name, sizeof name, "b%d.bn1", blk);
-            y = bn(m, name, y);
+            y = lb_model_bn(m, name, y);
             snprintf(name, sizeof name, "b%d.relu1", blk);
-            y = relu(m, name, y);
+            y = lb_model_relu(m, name, y);
             snprintf(name, sizeof name, "b%d.conv2", blk);
-            y = conv(m, name, y, out, 3, 1, 1);
+            y = lb_model_conv(m, name, y, out, 3, 1, 1);
             snprintf(name, sizeof name, "b%d.bn2", blk);
-            y = bn(m, name, y);
+            y = lb_model_bn(m, name, y);
             int sc = in;
             if (stride != 1 || m->L[in].out_c != out) {
                 snprintf(name, sizeof name, "b%d.short", blk);
-                sc = conv(m, name, in, out, 1, 0, stride);
+                sc = lb_model_conv(m, name, in, out, 1, 0, stride);
                 snprintf(name, sizeof name, "b%d.bns", blk);
-                sc = bn(m, name, sc);
+                sc = lb_model_bn(m, name, sc);
             }
             snprintf(name, sizeof name, "b%d.add", blk);
-            x = residual(m, name, y, sc);
+            x = lb_model_residual(m, name, y, sc);
             snprintf(name, sizeof name, "b%d.relu2", blk);
-            x = relu(m, name, x);
+            x = lb_model_relu(m, name, x);
         }
-    x = gap(m, "gap", x);
-    linear(m, "fc", x, m->classes);
+    x = lb_model_gap(m, "gap", x);
+    lb_model_linear(m, "fc", x, m->classes);
 }
 
 lb_status lb_build_mlp(lb_model *m, const lb_model_opts *o, lb_error *err)
 {
     if (o->h1 < 1 || o->h2 < 1)
         return lb_fail(err, LB_ERR_ARG, "mlp: hidden sizes must be positive");
-    int x = relu(m, "relu1", linear(m, "fc1", -1, o->h1));
-    x = relu(m, "relu2", linear(m, "fc2", x, o->h2));
-    linear(m, "fc3", x, m->classes);
+    int x = lb_model_relu(m, "relu1", lb_model_linear(m, "fc1", -1, o->h1));
+    x = lb_model_relu(m, "relu2", lb_model_linear(m, "fc2", x, o->h2));
+    lb_model_linear(m, "fc3", x, m->classes);
     return LB_OK;
 }
 
 lb_status lb_build_lenet5(lb_model *m, const lb_model_opts *o, lb_error *err)
 {
     (void)o, (void)err;
-    int x = maxpool(m, "pool1", relu(m, "relu1", conv(m, "conv1", -1, 6, 5, 2, 1)), 2);
-    x = maxpool(m, "pool2", relu(m, "relu2", conv(m, "conv2", x, 16, 5, 0, 1)), 2);
-    x = relu(m, "relu3", linear(m, "fc1", x, 120));
-    x = relu(m, "relu4", linear(m, "fc2", x, 84));
-    linear(m, "fc3", x, m->classes);
+    int x = lb_model_maxpool(
+        m, "pool1", lb_model_relu(m, "relu1", lb_model_conv(m, "conv1", -1, 6, 5, 2, 1)), 2);
+    x = lb_model_maxpool(m, "pool2",
+                         lb_model_relu(m, "relu2", lb_model_conv(m, "conv2", x, 16, 5, 0, 1)), 2);
+    x = lb_model_relu(m, "relu3", lb_model_linear(m, "fc1", x, 120));
+    x = lb_model_relu(m, "relu4", lb_model_linear(m, "fc2", x, 84));
+    lb_model_linear(m, "fc3", x, m->classes);
     return LB_OK;
 }
 

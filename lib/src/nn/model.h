@@ -72,6 +72,18 @@ typedef struct lb_model_opts {
     int depth;
 } lb_model_opts;
 
+/* Layer helpers for the builders: each appends a layer reading layer `in` (-1: the network
+ * input), derives its output shape and parameter offsets, and returns its index (so calls nest:
+ * relu(m, "r", linear(m, "fc", x, 10))). conv: out channels, k x k kernel, pad, stride;
+ * maxpool: k x k, stride k; gap: global average pool; residual: act[a] + act[b]. */
+int lb_model_linear(lb_model *m, const char *name, int in, int out);
+int lb_model_conv(lb_model *m, const char *name, int in, int out, int k, int pad, int stride);
+int lb_model_relu(lb_model *m, const char *name, int in);
+int lb_model_bn(lb_model *m, const char *name, int in);
+int lb_model_maxpool(lb_model *m, const char *name, int in, int k);
+int lb_model_gap(lb_model *m, const char *name, int in);
+int lb_model_residual(lb_model *m, const char *name, int a, int b);
+
 /* The builders of nn/models.def: append the model's layers for m's input shape and classes. */
 #define LB_MODEL(name, builder, ...)                                                               \
     lb_status builder(lb_model *m, const lb_model_opts *o, lb_error *err);
