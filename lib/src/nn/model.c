@@ -89,7 +89,12 @@ const char *lb_model_option_name(unsigned options, int i)
 /* Append a layer reading layer `in` (-1: the network input); shapes follow. */
 static lb_layer *add(lb_model *m, lb_layer_kind kind, const char *name, int in)
 {
-    lb_layer *l = &m->L[m->nlayers++];
+    if (m->nlayers == m->cap) { /* grow L; the model's size is known only when it is built */
+        int cap = m->cap ? 2 * m->cap : 64;
+        lb_layer *L = realloc(m->L, (size_t)cap * sizeof *L);
+        if (L) m->L = L, m->cap = cap;
+    }
+    lb_layer *l = m->nlayers < m->cap ? &m->L[m->nlayers++] : (m->oom = 1, &m->spare);
     memset(l, 0, sizeof *l);
     l->kind = kind;
     l->in = in;
@@ -339,7 +344,7 @@ lb_status lb_model_build(lb_model *m, const lb_model_entry *e, int c, int h, int
                        e->min_hw, e->min_hw, h, w);
     lb_status st = e->build(m, o, err);
     if (st) return st;
-    if (m->nlayers >= LB_MAX_LAYERS) return lb_fail(err, LB_ERR_ARG, "model has too many layers");
+    if (m->oom || !m->nlayers) return lb_fail(err, LB_ERR_NOMEM, "out of memory for the layers");
     for (int i = 0; i < m->nlayers; i++)
         if (m->L[i].kind == LB_L_LINEAR || m->L[i].kind == LB_L_CONV) m->last_gemm = i;
     m->params = malloc(m->nparams * sizeof *m->params);
@@ -372,12 +377,13 @@ lb_status lb_model_build(lb_model *m, const lb_model_entry *e, int c, int h, int
 
 static void free_batch(lb_model *m)
 {
-    for (int i = 0; i < LB_MAX_LAYERS; i++) {
+    for (int i = 0; m->act && i < m->nlayers; i++) {
         free(m->act[i]), free(m->dact[i]), free(m->pool_idx[i]), free(m->bn_save[i]);
         free(m->qa[i]), free(m->qw[i]);
-        m->act[i] = m->dact[i] = m->bn_save[i] = m->qa[i] = m->qw[i] = NULL;
-        m->pool_idx[i] = NULL;
     }
+    free(m->act), free(m->dact), free(m->pool_idx), free(m->bn_save), free(m->qa), free(m->qw);
+    m->act = m->dact = m->bn_save = m->qa = m->qw = NULL;
+    m->pool_idx = NULL;
     free(m->dinput), free(m->probs);
     m->dinput = m->probs = NULL;
 }
@@ -386,6 +392,14 @@ lb_status lb_model_alloc_batch(lb_model *m, int B)
 {
     free_batch(m);
     m->B = B;
+    const size_t L = (size_t)m->nlayers;
+    m->act = calloc(L, sizeof *m->act), m->dact = calloc(L, sizeof *m->dact);
+    m->bn_save = calloc(L, sizeof *m->bn_save), m->pool_idx = calloc(L, sizeof *m->pool_idx);
+    m->qa = calloc(L, sizeof *m->qa), m->qw = calloc(L, sizeof *m->qw);
+    if (!m->act || !m->dact || !m->bn_save || !m->pool_idx || !m->qa || !m->qw) {
+        free_batch(m);
+        return LB_ERR_NOMEM;
+    }
     for (int i = 0; i < m->nlayers; i++) {
         size_t n = (size_t)B * m->L[i].out_n;
         m->act[i] = malloc(n * sizeof(float));
@@ -405,8 +419,9 @@ lb_status lb_model_alloc_batch(lb_model *m, int B)
 void lb_model_free(lb_model *m)
 {
     free_batch(m);
-    free(m->params), free(m->grads), free(m->state);
+    free(m->params), free(m->grads), free(m->state), free(m->L);
     m->params = m->grads = m->state = NULL;
+    m->L = NULL, m->nlayers = m->cap = 0;
     lb_workspace_free(&m->ws);
 }
 

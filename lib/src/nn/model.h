@@ -34,12 +34,12 @@ typedef struct lb_layer {
     size_t out_n;                  /* per-example output size */
 } lb_layer;
 
-#define LB_MAX_LAYERS 128
-
 typedef struct lb_model {
     char name[32];
-    int nlayers;
-    lb_layer L[LB_MAX_LAYERS];
+    int nlayers, cap; /* L holds cap layers (grown as the builder adds them) */
+    lb_layer *L;
+    lb_layer spare; /* where a layer goes when growing L failed (oom set: the build fails) */
+    int oom;
     int in_c, in_h, in_w, classes;
     size_t nparams;
     float *params, *grads;
@@ -47,14 +47,15 @@ typedef struct lb_model {
     float *state;
     int train;           /* 1: batch statistics and dropout; 0: evaluation */
     uint64_t seed, step; /* dropout masks: (seed, layer, step, index) */
-    /* batch buffers, sized for batch B: act[i] is layer i's output, dact[i] its gradient */
+    /* batch buffers, sized for batch B, one entry per layer (nlayers): act[i] is layer i's
+     * output, dact[i] its gradient */
     int B;
-    float *act[LB_MAX_LAYERS], *dact[LB_MAX_LAYERS], *dinput;
-    int32_t *pool_idx[LB_MAX_LAYERS];
-    float *bn_save[LB_MAX_LAYERS]; /* batchnorm: batch mean and 1/std per channel */
+    float **act, **dact, *dinput;
+    int32_t **pool_idx;
+    float **bn_save; /* batchnorm: batch mean and 1/std per channel */
     /* GEMM layers with quantized roles: Q_A(input) and Q_W(weights) of this step, made once in
      * the forward pass and reused by the backward pass (allocated on first use) */
-    float *qa[LB_MAX_LAYERS], *qw[LB_MAX_LAYERS];
+    float **qa, **qw;
     float *probs;
     lb_workspace ws;
     /* roles of the last GEMM layer (index last_gemm) when they differ from the others

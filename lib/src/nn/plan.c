@@ -1,11 +1,18 @@
 /* nn/plan.c — the run plan: lb_train_config (strings) -> lb_train_plan (typed), with every check
  * that needs no data. The checks that need the data (image size against the model) happen when
  * the model is built. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "nn/plan.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Role formats and the GEMM kernel of c (every role of c when last == NULL, else the one
  * --last-layer-format for all four roles and no kernel). */
@@ -72,6 +79,50 @@ static lb_status make_all_lns(lb_train_plan *p, const lb_train_config *c, lb_err
     return LB_OK;
 }
 
+/* An output path must name a file (not a directory) in an existing directory this process can
+ * create files in: checked by creating and removing a probe file there, so a run never fails
+ * after its first epoch for a path it could have checked before. canon gets the path with its
+ * directory resolved (realpath), for comparing two outputs. */
+static lb_status check_output(const char *opt, const char *path, char *canon, size_t len,
+                              lb_error *err)
+{
+    struct stat sb;
+    if (!*path) return lb_fail(err, LB_ERR_ARG, "%s: empty path", opt);
+    if (!stat(path, &sb) && S_ISDIR(sb.st_mode))
+        return lb_fail(err, LB_ERR_ARG, "%s %s: is a directory, not a file", opt, path);
+    char dcopy[4096], bcopy[4096], dir[PATH_MAX];
+    if (snprintf(dcopy, sizeof dcopy, "%s", path) >= (int)sizeof dcopy)
+        return lb_fail(err, LB_ERR_ARG, "%s: path too long", opt);
+    snprintf(bcopy, sizeof bcopy, "%s", path);
+    const char *d = dirname(dcopy), *b = basename(bcopy);
+    if (!realpath(d, dir) || stat(dir, &sb) || !S_ISDIR(sb.st_mode))
+        return lb_fail(err, LB_ERR_ARG, "%s %s: directory %s does not exist", opt, path, d);
+    char probe[PATH_MAX + 64];
+    snprintf(probe, sizeof probe, "%s/.%s.probe.%ld", dir, b, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        return lb_fail(err, LB_ERR_ARG, "%s %s: cannot create files in %s (%s)", opt, path, d,
+                       strerror(errno));
+    close(fd);
+    unlink(probe);
+    if (snprintf(canon, len, "%s/%s", dir, b) >= (int)len)
+        return lb_fail(err, LB_ERR_ARG, "%s: path too long", opt);
+    return LB_OK;
+}
+
+/* --out and the checkpoint: writable, and not the same file (the checkpoint is deleted when the
+ * run completes). */
+static lb_status check_outputs(const lb_train_plan *p, const lb_train_config *c, lb_error *err)
+{
+    char a[PATH_MAX + 256], b[PATH_MAX + 256];
+    lb_status st = check_output("--out", c->out, a, sizeof a, err);
+    if (!st) st = check_output("--checkpoint", p->ckpt, b, sizeof b, err);
+    if (!st && !strcmp(a, b))
+        st = lb_fail(err, LB_ERR_ARG, "--checkpoint %s is the --out file; give another path",
+                     p->ckpt);
+    return st;
+}
+
 static lb_status make(lb_train_plan *p, const lb_train_config *c, lb_error *err)
 {
     if (c->epochs < 1 || c->epochs > 1000)
@@ -103,7 +154,7 @@ static lb_status make(lb_train_plan *p, const lb_train_config *c, lb_error *err)
     if (snprintf(p->ckpt, sizeof p->ckpt, "%s%s", ck, c->checkpoint ? "" : ".ckpt") >=
         (int)sizeof p->ckpt)
         return lb_fail(err, LB_ERR_ARG, "--checkpoint/--out: path too long");
-    return LB_OK;
+    return check_outputs(p, c, err);
 }
 
 lb_status lb_train_plan_make(lb_train_plan *p, const lb_train_config *c, lb_error *err)

@@ -92,7 +92,9 @@ lb_status lb_update_init(lb_update *u, const lb_update_config *c, const lb_ptens
     lb_format_info wi;
     memset(&wi, 0, sizeof wi);
     if (u->w_on) lb_format_info_get(&u->wf, &wi);
-    u->w_scaled = u->w_on && wi.scaled;
+    /* one fixed scale per tensor; a block format (MX, MLS) instead keeps a scale per block
+     * computed from the block's values whenever the block is written (update.h) */
+    u->w_scaled = u->w_on && wi.scaled && !wi.block;
     if (u->k_on) {
         lb_format_info ki;
         lb_format_info_get(&u->kf, &ki);

@@ -6,7 +6,10 @@
  * batchnorm γ/β) is stored in the format. A format with a data-driven scale (lns scale=tensor,
  * int) gets ONE scale per tensor, fixed at initialisation so that the bound R = 3·RMS(w at
  * init) (1 if that is 0) is its largest value: R is Madam's |w| bound, so all optimizers see
- * the same grid and saturate at the same place. Unscaled formats (fp, fx) need no scale.
+ * the same grid and saturate at the same place. Unscaled formats (fp, fx) need no scale. Block
+ * formats (MX, MLS: a scale per block of elements) are stored as such hardware stores them: each
+ * block's scale is computed from the block's values whenever the block is written (no fixed
+ * scale; a block's grid follows its largest weight).
  * Rounding: the format's own (round=sr in the spec for stochastic rounding, keyed by
  * (seed, tensor, step, index)).
  * Statistics per step (when the weights are stored in a format): the relative error between the
