@@ -154,159 +154,194 @@ static void threads_leave(const thread_scope *t)
     omp_set_num_threads(t->omp);
 }
 
-/* The run of a checked plan: everything below may fail only on data, memory or I/O. */
-static lb_status run(lb_train_plan *p, lb_train_progress_fn progress, void *user, lb_error *err)
+/* What a run holds between its setup, its epochs and its record. */
+typedef struct run_state {
+    lb_dataset tr, te;
+    lb_model m;
+    lb_update upd;
+    size_t px;              /* floats per example */
+    float *mom, *xb;        /* optimizer state (nstate x nparams); the batch (batch, px) */
+    int32_t *yb, *perm;     /* the batch's labels; the epoch's order of the examples */
+    lb_ptensor *pt;         /* the parameter tensors */
+    lb_epoch_row *rows;     /* epochs */
+    uint64_t *base, *count; /* counters: restored from the checkpoint; of the whole run */
+    size_t ncount;
+    char *fp; /* the checkpoint fingerprint */
+    int data_loaded;
+    lb_ckpt ck; /* the checkpoint: state and the arrays it holds */
+} run_state;
+
+/* Data, model, optimizer, buffers, and the checkpoint's state when resuming. */
+static lb_status setup(const lb_train_plan *p, run_state *r, lb_error *err)
+{
+    const lb_train_config *c = p->cfg;
+    memset(r, 0, sizeof *r);
+    lb_status st = lb_dataset_load(&r->tr, &r->te, c->dataset, c->data_dir, err);
+    if (st) return st;
+    r->data_loaded = 1;
+    if (c->train_subset > 0) lb_dataset_truncate(&r->tr, c->train_subset);
+    if (c->test_subset > 0) lb_dataset_truncate(&r->te, c->test_subset);
+    r->fp = malloc(16384);
+    if (r->fp && !fingerprint(p, &r->tr, &r->te, r->fp, 16384))
+        return lb_fail(err, LB_ERR_ARG, "the configuration is too long for a checkpoint");
+    double mean[4], sd[4];
+    lb_dataset_stats(&r->tr, mean, sd);
+    lb_dataset_normalize(&r->tr, mean, sd);
+    lb_dataset_normalize(&r->te, mean, sd);
+
+    r->rows = calloc((size_t)c->epochs, sizeof *r->rows);
+    r->ncount = NC_FIXED + lb_gemm_histogram(p->q.gemm, NULL, 0);
+    r->base = calloc(r->ncount, sizeof *r->base);
+    r->count = calloc(r->ncount, sizeof *r->count);
+    lb_model *m = &r->m;
+    const lb_dataset *tr = &r->tr;
+    if ((st = lb_model_build(m, p->model, tr->c, tr->h, tr->w, tr->classes, &p->mopts, c->seed,
+                             err)))
+        return st;
+    if (p->has_last) m->q_last = &p->q_last;
+    if (!(r->pt = malloc(2 * (size_t)m->nlayers * sizeof *r->pt + 1)))
+        return lb_fail(err, LB_ERR_NOMEM, "out of memory");
+    int npt = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        if (m->L[i].n_w) r->pt[npt++] = (lb_ptensor){m->L[i].w_off, m->L[i].n_w};
+        if (m->L[i].n_b) r->pt[npt++] = (lb_ptensor){m->L[i].b_off, m->L[i].n_b};
+    }
+    if ((st = lb_update_init(&r->upd, &p->upd, r->pt, npt, m->params, m->nparams, err))) return st;
+    const size_t nstate = (size_t)lb_update_nstate(&r->upd);
+    r->px = (size_t)tr->c * tr->h * tr->w;
+    r->mom = calloc(m->nparams * nstate, sizeof *r->mom);
+    r->xb = malloc((size_t)c->batch * r->px * sizeof *r->xb);
+    r->yb = malloc((size_t)c->batch * sizeof *r->yb);
+    r->perm = malloc((size_t)tr->n * sizeof *r->perm);
+    if (!r->fp || !r->rows || !r->base || !r->count || !r->mom || !r->xb || !r->yb || !r->perm ||
+        lb_model_alloc_batch(m, c->batch))
+        return lb_fail(err, LB_ERR_NOMEM, "out of memory");
+    r->ck = (lb_ckpt){
+        .fingerprint = r->fp,
+        .epochs = c->epochs,
+        .steps_per_epoch = (uint64_t)((tr->n + c->batch - 1) / c->batch),
+        .ncounters = r->ncount,
+        .narrays = 3,
+        .arrays = {{m->params, m->nparams}, {r->mom, m->nparams * nstate}, {m->state, m->nstate}},
+        .first_step = 1,
+        .rows = r->rows,
+        .counters = r->base};
+    int found;
+    if (c->resume && (st = lb_ckpt_read(p->ckpt, &r->ck, &found, err))) return st;
+    r->ck.counters = r->count; /* from here on the checkpoint gets base + this process's counts */
+    return LB_OK;
+}
+
+static void teardown(run_state *r)
+{
+    free(r->fp), free(r->rows), free(r->base), free(r->count), free(r->pt);
+    free(r->mom), free(r->xb), free(r->yb), free(r->perm);
+    lb_model_free(&r->m);
+    if (r->data_loaded) lb_dataset_free(&r->tr), lb_dataset_free(&r->te);
+    lb_update_free(&r->upd);
+}
+
+/* One epoch: shuffled steps, then the evaluation on the test set. */
+static lb_status train_epoch(lb_train_plan *p, run_state *r, int epoch, lb_epoch_row *row,
+                             lb_error *err)
 {
     const lb_train_config *c = p->cfg;
     lb_qroles *q = &p->q, *q_last = &p->q_last;
-    lb_dataset tr, te;
-    lb_status st = lb_dataset_load(&tr, &te, c->dataset, c->data_dir, err);
-    if (st) return st;
-    if (c->train_subset > 0) lb_dataset_truncate(&tr, c->train_subset);
-    if (c->test_subset > 0) lb_dataset_truncate(&te, c->test_subset);
-    char *fp = malloc(16384);
-    if (fp && !fingerprint(p, &tr, &te, fp, 16384)) {
-        free(fp);
-        lb_dataset_free(&tr), lb_dataset_free(&te);
-        return lb_fail(err, LB_ERR_ARG, "the configuration is too long for a checkpoint");
-    }
-    double mean[4], sd[4];
-    lb_dataset_stats(&tr, mean, sd);
-    lb_dataset_normalize(&tr, mean, sd);
-    lb_dataset_normalize(&te, mean, sd);
-
-    lb_model m;
-    lb_update upd;
-    memset(&upd, 0, sizeof upd);
-    float *mom = NULL, *xb = NULL;
-    int32_t *yb = NULL, *perm = NULL;
-    lb_ptensor *pt = NULL;
-    lb_epoch_row *rows = calloc((size_t)c->epochs, sizeof *rows);
-    const size_t ncount = NC_FIXED + lb_gemm_histogram(q->gemm, NULL, 0);
-    uint64_t *base = calloc(ncount, sizeof *base), *count = calloc(ncount, sizeof *count);
-    size_t nstate = 1;
-    if ((st = lb_model_build(&m, p->model, tr.c, tr.h, tr.w, tr.classes, &p->mopts, c->seed, err)))
-        goto out;
-    if (p->has_last) m.q_last = q_last;
-    pt = malloc(2 * (size_t)m.nlayers * sizeof *pt + 1);
-    if (!pt) {
-        st = lb_fail(err, LB_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    int npt = 0;
-    for (int i = 0; i < m.nlayers; i++) {
-        if (m.L[i].n_w) pt[npt++] = (lb_ptensor){m.L[i].w_off, m.L[i].n_w};
-        if (m.L[i].n_b) pt[npt++] = (lb_ptensor){m.L[i].b_off, m.L[i].n_b};
-    }
-    if ((st = lb_update_init(&upd, &p->upd, pt, npt, m.params, m.nparams, err))) goto out;
-    nstate = (size_t)lb_update_nstate(&upd);
-    size_t px = (size_t)tr.c * tr.h * tr.w;
-    mom = calloc(m.nparams * nstate, sizeof *mom);
-    xb = malloc((size_t)c->batch * px * sizeof *xb);
-    yb = malloc((size_t)c->batch * sizeof *yb);
-    perm = malloc((size_t)tr.n * sizeof *perm);
-    if (!fp || !rows || !base || !count || !mom || !xb || !yb || !perm ||
-        lb_model_alloc_batch(&m, c->batch)) {
-        st = lb_fail(err, LB_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    lb_ckpt ck = {.fingerprint = fp,
-                  .epochs = c->epochs,
-                  .steps_per_epoch = (uint64_t)((tr.n + c->batch - 1) / c->batch),
-                  .ncounters = ncount,
-                  .narrays = 3,
-                  .arrays = {{m.params, m.nparams}, {mom, m.nparams * nstate}, {m.state, m.nstate}},
-                  .first_step = 1,
-                  .rows = rows,
-                  .counters = base};
-    if (c->resume) {
-        int found;
-        if ((st = lb_ckpt_read(p->ckpt, &ck, &found, err))) goto out;
-    }
-    ck.counters = count; /* from here on the checkpoint gets base + this process's counts */
-
-    double t_run = 0;
-    for (int e = 0; e < ck.epochs_done; e++)
-        t_run += rows[e].seconds;
-    for (int epoch = ck.epochs_done; epoch < c->epochs; epoch++) {
-        double t0 = now_s();
-        lb_data_shuffle(perm, tr.n, c->seed, (uint64_t)epoch); /* n checked by the loader */
-        float lr = (float)p->schedule->lr(c->lr, epoch, c->epochs);
-        double loss_sum = 0;
-        long hits = 0;
-        for (int64_t i = 0; i < tr.n; i += c->batch) {
-            int b = (int)(tr.n - i < c->batch ? tr.n - i : c->batch);
+    lb_model *m = &r->m;
+    const lb_dataset *tr = &r->tr;
+    const size_t px = r->px;
+    float *xb = r->xb;
+    int32_t *yb = r->yb, *perm = r->perm;
+    lb_status st;
+    double t0 = now_s();
+    lb_data_shuffle(perm, tr->n, c->seed, (uint64_t)epoch); /* n checked by the loader */
+    float lr = (float)p->schedule->lr(c->lr, epoch, c->epochs);
+    double loss_sum = 0;
+    long hits = 0;
+    for (int64_t i = 0; i < tr->n; i += c->batch) {
+        int b = (int)(tr->n - i < c->batch ? tr->n - i : c->batch);
 #pragma omp parallel /* the batch's examples and zeroed gradients, over the threads */
-            {
+        {
 #pragma omp for schedule(static) nowait
-                for (int k = 0; k < b; k++) {
-                    const float *src = tr.x + (size_t)perm[i + k] * px;
-                    if (tr.augment)
-                        lb_augment_crop_flip(xb + (size_t)k * px, src, tr.c, tr.h, tr.w, 4, c->seed,
-                                             (uint64_t)epoch, (uint64_t)perm[i + k]);
-                    else
-                        memcpy(xb + (size_t)k * px, src, px * sizeof *xb);
-                    yb[k] = tr.y[perm[i + k]];
-                }
-                const size_t t = (size_t)omp_get_thread_num(), T = (size_t)omp_get_num_threads();
-                const size_t n0 = m.nparams * t / T, n1 = m.nparams * (t + 1) / T;
-                memset(m.grads + n0, 0, (n1 - n0) * sizeof *m.grads);
+            for (int k = 0; k < b; k++) {
+                const float *src = tr->x + (size_t)perm[i + k] * px;
+                if (tr->augment)
+                    lb_augment_crop_flip(xb + (size_t)k * px, src, tr->c, tr->h, tr->w, 4, c->seed,
+                                         (uint64_t)epoch, (uint64_t)perm[i + k]);
+                else
+                    memcpy(xb + (size_t)k * px, src, px * sizeof *xb);
+                yb[k] = tr->y[perm[i + k]];
             }
-            q->step = q_last->step = ck.step;
-            m.step = ck.step;
-            m.train = 1;
-            double l;
-            if ((st = lb_model_forward(&m, xb, yb, b, p->anyq ? q : NULL, &l, &hits))) goto out;
-            if ((st = lb_model_backward(&m, xb, yb, b, p->anyq ? q : NULL))) goto out;
-            if ((st = quantize_grads(&m, q))) goto out;
-            if ((st = lb_update_step(&upd, m.params, m.grads, mom, lr, ck.step, (long)ck.step + 1,
-                                     &ck.first_step)))
-                goto out;
-            if (!isfinite(l)) {
-                st = lb_fail(err, LB_ERR_DATA, "training diverged: loss %g at epoch %d step %llu",
-                             l, epoch + 1, (unsigned long long)ck.step);
-                goto out;
-            }
-            loss_sum += l * b;
-            ck.step++;
+            const size_t t = (size_t)omp_get_thread_num(), T = (size_t)omp_get_num_threads();
+            const size_t n0 = m->nparams * t / T, n1 = m->nparams * (t + 1) / T;
+            memset(m->grads + n0, 0, (n1 - n0) * sizeof *m->grads);
         }
-        double tl, ta;
-        q->step = q_last->step = ck.step;
-        m.train = 0; /* batchnorm running statistics, no dropout */
-        if ((st = evaluate(&m, &te, p->anyq ? q : NULL, &tl, &ta))) goto out;
-        double secs = now_s() - t0;
-        t_run += secs;
-        lb_epoch_row row = {
-            epoch + 1, loss_sum / (double)tr.n, (double)hits / (double)tr.n, tl, ta, secs, 0, 0};
-        lb_update_take_stats(&upd, &row.update_rel_err, &row.update_zero_frac);
-        rows[epoch] = row;
-        ck.epochs_done = epoch + 1;
-        counters_now(q->gemm, base, count, ncount);
-        if ((st = lb_ckpt_write(p->ckpt, &ck, err))) goto out;
+        q->step = q_last->step = r->ck.step;
+        m->step = r->ck.step;
+        m->train = 1;
+        double l;
+        if ((st = lb_model_forward(m, xb, yb, b, p->anyq ? q : NULL, &l, &hits))) return st;
+        if ((st = lb_model_backward(m, xb, yb, b, p->anyq ? q : NULL))) return st;
+        if ((st = quantize_grads(m, q))) return st;
+        if ((st = lb_update_step(&r->upd, m->params, m->grads, r->mom, lr, r->ck.step,
+                                 (long)r->ck.step + 1, &r->ck.first_step)))
+            return st;
+        if (!isfinite(l))
+            return lb_fail(err, LB_ERR_DATA, "training diverged: loss %g at epoch %d step %llu", l,
+                           epoch + 1, (unsigned long long)r->ck.step);
+        loss_sum += l * b;
+        r->ck.step++;
+    }
+    double tl, ta;
+    q->step = q_last->step = r->ck.step;
+    m->train = 0; /* batchnorm running statistics, no dropout */
+    if ((st = evaluate(m, &r->te, p->anyq ? q : NULL, &tl, &ta))) return st;
+    *row = (lb_epoch_row){
+        epoch + 1, loss_sum / (double)tr->n, (double)hits / (double)tr->n, tl, ta, now_s() - t0, 0,
+        0};
+    lb_update_take_stats(&r->upd, &row->update_rel_err, &row->update_zero_frac);
+    return LB_OK;
+}
+
+/* The run of a checked plan: setup, the epochs (a checkpoint after each), the record. */
+static lb_status run(lb_train_plan *p, lb_train_progress_fn progress, void *user, lb_error *err)
+{
+    const lb_train_config *c = p->cfg;
+    run_state r;
+    lb_status st = setup(p, &r, err);
+    double t_run = 0;
+    for (int e = 0; !st && e < r.ck.epochs_done; e++)
+        t_run += r.rows[e].seconds;
+    for (int epoch = r.ck.epochs_done; !st && epoch < c->epochs; epoch++) {
+        if ((st = train_epoch(p, &r, epoch, &r.rows[epoch], err))) break;
+        const lb_epoch_row *row = &r.rows[epoch];
+        t_run += row->seconds;
+        r.ck.epochs_done = epoch + 1;
+        counters_now(p->q.gemm, r.base, r.count, r.ncount);
+        if ((st = lb_ckpt_write(p->ckpt, &r.ck, err))) break;
         if (progress) {
-            lb_epoch_report r = {epoch + 1,
-                                 c->epochs,
-                                 row.train_loss,
-                                 row.train_acc,
-                                 tl,
-                                 ta,
-                                 secs,
-                                 t_run / ck.epochs_done * (c->epochs - ck.epochs_done)};
-            progress(&r, user);
+            lb_epoch_report rep = {
+                epoch + 1,       c->epochs,
+                row->train_loss, row->train_acc,
+                row->test_loss,  row->test_acc,
+                row->seconds,    t_run / r.ck.epochs_done * (c->epochs - r.ck.epochs_done)};
+            progress(&rep, user);
         }
     }
-    counters_now(q->gemm, base, count, ncount);
-    lb_run_totals tot = {
-        tr.n, te.n, rows, count[1], count[2], count[3], count + NC_FIXED, ncount - NC_FIXED};
-    st = lb_run_record_write(p, &m, &upd, &tot, err);
-    if (!st) unlink(p->ckpt); /* the run is complete: the result file supersedes the checkpoint */
-out:
-    free(fp), free(rows), free(base), free(count), free(pt);
-    free(mom), free(xb), free(yb), free(perm);
-    lb_model_free(&m);
-    lb_dataset_free(&tr);
-    lb_dataset_free(&te);
-    lb_update_free(&upd);
+    if (!st) {
+        counters_now(p->q.gemm, r.base, r.count, r.ncount);
+        lb_run_totals tot = {r.tr.n,
+                             r.te.n,
+                             r.rows,
+                             r.count[1],
+                             r.count[2],
+                             r.count[3],
+                             r.count + NC_FIXED,
+                             r.ncount - NC_FIXED};
+        st = lb_run_record_write(p, &r.m, &r.upd, &tot, err);
+        if (!st) unlink(p->ckpt); /* the result file supersedes the checkpoint */
+    }
+    teardown(&r);
     return st;
 }
 
