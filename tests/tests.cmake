@@ -40,3 +40,7 @@ foreach(script ${LB_CLI_TESTS})
   set_tests_properties(cli_${name} PROPERTIES LABELS quick
     ENVIRONMENT "LOWBIT_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endforeach()
+# The workflow reads the binary's registries (tests/workflow/test_registry_names.sh; snakemake).
+add_test(NAME workflow_registry_names
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/workflow/test_registry_names.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(workflow_registry_names PROPERTIES LABELS quick)

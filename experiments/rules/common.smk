@@ -53,15 +53,64 @@ PEER = TRAIN["peer_epochs"] > 0
 ENV = "../../environment.yml"  # conda environment for non-Debian machines (--use-conda)
 
 
+# The models, optimizers and schedules the binary registers (lowbit models|optimizers|schedules
+# --csv), and every name the config uses checked against them before any job runs.
+import csv
+import subprocess
+
+
+def lowbit_registry(what):
+    """name -> CSV row of `lowbit WHAT --csv`, from the built binary (built first if missing)."""
+    exe = os.path.join(BUILD, "bin", "lowbit")
+    if not os.path.exists(exe):
+        print(f"common.smk: building {exe} to read its registries", file=sys.stderr)
+        os.makedirs("logs", exist_ok=True)
+        with open("logs/registry-build.log", "w") as log:
+            subprocess.run(["cmake", "-S", ".", "-B", BUILD, "-G", "Ninja",
+                            "-DCMAKE_BUILD_TYPE=Release"], check=True, stdout=log, stderr=log)
+            subprocess.run(["cmake", "--build", BUILD, "--target", "lowbit_cli"], check=True,
+                           stdout=log, stderr=log)
+    out = subprocess.run([exe, what, "--csv"], check=True, capture_output=True, text=True).stdout
+    return {r["name"]: r for r in csv.DictReader(out.splitlines())}
+
+
+MODELS = lowbit_registry("models")
+OPTIMIZERS = lowbit_registry("optimizers")
+SCHEDULES = lowbit_registry("schedules")
+
+
+def check_name(kind, known, name, where):
+    if name not in known:
+        raise ValueError(f"{where}: unknown {kind} '{name}' (accepted: {', '.join(known)}; "
+                         f"lowbit {kind}s)")
+
+
+_LP, _PWL, _MLS = config.get("lowprec", {}), config.get("pwl", {}), config.get("mls", {})
+for _m in config["training"]["models"] + config["training"]["peer_models"]:
+    check_name("model", MODELS, _m, "training.models/peer_models")
+for _k in ("p1", "p4"):
+    if "model" in _LP.get(_k, {}):
+        check_name("model", MODELS, _LP[_k]["model"], f"lowprec.{_k}.model")
+for _name, _r in config["recipes"].items():
+    check_name("optimizer", OPTIMIZERS, _r.get("optimizer", "sgd"), f"recipes.{_name}.optimizer")
+for _name, _o in _LP.get("p1", {}).get("optimizers", {}).items():
+    check_name("optimizer", OPTIMIZERS, _o["optimizer"], f"lowprec.p1.optimizers.{_name}")
+for _where, _sec in (("training", config["training"]), ("lowprec", _LP),
+                     ("pwl.train", _PWL.get("train", {})), ("mls", _MLS)):
+    if "schedule" in _sec:
+        check_name("schedule", SCHEDULES, _sec["schedule"], f"{_where}.schedule")
+
+
 def recipe_flags(wildcards):
     r = config["recipes"][wildcards.recipe]
-    return f"--w-format '{r['W']}' --a-format '{r['A']}' --e-format '{r['E']}' --g-format '{r['G']}'"
+    return (f"--w-format '{r['W']}' --a-format '{r['A']}' --e-format '{r['E']}' "
+            f"--g-format '{r['G']}' --optimizer {r.get('optimizer', 'sgd')}")
 
 
 def model_flags(wildcards):
-    if wildcards.model in ("vgg", "resnet"):
-        return f"--width {TRAIN['width']} --depth {TRAIN['depth']}"
-    return ""
+    """--width/--depth for the models that take them (lowbit models --csv, column options)."""
+    opts = MODELS[wildcards.model]["options"].split(";")
+    return " ".join(f"--{o} {TRAIN[o]}" for o in ("width", "depth") if o in opts)
 
 
 def train_flags(epochs):

@@ -4,7 +4,7 @@
 
 
 wildcard_constraints:
-    model="|".join(["mlp", "lenet5", "vgg", "resnet"]),
+    model="|".join(MODELS),  # lowbit models --csv (common.smk)
     recipe="|".join(config["recipes"]),
 
 

@@ -120,7 +120,9 @@ int main(void)
     { /* one LeNet-5 SGD step */
         lb_model m;
         lb_error err;
-        CHECK(lb_model_build(&m, "lenet5", 1, 28, 28, 10, NULL, 1, &err) == LB_OK, "%s", err.msg);
+        CHECK(lb_model_build(&m, lb_model_find("lenet5", &err), 1, 28, 28, 10, NULL, 1, &err) ==
+                  LB_OK,
+              "%s", err.msg);
         CHECK(m.nparams == 61706, "lenet5 has %zu parameters, torch 61706", m.nparams);
         float *p0 = lf("lenet_p0", m.nparams), *p1 = lf("lenet_p1", m.nparams);
         float *grad = lf("lenet_grad", m.nparams), *x = lf("lenet_x", 8 * 784),
@@ -153,8 +155,8 @@ int main(void)
         for (int k = 0; k < 2; k++) {
             lb_model m;
             lb_error err;
-            CHECK(lb_model_build(&m, nets[k].model, nets[k].c, nets[k].h, nets[k].w, 5, &nets[k].o,
-                                 1, &err) == LB_OK,
+            CHECK(lb_model_build(&m, lb_model_find(nets[k].model, &err), nets[k].c, nets[k].h,
+                                 nets[k].w, 5, &nets[k].o, 1, &err) == LB_OK,
                   "%s", err.msg);
             char nm[64];
             snprintf(nm, sizeof nm, "%s_p0", nets[k].tag);

@@ -1,16 +1,14 @@
-/* lowbit/train.h — models and the training loop behind `lowbit train`.
+/* lowbit/train.h — the model, optimizer and schedule registries and the training loop behind
+ * `lowbit train`.
  *
- * Models (a registry, like the formats'): "mlp" (784-256-256-10; hidden sizes configurable),
- * "lenet5" (conv 6@5x5 pad 2, maxpool 2, conv 16@5x5, maxpool 2, fc 120, fc 84, fc 10, ReLU),
- * "vgg" (VGG-11 with batchnorm, width multiplier, global average pool + linear) and "resnet"
- * (CIFAR ResNet, depth 6n+2, width multiplier, 1x1 projection shortcuts). Parameters are
- * initialised like PyTorch's defaults (weights and biases uniform in
+ * Models: lib/src/nn/models.def (`lowbit models` lists them with their options and inputs).
+ * Parameters are initialised like PyTorch's defaults (weights and biases uniform in
  * +-1/sqrt(fan_in)) from the counter-based generator keyed by (seed, tensor, 0, index).
- * Optimizers: SGD with momentum and weight decay, PyTorch semantics (buf = m·buf + g + wd·w,
- * w -= lr·buf), Adam and AdamW (torch.optim); schedules constant, step (x0.1 at 50% and 75% of
- * the epochs), cosine; Madam, LNS-Madam (integer steps of LNS weight codes) and Kahan-compensated
- * SGD for weights stored in a low-precision format (--weight-format; lib/src/optim/update.h
- * states the storage choices).
+ * Optimizers: lib/src/optim/optimizers.def (`lowbit optimizers`): SGD with momentum and weight
+ * decay, PyTorch semantics (buf = m·buf + g + wd·w, w -= lr·buf), Adam and AdamW (torch.optim),
+ * Madam, LNS-Madam (integer steps of LNS weight codes) and Kahan-compensated SGD for weights
+ * stored in a low-precision format (--weight-format; lib/src/optim/update.h states the storage
+ * choices). Schedules: lib/src/optim/schedules.def (`lowbit schedules`).
  * Determinism: same configuration, seed and thread count give bit-identical results; a run
  * resumed from its checkpoint ends bit-identical to an uninterrupted one. */
 #ifndef LOWBIT_TRAIN_H
@@ -25,18 +23,17 @@ extern "C" {
 #endif
 
 typedef struct lb_train_config {
-    const char *model;    /* "mlp" | "lenet5" | "vgg" | "resnet" */
+    const char *model;    /* a name of lib/src/nn/models.def (`lowbit models`) */
     int hidden1, hidden2; /* mlp hidden sizes (default 256, 256) */
-    double width;         /* vgg/resnet width multiplier (default 1) */
+    double width;         /* vgg/vgg16/resnet width multiplier (default 1) */
     int depth;            /* resnet depth 6n+2 (default 20) */
-    const char *dataset;  /* "fashion-mnist" | "mnist" */
+    const char *dataset;  /* a data set name (lowbit/data.h) */
     const char *data_dir;
     int64_t train_subset, test_subset; /* 0: all */
     int epochs, batch;
     double lr, momentum, weight_decay;
-    const char *optimizer; /* "sgd" | "adam" | "adamw" (betas 0.9, 0.999, eps 1e-8) | "madam"
-                              | "lns_madam" | "kahan_sgd" (lib/src/optim, one file each) */
-    const char *schedule;  /* "constant" | "step" | "cosine" */
+    const char *optimizer; /* a name of lib/src/optim/optimizers.def (`lowbit optimizers`) */
+    const char *schedule;  /* a name of lib/src/optim/schedules.def (`lowbit schedules`) */
     uint64_t seed;
     int threads;
     const char *w_format, *a_format, *e_format, *g_format; /* spec strings; NULL = fp32 */
@@ -71,12 +68,56 @@ typedef struct lb_epoch_report {
 
 typedef void (*lb_train_progress_fn)(const lb_epoch_report *r, void *user);
 
-/* Train and write cfg->out. Calls progress after every epoch (may be NULL). */
+/* Train and write cfg->out. Calls progress after every epoch (may be NULL). The configuration is
+ * checked as a whole before any data is read (LB_ERR_ARG/LB_ERR_SPEC naming the option); the
+ * BLIS and OpenMP thread counts are set to cfg->threads for the run and restored afterwards. */
 lb_status lb_train(const lb_train_config *cfg, lb_train_progress_fn progress, void *user,
                    lb_error *err);
 
+/* ---- Registries (X-macro lists; `lowbit models|optimizers|schedules [--csv]` print them) --- */
+
+/* Options a model takes (bits of lb_model_entry.options). */
+enum { LB_MOPT_HIDDEN1 = 1u, LB_MOPT_HIDDEN2 = 2u, LB_MOPT_WIDTH = 4u, LB_MOPT_DEPTH = 8u };
+struct lb_model;
+struct lb_model_opts;
+typedef struct lb_model_entry {
+    const char *name;
+    lb_status (*build)(struct lb_model *m, const struct lb_model_opts *o, lb_error *err);
+    unsigned options; /* LB_MOPT_* */
+    int min_hw;       /* smallest image height and width (1: any) */
+    const char *description;
+} lb_model_entry;
+const lb_model_entry *lb_model_registry(int *n);
+/* NULL and an error listing the accepted names if name is not registered. */
+const lb_model_entry *lb_model_find(const char *name, lb_error *err);
 /* Names of the registered models, NULL-terminated. */
 const char *const *lb_model_names(void);
+/* The name of the i-th (0-based) option in `options`, NULL past the last. */
+const char *lb_model_option_name(unsigned options, int i);
+
+/* Hyper-parameters an optimizer takes beyond lr and weight decay (lb_optimizer_entry.hyper). */
+enum { LB_OHP_MOMENTUM = 1u, LB_OHP_BETA = 2u, LB_OHP_ROUND = 4u, LB_OHP_KAHAN = 8u };
+struct lb_update;
+typedef struct lb_optimizer_entry {
+    const char *name;
+    int nstate;       /* optimizer state tensors of nparams floats each */
+    int needs_lns;    /* 1: needs weights stored in an LNS format (--weight-format lns...) */
+    int rounds_after; /* 1: a float step, then the stored weights rounded onto their grid */
+    unsigned hyper;   /* LB_OHP_*: --momentum, --madam-beta, --madam-round, --kahan-format */
+    lb_status (*step)(struct lb_update *u, float *params, const float *grads, float *state,
+                      float lr, uint64_t step, long t1, int *first);
+    const char *description;
+} lb_optimizer_entry;
+const lb_optimizer_entry *lb_optimizer_registry(int *n);
+const lb_optimizer_entry *lb_optimizer_find(const char *name, lb_error *err);
+
+typedef struct lb_schedule_entry {
+    const char *name;
+    double (*lr)(double lr0, int epoch, int epochs); /* the learning rate of 0-based epoch */
+    const char *description;
+} lb_schedule_entry;
+const lb_schedule_entry *lb_schedule_registry(int *n);
+const lb_schedule_entry *lb_schedule_find(const char *name, lb_error *err);
 
 #ifdef __cplusplus
 }

@@ -5,39 +5,24 @@
 
 #include "cli/cli.h"
 
-/* A CSV field, quoted only when it needs to be (RFC 4180). */
-static void csv_field(const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"') putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
-
 static void print_row(const char *name, const lb_format *f, const char *params, const char *desc,
                       int csv)
 {
     lb_format_info in;
     lb_format_info_get(f, &in);
     if (csv) {
-        csv_field(name);
+        lb_cli_csv_field(name);
         printf(",%s,", f->family->key);
         char spec[160];
         if (params)
             snprintf(spec, sizeof spec, "%s:%s", f->family->key, params);
         else
             snprintf(spec, sizeof spec, "%s", name);
-        csv_field(spec);
+        lb_cli_csv_field(spec);
         printf(",%d,%.9g,%.9g,%.9g,%d,%d,%d,%d,%.9g,%s,", in.bits, in.max, in.min_pos,
                in.min_normal, in.scaled, in.has_inf, in.has_nan, in.encodable, in.precision,
                in.precision_absolute ? "absolute" : "relative");
-        csv_field(desc ? desc : in.description);
+        lb_cli_csv_field(desc ? desc : in.description);
         putchar('\n');
     } else {
         char mx[32], mn[32];

@@ -20,6 +20,20 @@ int lb_cli_error(const char *fmt, ...)
     return LB_EXIT_USAGE;
 }
 
+void lb_cli_csv_field(const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"') putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
 int lb_cli_parse_u64(const char *s, unsigned long long *out)
 {
     char *end;
@@ -44,16 +58,17 @@ static const lb_cmd cmds[] = {
      "quantize float32 values from stdin: --format SPEC [--round rne|rna|rtz|sr] [--seed N] "
      "[--raw]"},
     {"train", lb_cmd_train,
-     "train a model: --model mlp|lenet5|vgg|vgg16|resnet [--width W --depth D] --dataset "
-     "fashion-mnist "
-     "--epochs N --out RUN.h5 "
-     "[--batch --lr --momentum --weight-decay --optimizer sgd|adam|adamw --schedule "
-     "constant|step|cosine --seed --threads "
+     "train a model: --model NAME (lowbit models) [--hidden H1,H2 --width W --depth D] --dataset "
+     "fashion-mnist --epochs N --out RUN.h5 "
+     "[--batch --lr --momentum --weight-decay --optimizer NAME (lowbit optimizers) --schedule "
+     "NAME (lowbit schedules) --seed --threads "
      "--w-format --a-format --e-format --g-format --gemm KERNEL --weight-format --kahan-format "
      "--madam-round nearest|sr --madam-beta --all-lns "
      "--last-layer-format --train-subset --test-subset "
-     "--hidden H1,H2 "
      "--data-dir --checkpoint --resume]"},
+    {"models", lb_cmd_models, "list the models `train --model` accepts, with options (--csv)"},
+    {"optimizers", lb_cmd_optimizers, "list the optimizers `train --optimizer` accepts (--csv)"},
+    {"schedules", lb_cmd_schedules, "list the schedules `train --schedule` accepts (--csv)"},
     {"energy", lb_cmd_energy,
      "energy per training iteration of a run: RUN.h5 [--units TABLE.csv] [--csv OUT] "
      "[--formats w=SPEC,a=SPEC,e=SPEC] [--acc-bits N]; or one MAC: --mac SPEC [--k K]"},

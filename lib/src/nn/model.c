@@ -1,4 +1,5 @@
-/* nn/model.c — the model registry (mlp, lenet5) and sequential forward/backward.
+/* nn/model.c — the model registry (nn/models.def: `lowbit models` lists it), the layer helpers
+ * the builders use, the builders of the registered models, and sequential forward/backward.
  * Shapes per layer are per example; batch buffers are (B, out_c, out_h, out_w).
  * Initialisation follows PyTorch's defaults for Linear and Conv2d: weights
  * kaiming_uniform(a = sqrt(5)) = U(+-1/sqrt(fan_in)), biases U(+-1/sqrt(fan_in)). */
@@ -13,17 +14,87 @@
 #include "nn/internal.h"
 #include "nn/model.h"
 
-static const char *const model_names[] = {"mlp", "lenet5", "vgg", "vgg16", "resnet", NULL};
+static const lb_model_entry models[] = {
+#define LB_MODEL(name, builder, options, min_hw, description)                                      \
+    {#name, builder, options, min_hw, description},
+#include "nn/models.def"
+#undef LB_MODEL
+};
+static const char *const model_names[] = {
+#define LB_MODEL(name, ...) #name,
+#include "nn/models.def"
+#undef LB_MODEL
+    NULL};
+/* "mlp, lenet5, ..." for error messages (a leading ", " skipped) */
+static const char model_list[] =
+#define LB_MODEL(name, ...) ", " #name
+#include "nn/models.def"
+#undef LB_MODEL
+    ;
 
 const char *const *lb_model_names(void)
 {
     return model_names;
 }
 
+const lb_model_entry *lb_model_registry(int *n)
+{
+    *n = (int)(sizeof models / sizeof models[0]);
+    return models;
+}
+
+const lb_model_entry *lb_model_find(const char *name, lb_error *err)
+{
+    for (size_t i = 0; name && i < sizeof models / sizeof models[0]; i++)
+        if (!strcmp(models[i].name, name)) return &models[i];
+    lb_fail(err, LB_ERR_ARG, "unknown model '%s' (accepted: %s)", name ? name : "", model_list + 2);
+    return NULL;
+}
+
+/* The options a model takes, in this order; their values are result attributes. */
+static const struct {
+    unsigned bit;
+    const char *name;
+    int integer;
+} model_options[] = {{LB_MOPT_HIDDEN1, "hidden1", 1},
+                     {LB_MOPT_HIDDEN2, "hidden2", 1},
+                     {LB_MOPT_WIDTH, "width", 0},
+                     {LB_MOPT_DEPTH, "depth", 1}};
+
+int lb_model_option(unsigned options, int i, const lb_model_opts *o, const char **name,
+                    double *value, int *integer)
+{
+    for (size_t k = 0; k < sizeof model_options / sizeof model_options[0]; k++) {
+        if (!(options & model_options[k].bit) || i-- > 0) continue;
+        *name = model_options[k].name;
+        if (integer) *integer = model_options[k].integer;
+        if (o && value) {
+            unsigned b = model_options[k].bit;
+            *value = b == LB_MOPT_HIDDEN1   ? o->h1
+                     : b == LB_MOPT_HIDDEN2 ? o->h2
+                     : b == LB_MOPT_WIDTH   ? o->width
+                                            : o->depth;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+const char *lb_model_option_name(unsigned options, int i)
+{
+    const char *name = NULL;
+    return lb_model_option(options, i, NULL, &name, NULL, NULL) ? name : NULL;
+}
+
 /* Append a layer reading layer `in` (-1: the network input); shapes follow. */
 static lb_layer *add(lb_model *m, lb_layer_kind kind, const char *name, int in)
 {
-    lb_layer *l = &m->L[m->nlayers++];
+    if (m->nlayers == m->cap) { /* grow L; the model's size is known only when it is built */
+        int cap = m->cap ? 2 * m->cap : 64;
+        lb_layer *L = realloc(m->L, (size_t)cap * sizeof *L);
+        if (L) m->L = L, m->cap = cap;
+    }
+    lb_layer *l = m->nlayers < m->cap ? &m->L[m->nlayers++] : (m->oom = 1, &m->spare);
     memset(l, 0, sizeof *l);
     l->kind = kind;
     l->in = in;
@@ -58,7 +129,7 @@ static void finish(lb_model *m, lb_layer *l)
     }
 }
 
-static int linear(lb_model *m, const char *name, int in, int out)
+int lb_model_linear(lb_model *m, const char *name, int in, int out)
 {
     lb_layer *l = add(m, LB_L_LINEAR, name, in);
     int n = l->in_c * l->in_h * l->in_w; /* flattens the input */
@@ -68,7 +139,7 @@ static int linear(lb_model *m, const char *name, int in, int out)
     return last(m);
 }
 
-static int conv(lb_model *m, const char *name, int in, int out, int k, int pad, int stride)
+int lb_model_conv(lb_model *m, const char *name, int in, int out, int k, int pad, int stride)
 {
     lb_layer *l = add(m, LB_L_CONV, name, in);
     l->k = k, l->stride = stride, l->pad = pad;
@@ -89,16 +160,16 @@ static int same_shape(lb_model *m, lb_layer_kind kind, const char *name, int in)
     return last(m);
 }
 
-static int relu(lb_model *m, const char *name, int in)
+int lb_model_relu(lb_model *m, const char *name, int in)
 {
     return same_shape(m, LB_L_RELU, name, in);
 }
-static int bn(lb_model *m, const char *name, int in)
+int lb_model_bn(lb_model *m, const char *name, int in)
 {
     return same_shape(m, LB_L_BN, name, in);
 }
 
-static int maxpool(lb_model *m, const char *name, int in, int k)
+int lb_model_maxpool(lb_model *m, const char *name, int in, int k)
 {
     lb_layer *l = add(m, LB_L_MAXPOOL, name, in);
     l->k = k;
@@ -107,7 +178,7 @@ static int maxpool(lb_model *m, const char *name, int in, int k)
     return last(m);
 }
 
-static int gap(lb_model *m, const char *name, int in)
+int lb_model_gap(lb_model *m, const char *name, int in)
 {
     lb_layer *l = add(m, LB_L_GAP, name, in);
     l->out_c = l->in_c, l->out_h = l->out_w = 1;
@@ -115,7 +186,7 @@ static int gap(lb_model *m, const char *name, int in)
     return last(m);
 }
 
-static int residual(lb_model *m, const char *name, int a, int b)
+int lb_model_residual(lb_model *m, const char *name, int a, int b)
 {
     lb_layer *l = add(m, LB_L_ADD, name, a);
     l->in2 = b;
@@ -147,20 +218,20 @@ static void build_vgg(lb_model *m, double w, int vgg16)
         if (cfg[i] < 0) {
             if (npool++ < maxpools) {
                 snprintf(name, sizeof name, "pool%d", npool);
-                x = maxpool(m, name, x, 2);
+                x = lb_model_maxpool(m, name, x, 2);
             }
             continue;
         }
         nconv++;
         snprintf(name, sizeof name, "conv%d", nconv);
-        x = conv(m, name, x, scaled(w, cfg[i]), 3, 1, 1);
+        x = lb_model_conv(m, name, x, scaled(w, cfg[i]), 3, 1, 1);
         snprintf(name, sizeof name, "bn%d", nconv);
-        x = bn(m, name, x);
+        x = lb_model_bn(m, name, x);
         snprintf(name, sizeof name, "relu%d", nconv);
-        x = relu(m, name, x);
+        x = lb_model_relu(m, name, x);
     }
-    x = gap(m, "gap", x);
-    linear(m, "fc", x, m->classes);
+    x = lb_model_gap(m, "gap", x);
+    lb_model_linear(m, "fc", x, m->classes);
 }
 
 /* CIFAR ResNet (He et al. 2016, section 4.2): depth 6n+2, three stages of n basic blocks with
@@ -170,8 +241,8 @@ static void build_resnet(lb_model *m, double w, int depth)
 {
     int n = (depth - 2) / 6;
     char name[32];
-    int x = conv(m, "conv0", -1, scaled(w, 16), 3, 1, 1);
-    x = relu(m, "relu0", bn(m, "bn0", x));
+    int x = lb_model_conv(m, "conv0", -1, scaled(w, 16), 3, 1, 1);
+    x = lb_model_relu(m, "relu0", lb_model_bn(m, "bn0", x));
     int blk = 0;
     for (int stage = 0; stage < 3; stage++)
         for (int i = 0; i < n; i++) {
@@ -179,71 +250,101 @@ static void build_resnet(lb_model *m, double w, int depth)
             int out = scaled(w, 16 << stage), stride = (stage > 0 && i == 0) ? 2 : 1;
             int in = x;
             snprintf(name, sizeof name, "b%d.conv1", blk);
-            int y = conv(m, name, in, out, 3, 1, stride);
+            int y = lb_model_conv(m, name, in, out, 3, 1, stride);
             snprintf(name, sizeof name, "b%d.bn1", blk);
-            y = bn(m, name, y);
+            y = lb_model_bn(m, name, y);
             snprintf(name, sizeof name, "b%d.relu1", blk);
-            y = relu(m, name, y);
+            y = lb_model_relu(m, name, y);
             snprintf(name, sizeof name, "b%d.conv2", blk);
-            y = conv(m, name, y, out, 3, 1, 1);
+            y = lb_model_conv(m, name, y, out, 3, 1, 1);
             snprintf(name, sizeof name, "b%d.bn2", blk);
-            y = bn(m, name, y);
+            y = lb_model_bn(m, name, y);
             int sc = in;
             if (stride != 1 || m->L[in].out_c != out) {
                 snprintf(name, sizeof name, "b%d.short", blk);
-                sc = conv(m, name, in, out, 1, 0, stride);
+                sc = lb_model_conv(m, name, in, out, 1, 0, stride);
                 snprintf(name, sizeof name, "b%d.bns", blk);
-                sc = bn(m, name, sc);
+                sc = lb_model_bn(m, name, sc);
             }
             snprintf(name, sizeof name, "b%d.add", blk);
-            x = residual(m, name, y, sc);
+            x = lb_model_residual(m, name, y, sc);
             snprintf(name, sizeof name, "b%d.relu2", blk);
-            x = relu(m, name, x);
+            x = lb_model_relu(m, name, x);
         }
-    x = gap(m, "gap", x);
-    linear(m, "fc", x, m->classes);
+    x = lb_model_gap(m, "gap", x);
+    lb_model_linear(m, "fc", x, m->classes);
 }
 
-lb_status lb_model_build(lb_model *m, const char *name, int c, int h, int w, int classes,
+lb_status lb_build_mlp(lb_model *m, const lb_model_opts *o, lb_error *err)
+{
+    if (o->h1 < 1 || o->h2 < 1)
+        return lb_fail(err, LB_ERR_ARG, "mlp: hidden sizes must be positive");
+    int x = lb_model_relu(m, "relu1", lb_model_linear(m, "fc1", -1, o->h1));
+    x = lb_model_relu(m, "relu2", lb_model_linear(m, "fc2", x, o->h2));
+    lb_model_linear(m, "fc3", x, m->classes);
+    return LB_OK;
+}
+
+lb_status lb_build_lenet5(lb_model *m, const lb_model_opts *o, lb_error *err)
+{
+    (void)o, (void)err;
+    int x = lb_model_maxpool(
+        m, "pool1", lb_model_relu(m, "relu1", lb_model_conv(m, "conv1", -1, 6, 5, 2, 1)), 2);
+    x = lb_model_maxpool(m, "pool2",
+                         lb_model_relu(m, "relu2", lb_model_conv(m, "conv2", x, 16, 5, 0, 1)), 2);
+    x = lb_model_relu(m, "relu3", lb_model_linear(m, "fc1", x, 120));
+    x = lb_model_relu(m, "relu4", lb_model_linear(m, "fc2", x, 84));
+    lb_model_linear(m, "fc3", x, m->classes);
+    return LB_OK;
+}
+
+static lb_status vgg_width(const lb_model_opts *o, lb_error *err)
+{
+    if (!(o->width > 0) || o->width > 4)
+        return lb_fail(err, LB_ERR_ARG, "--width %g is not in (0, 4]", o->width);
+    return LB_OK;
+}
+
+lb_status lb_build_vgg11(lb_model *m, const lb_model_opts *o, lb_error *err)
+{
+    lb_status st = vgg_width(o, err);
+    if (!st) build_vgg(m, o->width, 0);
+    return st;
+}
+
+lb_status lb_build_vgg16(lb_model *m, const lb_model_opts *o, lb_error *err)
+{
+    lb_status st = vgg_width(o, err);
+    if (!st) build_vgg(m, o->width, 1);
+    return st;
+}
+
+lb_status lb_build_resnet(lb_model *m, const lb_model_opts *o, lb_error *err)
+{
+    if (o->depth < 8 || (o->depth - 2) % 6 || o->depth > 110)
+        return lb_fail(err, LB_ERR_ARG, "--depth %d is not 6n+2 in 8..110 (8, 14, 20, ...)",
+                       o->depth);
+    if (!(o->width > 0) || o->width > 8)
+        return lb_fail(err, LB_ERR_ARG, "--width %g is not in (0, 8]", o->width);
+    build_resnet(m, o->width, o->depth);
+    return LB_OK;
+}
+
+lb_status lb_model_build(lb_model *m, const lb_model_entry *e, int c, int h, int w, int classes,
                          const lb_model_opts *o, uint64_t seed, lb_error *err)
 {
     memset(m, 0, sizeof *m);
-    snprintf(m->name, sizeof m->name, "%s", name);
+    snprintf(m->name, sizeof m->name, "%s", e->name);
     m->in_c = c, m->in_h = h, m->in_w = w, m->classes = classes;
     m->seed = seed;
     lb_model_opts def = {256, 256, 1.0, 20};
     if (!o) o = &def;
-    if (!strcmp(name, "mlp")) {
-        if (o->h1 < 1 || o->h2 < 1)
-            return lb_fail(err, LB_ERR_ARG, "mlp: hidden sizes must be positive");
-        int x = relu(m, "relu1", linear(m, "fc1", -1, o->h1));
-        x = relu(m, "relu2", linear(m, "fc2", x, o->h2));
-        linear(m, "fc3", x, classes);
-    } else if (!strcmp(name, "lenet5")) {
-        if (h < 12 || w < 12)
-            return lb_fail(err, LB_ERR_ARG, "lenet5 needs images of at least 12x12");
-        int x = maxpool(m, "pool1", relu(m, "relu1", conv(m, "conv1", -1, 6, 5, 2, 1)), 2);
-        x = maxpool(m, "pool2", relu(m, "relu2", conv(m, "conv2", x, 16, 5, 0, 1)), 2);
-        x = relu(m, "relu3", linear(m, "fc1", x, 120));
-        x = relu(m, "relu4", linear(m, "fc2", x, 84));
-        linear(m, "fc3", x, classes);
-    } else if (!strcmp(name, "vgg") || !strcmp(name, "vgg16")) {
-        if (h < 16 || w < 16)
-            return lb_fail(err, LB_ERR_ARG, "%s needs images of at least 16x16", name);
-        if (!(o->width > 0) || o->width > 4)
-            return lb_fail(err, LB_ERR_ARG, "--width %g is not in (0, 4]", o->width);
-        build_vgg(m, o->width, !strcmp(name, "vgg16"));
-    } else if (!strcmp(name, "resnet")) {
-        if (o->depth < 8 || (o->depth - 2) % 6 || o->depth > 110)
-            return lb_fail(err, LB_ERR_ARG, "--depth %d is not 6n+2 in 8..110 (8, 14, 20, ...)",
-                           o->depth);
-        if (!(o->width > 0) || o->width > 8)
-            return lb_fail(err, LB_ERR_ARG, "--width %g is not in (0, 8]", o->width);
-        build_resnet(m, o->width, o->depth);
-    } else
-        return lb_fail(err, LB_ERR_ARG,
-                       "unknown model '%s' (accepted: mlp, lenet5, vgg, vgg16, resnet)", name);
-    if (m->nlayers >= LB_MAX_LAYERS) return lb_fail(err, LB_ERR_ARG, "model has too many layers");
+    if (h < e->min_hw || w < e->min_hw)
+        return lb_fail(err, LB_ERR_ARG, "%s needs images of at least %dx%d (got %dx%d)", e->name,
+                       e->min_hw, e->min_hw, h, w);
+    lb_status st = e->build(m, o, err);
+    if (st) return st;
+    if (m->oom || !m->nlayers) return lb_fail(err, LB_ERR_NOMEM, "out of memory for the layers");
     for (int i = 0; i < m->nlayers; i++)
         if (m->L[i].kind == LB_L_LINEAR || m->L[i].kind == LB_L_CONV) m->last_gemm = i;
     m->params = malloc(m->nparams * sizeof *m->params);
@@ -276,12 +377,13 @@ lb_status lb_model_build(lb_model *m, const char *name, int c, int h, int w, int
 
 static void free_batch(lb_model *m)
 {
-    for (int i = 0; i < LB_MAX_LAYERS; i++) {
+    for (int i = 0; m->act && i < m->nlayers; i++) {
         free(m->act[i]), free(m->dact[i]), free(m->pool_idx[i]), free(m->bn_save[i]);
         free(m->qa[i]), free(m->qw[i]);
-        m->act[i] = m->dact[i] = m->bn_save[i] = m->qa[i] = m->qw[i] = NULL;
-        m->pool_idx[i] = NULL;
     }
+    free(m->act), free(m->dact), free(m->pool_idx), free(m->bn_save), free(m->qa), free(m->qw);
+    m->act = m->dact = m->bn_save = m->qa = m->qw = NULL;
+    m->pool_idx = NULL;
     free(m->dinput), free(m->probs);
     m->dinput = m->probs = NULL;
 }
@@ -290,6 +392,14 @@ lb_status lb_model_alloc_batch(lb_model *m, int B)
 {
     free_batch(m);
     m->B = B;
+    const size_t L = (size_t)m->nlayers;
+    m->act = calloc(L, sizeof *m->act), m->dact = calloc(L, sizeof *m->dact);
+    m->bn_save = calloc(L, sizeof *m->bn_save), m->pool_idx = calloc(L, sizeof *m->pool_idx);
+    m->qa = calloc(L, sizeof *m->qa), m->qw = calloc(L, sizeof *m->qw);
+    if (!m->act || !m->dact || !m->bn_save || !m->pool_idx || !m->qa || !m->qw) {
+        free_batch(m);
+        return LB_ERR_NOMEM;
+    }
     for (int i = 0; i < m->nlayers; i++) {
         size_t n = (size_t)B * m->L[i].out_n;
         m->act[i] = malloc(n * sizeof(float));
@@ -309,8 +419,9 @@ lb_status lb_model_alloc_batch(lb_model *m, int B)
 void lb_model_free(lb_model *m)
 {
     free_batch(m);
-    free(m->params), free(m->grads), free(m->state);
+    free(m->params), free(m->grads), free(m->state), free(m->L);
     m->params = m->grads = m->state = NULL;
+    m->L = NULL, m->nlayers = m->cap = 0;
     lb_workspace_free(&m->ws);
 }
 

@@ -8,6 +8,7 @@
 
 #include "lowbit/nn.h"
 #include "lowbit/results.h"
+#include "lowbit/train.h"
 
 typedef enum {
     LB_L_LINEAR,
@@ -33,12 +34,12 @@ typedef struct lb_layer {
     size_t out_n;                  /* per-example output size */
 } lb_layer;
 
-#define LB_MAX_LAYERS 128
-
 typedef struct lb_model {
     char name[32];
-    int nlayers;
-    lb_layer L[LB_MAX_LAYERS];
+    int nlayers, cap; /* L holds cap layers (grown as the builder adds them) */
+    lb_layer *L;
+    lb_layer spare; /* where a layer goes when growing L failed (oom set: the build fails) */
+    int oom;
     int in_c, in_h, in_w, classes;
     size_t nparams;
     float *params, *grads;
@@ -46,14 +47,15 @@ typedef struct lb_model {
     float *state;
     int train;           /* 1: batch statistics and dropout; 0: evaluation */
     uint64_t seed, step; /* dropout masks: (seed, layer, step, index) */
-    /* batch buffers, sized for batch B: act[i] is layer i's output, dact[i] its gradient */
+    /* batch buffers, sized for batch B, one entry per layer (nlayers): act[i] is layer i's
+     * output, dact[i] its gradient */
     int B;
-    float *act[LB_MAX_LAYERS], *dact[LB_MAX_LAYERS], *dinput;
-    int32_t *pool_idx[LB_MAX_LAYERS];
-    float *bn_save[LB_MAX_LAYERS]; /* batchnorm: batch mean and 1/std per channel */
+    float **act, **dact, *dinput;
+    int32_t **pool_idx;
+    float **bn_save; /* batchnorm: batch mean and 1/std per channel */
     /* GEMM layers with quantized roles: Q_A(input) and Q_W(weights) of this step, made once in
      * the forward pass and reused by the backward pass (allocated on first use) */
-    float *qa[LB_MAX_LAYERS], *qw[LB_MAX_LAYERS];
+    float **qa, **qw;
     float *probs;
     lb_workspace ws;
     /* roles of the last GEMM layer (index last_gemm) when they differ from the others
@@ -62,16 +64,44 @@ typedef struct lb_model {
     int last_gemm;
 } lb_model;
 
-/* Build the named model for inputs (c,h,w) and `classes` outputs; params initialised from
- * seed. mlp: hidden sizes h1, h2; vgg and resnet: width multiplier `width` (of 64 and 16
- * base channels) and, for resnet, depth 6n+2 (8, 14, 20, ...). */
+/* Options of the model builders (nn/models.def says which apply to which model): mlp hidden
+ * sizes h1, h2; vgg, vgg16 and resnet: width multiplier `width` (of 64 and 16 base channels)
+ * and, for resnet, depth 6n+2 (8, 14, 20, ...). */
 typedef struct lb_model_opts {
     int h1, h2;
     double width;
     int depth;
 } lb_model_opts;
-lb_status lb_model_build(lb_model *m, const char *name, int c, int h, int w, int classes,
+
+/* Layer helpers for the builders: each appends a layer reading layer `in` (-1: the network
+ * input), derives its output shape and parameter offsets, and returns its index (so calls nest:
+ * relu(m, "r", linear(m, "fc", x, 10))). conv: out channels, k x k kernel, pad, stride;
+ * maxpool: k x k, stride k; gap: global average pool; residual: act[a] + act[b]. */
+int lb_model_linear(lb_model *m, const char *name, int in, int out);
+int lb_model_conv(lb_model *m, const char *name, int in, int out, int k, int pad, int stride);
+int lb_model_relu(lb_model *m, const char *name, int in);
+int lb_model_bn(lb_model *m, const char *name, int in);
+int lb_model_maxpool(lb_model *m, const char *name, int in, int k);
+int lb_model_gap(lb_model *m, const char *name, int in);
+int lb_model_residual(lb_model *m, const char *name, int a, int b);
+
+/* The builders of nn/models.def: append the model's layers for m's input shape and classes. */
+#define LB_MODEL(name, builder, ...)                                                               \
+    lb_status builder(lb_model *m, const lb_model_opts *o, lb_error *err);
+#include "nn/models.def"
+#undef LB_MODEL
+
+/* Build model e for inputs (c,h,w) and `classes` outputs (o NULL: the defaults 256, 256, 1, 20);
+ * params initialised from seed. LB_ERR_ARG (naming the option) for out-of-range options or
+ * images smaller than the model's min_hw. */
+lb_status lb_model_build(lb_model *m, const lb_model_entry *e, int c, int h, int w, int classes,
                          const lb_model_opts *o, uint64_t seed, lb_error *err);
+/* The i-th (0-based) of the options in `options` (LB_MOPT_* bits, in the order hidden1, hidden2,
+ * width, depth): its name, whether it is an integer (if `integer` is not NULL) and its value in
+ * o (if o and value are not NULL). 0 past the last. */
+int lb_model_option(unsigned options, int i, const lb_model_opts *o, const char **name,
+                    double *value, int *integer);
+
 /* (Re)allocate batch buffers for batch size B. */
 lb_status lb_model_alloc_batch(lb_model *m, int B);
 void lb_model_free(lb_model *m);

@@ -1,9 +1,11 @@
-/* nn/train.c — the training loop of `lowbit train`: data, model, SGD, per-epoch evaluation,
- * checkpoints after every epoch, and the HDF5 result file (lowbit/results.h).
+/* nn/train.c — the training loop of `lowbit train`: plan (nn/plan.c) -> data, model and
+ * optimizer -> epochs (shuffle, steps, evaluation, a checkpoint after each: io/checkpoint.c) ->
+ * the result file (io/run_record.c).
  * Randomness: parameter init keyed by (seed, tensor); the shuffle of epoch e by
- * (seed, LB_STREAM_SHUFFLE, e); stochastic rounding by (seed, tensor role, global step). So a
+ * (seed, LB_DATA_STREAM_SHUFFLE, e); stochastic rounding by (seed, tensor role, global step). So a
  * run resumed from a checkpoint replays exactly what an uninterrupted run does. */
 #define _POSIX_C_SOURCE 200809L
+#include <blis.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -12,17 +14,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io/checkpoint.h"
+#include "io/run_record.h"
 #include "lowbit/data.h"
-#include "lowbit/info.h"
 #include "lowbit/lnsadd.h"
 #include "lowbit/optim.h"
 #include "lowbit/rng.h"
 #include "lowbit/train.h"
 #include "nn/model.h"
+#include "nn/plan.h"
 #include "optim/update.h"
-
-#define LB_STREAM_SHUFFLE 0x5348554646ull /* "SHUFF" */
-#define LB_CKPT_MAGIC     "LBCKPT01"
 
 void lb_train_config_defaults(lb_train_config *c)
 {
@@ -50,146 +51,35 @@ static double now_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static double lr_at(const lb_train_config *c, int epoch)
+/* Everything that must match for a checkpoint to be resumable: every setting that affects the
+ * results, and the data set's identity (its directory, sizes, shape and a CRC-32C of the pixels
+ * and labels as loaded, before normalisation). NULL if it does not fit in len. */
+static char *fingerprint(const lb_train_plan *p, const lb_dataset *tr, const lb_dataset *te,
+                         char *buf, size_t len)
 {
-    if (!strcmp(c->schedule, "step"))
-        return c->lr * (epoch >= (3 * c->epochs) / 4 ? 0.01 : epoch >= c->epochs / 2 ? 0.1 : 1.0);
-    if (!strcmp(c->schedule, "cosine"))
-        return 0.5 * c->lr *
-               (1.0 + cos(3.14159265358979323846 * (double)epoch / (double)c->epochs));
-    return c->lr;
-}
-
-/* Everything that must match for a checkpoint to be resumable. */
-static void fingerprint(const lb_train_config *c, char *buf, size_t len)
-{
-    snprintf(
+    const lb_train_config *c = p->cfg;
+    uint32_t h = 0;
+    const lb_dataset *ds[2] = {tr, te};
+    for (int k = 0; k < 2; k++) {
+        h = lb_crc32c(h, ds[k]->x,
+                      (size_t)ds[k]->n * ds[k]->c * ds[k]->h * ds[k]->w * sizeof(float));
+        h = lb_crc32c(h, ds[k]->y, (size_t)ds[k]->n * sizeof *ds[k]->y);
+    }
+    int n = snprintf(
         buf, len,
-        "model=%s h=%d,%d w=%.17g d=%d data=%s sub=%lld,%lld epochs=%d batch=%d lr=%.17g m=%.17g "
+        "model=%s h=%d,%d w=%.17g d=%d data=%s dir=%s sub=%lld,%lld n=%lld,%lld shape=%d,%d,%d "
+        "classes=%d aug=%d crc=%08x epochs=%d batch=%d lr=%.17g m=%.17g "
         "wd=%.17g sched=%s seed=%llu threads=%d W=%s A=%s E=%s G=%s opt=%s gemm=%s wf=%s kf=%s "
         "mb=%.17g msr=%d last=%s lns=%d",
-        c->model, c->hidden1, c->hidden2, c->width, c->depth, c->dataset,
-        (long long)c->train_subset, (long long)c->test_subset, c->epochs, c->batch, c->lr,
-        c->momentum, c->weight_decay, c->schedule, (unsigned long long)c->seed, c->threads,
-        c->w_format ? c->w_format : "fp32", c->a_format ? c->a_format : "fp32",
-        c->e_format ? c->e_format : "fp32", c->g_format ? c->g_format : "fp32", c->optimizer,
-        c->gemm ? c->gemm : "fp32", c->weight_format ? c->weight_format : "fp32",
-        c->kahan_format ? c->kahan_format : "-", c->madam_beta, c->madam_sr,
-        c->last_layer_format ? c->last_layer_format : "-", c->all_lns);
-}
-
-typedef struct train_state {
-    int epochs_done, first_step;
-    uint64_t step;
-    lb_epoch_row rows[1024];
-} train_state;
-
-/* mom: optimizer state, nstate = 1 (SGD momentum) or 2 (Adam m, v) tensors of nparams */
-static lb_status ckpt_write(const char *path, const char *fp, const lb_model *m, const float *mom,
-                            size_t nstate, const train_state *s, lb_error *err)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return lb_fail(err, LB_ERR_IO, "%s: cannot write checkpoint", tmp);
-    uint32_t fl = (uint32_t)strlen(fp);
-    uint64_t np = m->nparams;
-    int ok = fwrite(LB_CKPT_MAGIC, 8, 1, f) == 1 && fwrite(&fl, 4, 1, f) == 1 &&
-             fwrite(fp, 1, fl, f) == fl && fwrite(s, sizeof *s, 1, f) == 1 &&
-             fwrite(&np, 8, 1, f) == 1 && fwrite(m->params, 4, np, f) == np &&
-             fwrite(mom, 4, np * nstate, f) == np * nstate &&
-             fwrite(m->state, 4, m->nstate, f) == m->nstate;
-    ok &= fclose(f) == 0;
-    if (!ok || rename(tmp, path)) {
-        unlink(tmp);
-        return lb_fail(err, LB_ERR_IO, "%s: writing the checkpoint failed", path);
-    }
-    return LB_OK;
-}
-
-/* A kernel that counts LNS-addition distances (dhist=1): <out>.dhist.csv, columns d,count (the
- * last row counts every larger d), written before the result file and renamed into place. */
-static lb_status write_dhist(const lb_gemm_kernel *k, const char *out, lb_error *err)
-{
-    size_t bins = lb_gemm_histogram(k, NULL, 0);
-    if (!bins) return LB_OK;
-    uint64_t *h = malloc(bins * sizeof *h);
-    if (!h) return lb_fail(err, LB_ERR_NOMEM, "d histogram: out of memory");
-    lb_gemm_histogram(k, h, bins);
-    char path[4096], tmp[4200];
-    snprintf(path, sizeof path, "%s.dhist.csv", out);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int ok = f != NULL;
-    if (f) {
-        ok &= fprintf(f, "d,count\n") > 0;
-        for (size_t d = 0; d < bins && ok; d++)
-            ok &= fprintf(f, "%zu,%llu\n", d, (unsigned long long)h[d]) > 0;
-        ok &= fclose(f) == 0;
-    }
-    free(h);
-    if (!ok || rename(tmp, path)) {
-        unlink(tmp);
-        return lb_fail(err, LB_ERR_IO, "%s: writing the d histogram failed", path);
-    }
-    return LB_OK;
-}
-
-/* Returns LB_OK and fills s/params/mom, LB_ERR_IO if absent, other errors if unusable. */
-static lb_status ckpt_read(const char *path, const char *fp, lb_model *m, float *mom, size_t nstate,
-                           train_state *s, lb_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return LB_ERR_IO;
-    char magic[8], stored[2048];
-    uint32_t fl = 0;
-    uint64_t np = 0;
-    lb_status st = LB_OK;
-    if (fread(magic, 8, 1, f) != 1 || memcmp(magic, LB_CKPT_MAGIC, 8) || fread(&fl, 4, 1, f) != 1 ||
-        fl >= sizeof stored || fread(stored, 1, fl, f) != fl)
-        st = lb_fail(err, LB_ERR_DATA, "%s: not a lowbit checkpoint (or truncated)", path);
-    else {
-        stored[fl] = 0;
-        if (strcmp(stored, fp))
-            st = lb_fail(err, LB_ERR_ARG,
-                         "%s: made with a different configuration (%s); delete it or match it",
-                         path, stored);
-        else if (fread(s, sizeof *s, 1, f) != 1 || fread(&np, 8, 1, f) != 1 || np != m->nparams ||
-                 fread(m->params, 4, np, f) != np || fread(mom, 4, np * nstate, f) != np * nstate ||
-                 fread(m->state, 4, m->nstate, f) != m->nstate)
-            st = lb_fail(err, LB_ERR_DATA, "%s: truncated checkpoint", path);
-    }
-    fclose(f);
-    return st;
-}
-
-static lb_status make_roles(const lb_train_config *c, lb_qroles *q, int *any, lb_error *err)
-{
-    memset(q, 0, sizeof *q);
-    const char *specs[4] = {c->w_format, c->a_format, c->e_format, c->g_format};
-    const char *names[4] = {"--w-format", "--a-format", "--e-format", "--g-format"};
-    lb_format *fs[4] = {&q->w, &q->a, &q->e, &q->g};
-    int *on[4] = {&q->w_on, &q->a_on, &q->e_on, &q->g_on};
-    *any = 0;
-    for (int i = 0; i < 4; i++) {
-        const char *s = specs[i] ? specs[i] : "fp32";
-        lb_error e2;
-        if (lb_format_parse(fs[i], s, &e2))
-            return lb_fail(err, LB_ERR_SPEC, "%s: %s", names[i], e2.msg);
-        *on[i] = strcmp(s, "fp32") != 0;
-        *any |= *on[i];
-    }
-    q->seed = c->seed;
-    q->threads = c->threads;
-    if (c->gemm && strcmp(c->gemm, "fp32")) {
-        lb_error e2;
-        lb_gemm_kernel *k;
-        if (lb_gemm_create(&k, c->gemm, &e2))
-            return lb_fail(err, LB_ERR_SPEC, "--gemm: %s", e2.msg);
-        q->gemm = k;
-        *any |= !lb_gemm_is_float(k); /* a bit-true kernel alone must reach the layers too */
-    }
-    return LB_OK;
+        p->model->name, c->hidden1, c->hidden2, c->width, c->depth, c->dataset,
+        c->data_dir ? c->data_dir : "", (long long)c->train_subset, (long long)c->test_subset,
+        (long long)tr->n, (long long)te->n, tr->c, tr->h, tr->w, tr->classes, tr->augment,
+        (unsigned)h, c->epochs, c->batch, c->lr, c->momentum, c->weight_decay, p->schedule->name,
+        (unsigned long long)c->seed, p->threads, p->q.w.name, p->q.a.name, p->q.e.name, p->q.g.name,
+        p->upd.opt->name, lb_gemm_spec(p->q.gemm), p->upd.w_on ? p->upd.wf.name : "fp32",
+        p->upd.k_on ? p->upd.kf.name : "-", c->madam_beta, c->madam_sr,
+        p->has_last ? p->q_last.w.name : "-", c->all_lns);
+    return n > 0 && (size_t)n < len ? buf : NULL;
 }
 
 /* Quantize each parameter tensor's gradient with the G format (role G, tensor = layer). */
@@ -228,279 +118,242 @@ static lb_status evaluate(lb_model *m, const lb_dataset *d, const lb_qroles *q, 
     return LB_OK;
 }
 
+/* The GEMM counters a result records, accumulated over the run: slots 0-3 calls, macs,
+ * overflows, underflows, then the LNS-addition distance histogram. base holds what earlier
+ * processes counted (restored from the checkpoint); the kernel counts this process. */
+#define NC_FIXED 4
+static void counters_now(const lb_gemm_kernel *k, const uint64_t *base, uint64_t *now, size_t n)
+{
+    lb_gemm_stats gs;
+    lb_gemm_get_stats(k, &gs);
+    const uint64_t v[NC_FIXED] = {gs.calls, gs.macs, gs.overflows, gs.underflows};
+    for (size_t i = 0; i < NC_FIXED; i++)
+        now[i] = base[i] + v[i];
+    if (n > NC_FIXED) lb_gemm_histogram(k, now + NC_FIXED, n - NC_FIXED);
+    for (size_t i = NC_FIXED; i < n; i++)
+        now[i] += base[i];
+}
+
+/* The BLIS and OpenMP thread counts of the caller, set back after the run. */
+typedef struct thread_scope {
+    int omp;
+    dim_t blis;
+} thread_scope;
+
+static thread_scope threads_enter(int threads)
+{
+    thread_scope t = {omp_get_max_threads(), bli_thread_get_num_threads()};
+    lb_nn_set_threads(threads);
+    omp_set_num_threads(threads);
+    return t;
+}
+
+static void threads_leave(const thread_scope *t)
+{
+    bli_thread_set_num_threads(t->blis);
+    omp_set_num_threads(t->omp);
+}
+
+/* What a run holds between its setup, its epochs and its record. */
+typedef struct run_state {
+    lb_dataset tr, te;
+    lb_model m;
+    lb_update upd;
+    size_t px;              /* floats per example */
+    float *mom, *xb;        /* optimizer state (nstate x nparams); the batch (batch, px) */
+    int32_t *yb, *perm;     /* the batch's labels; the epoch's order of the examples */
+    lb_ptensor *pt;         /* the parameter tensors */
+    lb_epoch_row *rows;     /* epochs */
+    uint64_t *base, *count; /* counters: restored from the checkpoint; of the whole run */
+    size_t ncount;
+    char *fp; /* the checkpoint fingerprint */
+    int data_loaded;
+    lb_ckpt ck; /* the checkpoint: state and the arrays it holds */
+} run_state;
+
+/* Data, model, optimizer, buffers, and the checkpoint's state when resuming. */
+static lb_status setup(const lb_train_plan *p, run_state *r, lb_error *err)
+{
+    const lb_train_config *c = p->cfg;
+    memset(r, 0, sizeof *r);
+    lb_status st = lb_dataset_load(&r->tr, &r->te, c->dataset, c->data_dir, err);
+    if (st) return st;
+    r->data_loaded = 1;
+    if (c->train_subset > 0) lb_dataset_truncate(&r->tr, c->train_subset);
+    if (c->test_subset > 0) lb_dataset_truncate(&r->te, c->test_subset);
+    r->fp = malloc(16384);
+    if (r->fp && !fingerprint(p, &r->tr, &r->te, r->fp, 16384))
+        return lb_fail(err, LB_ERR_ARG, "the configuration is too long for a checkpoint");
+    double mean[4], sd[4];
+    lb_dataset_stats(&r->tr, mean, sd);
+    lb_dataset_normalize(&r->tr, mean, sd);
+    lb_dataset_normalize(&r->te, mean, sd);
+
+    r->rows = calloc((size_t)c->epochs, sizeof *r->rows);
+    r->ncount = NC_FIXED + lb_gemm_histogram(p->q.gemm, NULL, 0);
+    r->base = calloc(r->ncount, sizeof *r->base);
+    r->count = calloc(r->ncount, sizeof *r->count);
+    lb_model *m = &r->m;
+    const lb_dataset *tr = &r->tr;
+    if ((st = lb_model_build(m, p->model, tr->c, tr->h, tr->w, tr->classes, &p->mopts, c->seed,
+                             err)))
+        return st;
+    if (p->has_last) m->q_last = &p->q_last;
+    if (!(r->pt = malloc(2 * (size_t)m->nlayers * sizeof *r->pt + 1)))
+        return lb_fail(err, LB_ERR_NOMEM, "out of memory");
+    int npt = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        if (m->L[i].n_w) r->pt[npt++] = (lb_ptensor){m->L[i].w_off, m->L[i].n_w};
+        if (m->L[i].n_b) r->pt[npt++] = (lb_ptensor){m->L[i].b_off, m->L[i].n_b};
+    }
+    if ((st = lb_update_init(&r->upd, &p->upd, r->pt, npt, m->params, m->nparams, err))) return st;
+    const size_t nstate = (size_t)lb_update_nstate(&r->upd);
+    r->px = (size_t)tr->c * tr->h * tr->w;
+    r->mom = calloc(m->nparams * nstate, sizeof *r->mom);
+    r->xb = malloc((size_t)c->batch * r->px * sizeof *r->xb);
+    r->yb = malloc((size_t)c->batch * sizeof *r->yb);
+    r->perm = malloc((size_t)tr->n * sizeof *r->perm);
+    if (!r->fp || !r->rows || !r->base || !r->count || !r->mom || !r->xb || !r->yb || !r->perm ||
+        lb_model_alloc_batch(m, c->batch))
+        return lb_fail(err, LB_ERR_NOMEM, "out of memory");
+    r->ck = (lb_ckpt){
+        .fingerprint = r->fp,
+        .epochs = c->epochs,
+        .steps_per_epoch = (uint64_t)((tr->n + c->batch - 1) / c->batch),
+        .ncounters = r->ncount,
+        .narrays = 3,
+        .arrays = {{m->params, m->nparams}, {r->mom, m->nparams * nstate}, {m->state, m->nstate}},
+        .first_step = 1,
+        .rows = r->rows,
+        .counters = r->base};
+    int found;
+    if (c->resume && (st = lb_ckpt_read(p->ckpt, &r->ck, &found, err))) return st;
+    r->ck.counters = r->count; /* from here on the checkpoint gets base + this process's counts */
+    return LB_OK;
+}
+
+static void teardown(run_state *r)
+{
+    free(r->fp), free(r->rows), free(r->base), free(r->count), free(r->pt);
+    free(r->mom), free(r->xb), free(r->yb), free(r->perm);
+    lb_model_free(&r->m);
+    if (r->data_loaded) lb_dataset_free(&r->tr), lb_dataset_free(&r->te);
+    lb_update_free(&r->upd);
+}
+
+/* One epoch: shuffled steps, then the evaluation on the test set. */
+static lb_status train_epoch(lb_train_plan *p, run_state *r, int epoch, lb_epoch_row *row,
+                             lb_error *err)
+{
+    const lb_train_config *c = p->cfg;
+    lb_qroles *q = &p->q, *q_last = &p->q_last;
+    lb_model *m = &r->m;
+    const lb_dataset *tr = &r->tr;
+    const size_t px = r->px;
+    float *xb = r->xb;
+    int32_t *yb = r->yb, *perm = r->perm;
+    lb_status st;
+    double t0 = now_s();
+    lb_data_shuffle(perm, tr->n, c->seed, (uint64_t)epoch); /* n checked by the loader */
+    float lr = (float)p->schedule->lr(c->lr, epoch, c->epochs);
+    double loss_sum = 0;
+    long hits = 0;
+    for (int64_t i = 0; i < tr->n; i += c->batch) {
+        int b = (int)(tr->n - i < c->batch ? tr->n - i : c->batch);
+#pragma omp parallel /* the batch's examples and zeroed gradients, over the threads */
+        {
+#pragma omp for schedule(static) nowait
+            for (int k = 0; k < b; k++) {
+                const float *src = tr->x + (size_t)perm[i + k] * px;
+                if (tr->augment)
+                    lb_augment_crop_flip(xb + (size_t)k * px, src, tr->c, tr->h, tr->w, 4, c->seed,
+                                         (uint64_t)epoch, (uint64_t)perm[i + k]);
+                else
+                    memcpy(xb + (size_t)k * px, src, px * sizeof *xb);
+                yb[k] = tr->y[perm[i + k]];
+            }
+            const size_t t = (size_t)omp_get_thread_num(), T = (size_t)omp_get_num_threads();
+            const size_t n0 = m->nparams * t / T, n1 = m->nparams * (t + 1) / T;
+            memset(m->grads + n0, 0, (n1 - n0) * sizeof *m->grads);
+        }
+        q->step = q_last->step = r->ck.step;
+        m->step = r->ck.step;
+        m->train = 1;
+        double l;
+        if ((st = lb_model_forward(m, xb, yb, b, p->anyq ? q : NULL, &l, &hits))) return st;
+        if ((st = lb_model_backward(m, xb, yb, b, p->anyq ? q : NULL))) return st;
+        if ((st = quantize_grads(m, q))) return st;
+        if ((st = lb_update_step(&r->upd, m->params, m->grads, r->mom, lr, r->ck.step,
+                                 (long)r->ck.step + 1, &r->ck.first_step)))
+            return st;
+        if (!isfinite(l))
+            return lb_fail(err, LB_ERR_DATA, "training diverged: loss %g at epoch %d step %llu", l,
+                           epoch + 1, (unsigned long long)r->ck.step);
+        loss_sum += l * b;
+        r->ck.step++;
+    }
+    double tl, ta;
+    q->step = q_last->step = r->ck.step;
+    m->train = 0; /* batchnorm running statistics, no dropout */
+    if ((st = evaluate(m, &r->te, p->anyq ? q : NULL, &tl, &ta))) return st;
+    *row = (lb_epoch_row){
+        epoch + 1, loss_sum / (double)tr->n, (double)hits / (double)tr->n, tl, ta, now_s() - t0, 0,
+        0};
+    lb_update_take_stats(&r->upd, &row->update_rel_err, &row->update_zero_frac);
+    return LB_OK;
+}
+
+/* The run of a checked plan: setup, the epochs (a checkpoint after each), the record. */
+static lb_status run(lb_train_plan *p, lb_train_progress_fn progress, void *user, lb_error *err)
+{
+    const lb_train_config *c = p->cfg;
+    run_state r;
+    lb_status st = setup(p, &r, err);
+    double t_run = 0;
+    for (int e = 0; !st && e < r.ck.epochs_done; e++)
+        t_run += r.rows[e].seconds;
+    for (int epoch = r.ck.epochs_done; !st && epoch < c->epochs; epoch++) {
+        if ((st = train_epoch(p, &r, epoch, &r.rows[epoch], err))) break;
+        const lb_epoch_row *row = &r.rows[epoch];
+        t_run += row->seconds;
+        r.ck.epochs_done = epoch + 1;
+        counters_now(p->q.gemm, r.base, r.count, r.ncount);
+        if ((st = lb_ckpt_write(p->ckpt, &r.ck, err))) break;
+        if (progress) {
+            lb_epoch_report rep = {
+                epoch + 1,       c->epochs,
+                row->train_loss, row->train_acc,
+                row->test_loss,  row->test_acc,
+                row->seconds,    t_run / r.ck.epochs_done * (c->epochs - r.ck.epochs_done)};
+            progress(&rep, user);
+        }
+    }
+    if (!st) {
+        counters_now(p->q.gemm, r.base, r.count, r.ncount);
+        lb_run_totals tot = {r.tr.n,
+                             r.te.n,
+                             r.rows,
+                             r.count[1],
+                             r.count[2],
+                             r.count[3],
+                             r.count + NC_FIXED,
+                             r.ncount - NC_FIXED};
+        st = lb_run_record_write(p, &r.m, &r.upd, &tot, err);
+        if (!st) unlink(p->ckpt); /* the result file supersedes the checkpoint */
+    }
+    teardown(&r);
+    return st;
+}
+
 lb_status lb_train(const lb_train_config *c, lb_train_progress_fn progress, void *user,
                    lb_error *err)
 {
-    if (c->epochs < 1 || c->epochs > 1000)
-        return lb_fail(err, LB_ERR_ARG, "--epochs %d is not in 1..1000", c->epochs);
-    if (c->batch < 1 || c->batch > 65536)
-        return lb_fail(err, LB_ERR_ARG, "--batch %d is not in 1..65536", c->batch);
-    if (!(c->lr > 0)) return lb_fail(err, LB_ERR_ARG, "--lr %g must be positive", c->lr);
-    if (strcmp(c->schedule, "constant") && strcmp(c->schedule, "step") &&
-        strcmp(c->schedule, "cosine"))
-        return lb_fail(err, LB_ERR_ARG, "--schedule '%s' is not one of constant, step, cosine",
-                       c->schedule);
-    if (!c->out) return lb_fail(err, LB_ERR_ARG, "missing --out RUN.h5");
-    size_t nstate = 1;
-    lb_update upd;
-    memset(&upd, 0, sizeof upd);
-    lb_qroles q, q_last;
-    int anyq, any_last;
-    lb_status st = make_roles(c, &q, &anyq, err);
+    lb_train_plan p;
+    lb_status st = lb_train_plan_make(&p, c, err);
     if (st) return st;
-    memset(&q_last, 0, sizeof q_last);
-    if (c->last_layer_format) {
-        lb_format tmp;
-        lb_error e2;
-        if (lb_format_parse(&tmp, c->last_layer_format, &e2)) {
-            lb_gemm_destroy((lb_gemm_kernel *)q.gemm);
-            return lb_fail(err, LB_ERR_SPEC, "--last-layer-format: %s", e2.msg);
-        }
-        lb_train_config cl = *c;
-        cl.w_format = cl.a_format = cl.e_format = cl.g_format = c->last_layer_format;
-        cl.gemm = NULL;
-        make_roles(&cl, &q_last, &any_last, err);
-        q_last.gemm = q.gemm;
-        anyq = 1; /* roles are passed to every layer (the others may be all off) */
-    }
-    lb_lns_ops lops;
-    char lns_wf[96] = "";
-    if (c->all_lns) {
-        int lbits = 0;
-        const lb_lns_adder *ad = lb_gemm_lns_adder(q.gemm, &lbits);
-        if (!ad)
-            st = lb_fail(err, LB_ERR_ARG,
-                         "--all-lns needs an LNS-addition --gemm kernel (lns-pwl, lns-lut, "
-                         "lns-exactadd), got '%s'",
-                         c->gemm ? c->gemm : "fp32");
-        else if (strcmp(c->optimizer, "sgd"))
-            st = lb_fail(err, LB_ERR_ARG, "--all-lns: the LNS update is SGD; got --optimizer %s",
-                         c->optimizer);
-        else
-            st = lb_lns_ops_init(&lops, ad, lbits, err);
-        if (!st && c->weight_format && strcmp(c->weight_format, "fp32")) {
-            lb_format wf;
-            lb_error e2;
-            if (lb_format_parse(&wf, c->weight_format, &e2) || wf.family != lops.f.family ||
-                wf.bits != lops.f.bits || wf.scale != lops.f.scale || wf.round != lops.f.round ||
-                memcmp(&wf.p.lns, &lops.f.p.lns, sizeof wf.p.lns))
-                st = lb_fail(err, LB_ERR_ARG,
-                             "--all-lns stores the weights in the kernel's format %s; "
-                             "--weight-format '%s' differs (leave it out)",
-                             lops.f.name, c->weight_format);
-        }
-        if (st) {
-            lb_gemm_destroy((lb_gemm_kernel *)q.gemm);
-            return st;
-        }
-        snprintf(lns_wf, sizeof lns_wf, "%s", lops.f.name);
-        q.lns = q_last.lns = &lops;
-        anyq = 1;
-    }
-    int threads = c->threads < 1 ? 1 : c->threads;
-    lb_nn_set_threads(threads);
-    omp_set_num_threads(threads);
-
-    lb_dataset tr, te;
-    if ((st = lb_dataset_load(&tr, &te, c->dataset, c->data_dir, err))) {
-        lb_gemm_destroy((lb_gemm_kernel *)q.gemm);
-        return st;
-    }
-    if (c->train_subset > 0) lb_dataset_truncate(&tr, c->train_subset);
-    if (c->test_subset > 0) lb_dataset_truncate(&te, c->test_subset);
-    double mean[4], sd[4];
-    lb_dataset_stats(&tr, mean, sd);
-    lb_dataset_normalize(&tr, mean, sd);
-    lb_dataset_normalize(&te, mean, sd);
-
-    lb_model m;
-    float *mom = NULL, *xb = NULL;
-    int32_t *yb = NULL, *perm = NULL;
-    lb_results *res = NULL;
-    train_state *s = calloc(1, sizeof *s);
-    lb_model_opts mo = {c->hidden1, c->hidden2, c->width, c->depth};
-    if ((st = lb_model_build(&m, c->model, tr.c, tr.h, tr.w, tr.classes, &mo, c->seed, err)))
-        goto out;
-    if (c->last_layer_format) m.q_last = &q_last;
-    {
-        lb_ptensor pt[2 * LB_MAX_LAYERS];
-        int npt = 0;
-        for (int i = 0; i < m.nlayers; i++) {
-            if (m.L[i].n_w) pt[npt++] = (lb_ptensor){m.L[i].w_off, m.L[i].n_w};
-            if (m.L[i].n_b) pt[npt++] = (lb_ptensor){m.L[i].b_off, m.L[i].n_b};
-        }
-        lb_update_config uc = {c->optimizer, c->weight_format, c->kahan_format,
-                               c->momentum,  c->weight_decay,  c->madam_beta,
-                               c->madam_sr,  c->seed,          NULL};
-        if (c->all_lns) uc.weight_format = lns_wf, uc.lns = &lops;
-        if ((st = lb_update_init(&upd, &uc, pt, npt, m.params, m.nparams, err))) goto out;
-        nstate = (size_t)lb_update_nstate(&upd);
-    }
-    size_t px = (size_t)tr.c * tr.h * tr.w;
-    mom = calloc(m.nparams * nstate, sizeof *mom);
-    xb = malloc((size_t)c->batch * px * sizeof *xb);
-    yb = malloc((size_t)c->batch * sizeof *yb);
-    perm = malloc((size_t)tr.n * sizeof *perm);
-    res = lb_results_new();
-    if (!s || !mom || !xb || !yb || !perm || !res || lb_model_alloc_batch(&m, c->batch)) {
-        st = lb_fail(err, LB_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    if (c->epochs > (int)(sizeof s->rows / sizeof s->rows[0])) {
-        st = lb_fail(err, LB_ERR_ARG, "--epochs: at most %zu", sizeof s->rows / sizeof s->rows[0]);
-        goto out;
-    }
-    char fp[2048], ckpt[4096];
-    fingerprint(c, fp, sizeof fp);
-    snprintf(ckpt, sizeof ckpt, "%s", c->checkpoint ? c->checkpoint : c->out);
-    if (!c->checkpoint) strncat(ckpt, ".ckpt", sizeof ckpt - strlen(ckpt) - 1);
-    s->first_step = 1;
-    if (c->resume) {
-        st = ckpt_read(ckpt, fp, &m, mom, nstate, s, err);
-        if (st == LB_ERR_IO) st = LB_OK; /* no checkpoint yet: start from the beginning */
-        if (st) goto out;
-    }
-
-    double t_run = 0;
-    for (int e = 0; e < s->epochs_done; e++)
-        t_run += s->rows[e].seconds;
-    for (int epoch = s->epochs_done; epoch < c->epochs; epoch++) {
-        double t0 = now_s();
-        /* Fisher-Yates shuffle keyed by (seed, epoch) */
-        lb_rng_key key = lb_rng_make_key(c->seed, LB_STREAM_SHUFFLE, (uint64_t)epoch);
-        for (int64_t i = 0; i < tr.n; i++)
-            perm[i] = (int32_t)i;
-        for (int64_t i = tr.n - 1; i > 0; i--) {
-            int64_t j =
-                (int64_t)(((uint64_t)lb_rng_u32(key, (uint64_t)i) * (uint64_t)(i + 1)) >> 32);
-            int32_t t = perm[i];
-            perm[i] = perm[j], perm[j] = t;
-        }
-        float lr = (float)lr_at(c, epoch);
-        double loss_sum = 0;
-        long hits = 0;
-        for (int64_t i = 0; i < tr.n; i += c->batch) {
-            int b = (int)(tr.n - i < c->batch ? tr.n - i : c->batch);
-#pragma omp parallel /* the batch's examples and zeroed gradients, over the threads */
-            {
-#pragma omp for schedule(static) nowait
-                for (int k = 0; k < b; k++) {
-                    const float *src = tr.x + (size_t)perm[i + k] * px;
-                    if (tr.augment)
-                        lb_augment_crop_flip(xb + (size_t)k * px, src, tr.c, tr.h, tr.w, 4, c->seed,
-                                             (uint64_t)epoch, (uint64_t)perm[i + k]);
-                    else
-                        memcpy(xb + (size_t)k * px, src, px * sizeof *xb);
-                    yb[k] = tr.y[perm[i + k]];
-                }
-                const size_t t = (size_t)omp_get_thread_num(), T = (size_t)omp_get_num_threads();
-                const size_t n0 = m.nparams * t / T, n1 = m.nparams * (t + 1) / T;
-                memset(m.grads + n0, 0, (n1 - n0) * sizeof *m.grads);
-            }
-            q.step = q_last.step = s->step;
-            m.step = s->step;
-            m.train = 1;
-            double l;
-            if ((st = lb_model_forward(&m, xb, yb, b, anyq ? &q : NULL, &l, &hits))) goto out;
-            if ((st = lb_model_backward(&m, xb, yb, b, anyq ? &q : NULL))) goto out;
-            if ((st = quantize_grads(&m, &q))) goto out;
-            if ((st = lb_update_step(&upd, m.params, m.grads, mom, lr, s->step, (long)s->step + 1,
-                                     &s->first_step)))
-                goto out;
-            if (!isfinite(l)) {
-                st = lb_fail(err, LB_ERR_DATA, "training diverged: loss %g at epoch %d step %llu",
-                             l, epoch + 1, (unsigned long long)s->step);
-                goto out;
-            }
-            loss_sum += l * b;
-            s->step++;
-        }
-        double tl, ta;
-        q.step = q_last.step = s->step;
-        m.train = 0; /* batchnorm running statistics, no dropout */
-        if ((st = evaluate(&m, &te, anyq ? &q : NULL, &tl, &ta))) goto out;
-        double secs = now_s() - t0;
-        t_run += secs;
-        lb_epoch_row row = {
-            epoch + 1, loss_sum / (double)tr.n, (double)hits / (double)tr.n, tl, ta, secs, 0, 0};
-        lb_update_take_stats(&upd, &row.update_rel_err, &row.update_zero_frac);
-        s->rows[epoch] = row;
-        s->epochs_done = epoch + 1;
-        if ((st = ckpt_write(ckpt, fp, &m, mom, nstate, s, err))) goto out;
-        if (progress) {
-            lb_epoch_report r = {epoch + 1,
-                                 c->epochs,
-                                 row.train_loss,
-                                 row.train_acc,
-                                 tl,
-                                 ta,
-                                 secs,
-                                 t_run / s->epochs_done * (c->epochs - s->epochs_done)};
-            progress(&r, user);
-        }
-    }
-
-    /* result file: settings, provenance, epochs, operation counts */
-    lb_results_set_str(res, "model", c->model);
-    lb_results_set_str(res, "dataset", c->dataset);
-    lb_results_set_int(res, "train_examples", tr.n);
-    lb_results_set_int(res, "test_examples", te.n);
-    lb_results_set_int(res, "epochs", c->epochs);
-    lb_results_set_int(res, "batch", c->batch);
-    lb_results_set_num(res, "lr", c->lr);
-    lb_results_set_num(res, "momentum", c->momentum);
-    lb_results_set_num(res, "weight_decay", c->weight_decay);
-    lb_results_set_str(res, "optimizer", c->optimizer);
-    lb_results_set_str(res, "schedule", c->schedule);
-    lb_results_set_int(res, "seed", (int64_t)c->seed);
-    lb_results_set_int(res, "threads", threads);
-    lb_results_set_str(res, "w_format", q.w.name);
-    lb_results_set_str(res, "a_format", q.a.name);
-    lb_results_set_str(res, "e_format", q.e.name);
-    lb_results_set_str(res, "g_format", q.g.name);
-    lb_results_set_str(res, "gemm", lb_gemm_spec(q.gemm));
-    lb_results_set_str(res, "last_layer_format", c->last_layer_format ? q_last.w.name : "same");
-    lb_results_set_str(res, "weight_format", upd.w_on ? upd.wf.name : "fp32");
-    lb_results_set_int(res, "all_lns", c->all_lns);
-    if (upd.kind == LB_OPT_KAHAN_SGD)
-        lb_results_set_str(res, "kahan_format", upd.k_on ? upd.kf.name : "fp32");
-    if (upd.kind == LB_OPT_MADAM || upd.kind == LB_OPT_LNS_MADAM)
-        lb_results_set_num(res, "madam_beta", upd.beta);
-    if (upd.kind == LB_OPT_LNS_MADAM)
-        lb_results_set_str(res, "madam_round", upd.sr ? "sr" : "nearest");
-    {
-        lb_gemm_stats gs;
-        lb_gemm_get_stats(q.gemm, &gs); /* counts of this process (since a resume) */
-        lb_results_set_int(res, "gemm_macs", (int64_t)gs.macs);
-        lb_results_set_int(res, "gemm_overflows", (int64_t)gs.overflows);
-        lb_results_set_int(res, "gemm_underflows", (int64_t)gs.underflows);
-    }
-    lb_results_set_int(res, "parameters", (int64_t)m.nparams);
-    lb_results_set_str(res, "lowbit_version", lb_version());
-    lb_results_set_str(res, "git_sha", lb_git_sha());
-    lb_results_set_str(res, "compiler", lb_compiler());
-    lb_results_set_str(res, "blis_arch", lb_blis_arch());
-    lb_results_set_str(res, "command", c->command ? c->command : "");
-    if (!strcmp(c->model, "mlp")) {
-        lb_results_set_int(res, "hidden1", c->hidden1);
-        lb_results_set_int(res, "hidden2", c->hidden2);
-    }
-    if (!strcmp(c->model, "vgg") || !strcmp(c->model, "resnet"))
-        lb_results_set_num(res, "width", c->width);
-    if (!strcmp(c->model, "resnet")) lb_results_set_int(res, "depth", c->depth);
-    for (int e = 0; e < c->epochs; e++)
-        lb_results_add_epoch(res, &s->rows[e]);
-    if ((st = lb_model_record_ops(&m, c->batch, q.w.name, q.a.name, q.e.name, res))) goto out;
-    if ((st = write_dhist(q.gemm, c->out, err))) goto out;
-    st = lb_results_write(res, c->out, err);
-    if (!st) unlink(ckpt); /* the run is complete: the result file supersedes the checkpoint */
-out:
-    lb_results_free(res);
-    free(s), free(mom), free(xb), free(yb), free(perm);
-    lb_model_free(&m);
-    lb_dataset_free(&tr);
-    lb_dataset_free(&te);
-    lb_gemm_destroy((lb_gemm_kernel *)q.gemm);
-    lb_update_free(&upd);
+    thread_scope ts = threads_enter(p.threads);
+    st = run(&p, progress, user, err);
+    threads_leave(&ts);
+    lb_train_plan_free(&p);
     return st;
 }

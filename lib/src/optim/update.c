@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char lb_optimizer_names[] = "sgd, adam, adamw, madam, lns_madam, kahan_sgd";
-
 #define TID_WEIGHTS (1ull << 40) /* SR tensor ids of the weight store: (1<<40) + tensor */
 #define TID_KAHAN   (2ull << 40)
 
@@ -16,45 +14,87 @@ static int is_fp32(const char *s)
     return !s || !strcmp(s, "fp32");
 }
 
+/* The step functions of optimizers.def (defined below the registry's users). */
+#define LB_OPTIMIZER(name, nstate, needs_lns, rounds_after, hyper, step, description)              \
+    static lb_status step(lb_update *u, float *params, const float *grads, float *state, float lr, \
+                          uint64_t stepno, long t1, int *first);
+#include "optim/optimizers.def"
+#undef LB_OPTIMIZER
+
+static const lb_optimizer_entry optimizers[] = {
+#define LB_OPTIMIZER(name, nstate, needs_lns, rounds_after, hyper, step, description)              \
+    {#name, nstate, needs_lns, rounds_after, hyper, step, description},
+#include "optim/optimizers.def"
+#undef LB_OPTIMIZER
+};
+static const char optimizer_list[] =
+#define LB_OPTIMIZER(name, ...) ", " #name
+#include "optim/optimizers.def"
+#undef LB_OPTIMIZER
+    ;
+
+const lb_optimizer_entry *lb_optimizer_registry(int *n)
+{
+    *n = (int)(sizeof optimizers / sizeof optimizers[0]);
+    return optimizers;
+}
+
+const lb_optimizer_entry *lb_optimizer_find(const char *name, lb_error *err)
+{
+    for (size_t i = 0; name && i < sizeof optimizers / sizeof optimizers[0]; i++)
+        if (!strcmp(optimizers[i].name, name)) return &optimizers[i];
+    lb_fail(err, LB_ERR_ARG, "--optimizer '%s' is not one of %s", name ? name : "",
+            optimizer_list + 2);
+    return NULL;
+}
+
+lb_status lb_update_config_make(lb_update_config *c, const char *optimizer,
+                                const char *weight_format, const char *kahan_format,
+                                double momentum, double weight_decay, double madam_beta,
+                                int madam_sr, uint64_t seed, lb_error *err)
+{
+    memset(c, 0, sizeof *c);
+    if (!(c->opt = lb_optimizer_find(optimizer, err))) return LB_ERR_ARG;
+    c->momentum = momentum, c->weight_decay = weight_decay;
+    c->madam_beta = madam_beta, c->madam_sr = madam_sr, c->seed = seed;
+    lb_error e2;
+    c->w_on = !is_fp32(weight_format);
+    if (c->w_on && lb_format_parse(&c->wf, weight_format, &e2))
+        return lb_fail(err, LB_ERR_SPEC, "--weight-format: %s", e2.msg);
+    if (c->opt->needs_lns && (!c->w_on || strcmp(c->wf.family->key, "lns")))
+        return lb_fail(err, LB_ERR_ARG,
+                       "--optimizer %s needs an LNS --weight-format (e.g. lns8 or "
+                       "lns:bits=10,frac=3,scale=tensor), got '%s'",
+                       c->opt->name, weight_format ? weight_format : "fp32");
+    if (c->opt->hyper & LB_OHP_KAHAN) {
+        const char *ks = kahan_format ? kahan_format : weight_format;
+        c->k_on = !is_fp32(ks);
+        if (c->k_on && lb_format_parse(&c->kf, ks, &e2))
+            return lb_fail(err, LB_ERR_SPEC, "--kahan-format: %s", e2.msg);
+    } else if (kahan_format && !is_fp32(kahan_format))
+        return lb_fail(err, LB_ERR_ARG, "--kahan-format applies to --optimizer kahan_sgd only");
+    if (madam_sr && !(c->opt->hyper & LB_OHP_ROUND))
+        return lb_fail(err, LB_ERR_ARG, "--madam-round sr applies to --optimizer lns_madam only");
+    return LB_OK;
+}
+
 lb_status lb_update_init(lb_update *u, const lb_update_config *c, const lb_ptensor *t, int nt,
                          float *params, size_t np, lb_error *err)
 {
     memset(u, 0, sizeof *u);
-    static const char *names[] = {"sgd", "adam", "adamw", "madam", "lns_madam", "kahan_sgd"};
-    int kind = -1;
-    for (int i = 0; i < 6; i++)
-        if (c->optimizer && !strcmp(c->optimizer, names[i])) kind = i;
-    if (kind < 0)
-        return lb_fail(err, LB_ERR_ARG, "--optimizer '%s' is not one of %s",
-                       c->optimizer ? c->optimizer : "", lb_optimizer_names);
-    u->kind = (lb_opt_kind)kind;
+    u->opt = c->opt;
     u->momentum = c->momentum, u->wd = c->weight_decay;
     u->beta = c->madam_beta > 0 ? c->madam_beta : 0.999;
     u->sr = c->madam_sr, u->seed = c->seed, u->np = np, u->nt = nt, u->lns = c->lns;
-    if (c->lns && u->kind != LB_OPT_SGD)
-        return lb_fail(err, LB_ERR_ARG, "the LNS update is SGD; got --optimizer %s", c->optimizer);
-    lb_error e2;
-    u->w_on = !is_fp32(c->weight_format);
-    if (u->w_on && lb_format_parse(&u->wf, c->weight_format, &e2))
-        return lb_fail(err, LB_ERR_SPEC, "--weight-format: %s", e2.msg);
-    if (u->kind == LB_OPT_LNS_MADAM && (!u->w_on || strcmp(u->wf.family->key, "lns")))
-        return lb_fail(err, LB_ERR_ARG,
-                       "--optimizer lns_madam needs an LNS --weight-format (e.g. lns8 or "
-                       "lns:bits=10,frac=3,scale=tensor), got '%s'",
-                       c->weight_format ? c->weight_format : "fp32");
-    if (u->kind == LB_OPT_KAHAN_SGD) {
-        const char *ks = c->kahan_format ? c->kahan_format : c->weight_format;
-        u->k_on = !is_fp32(ks);
-        if (u->k_on && lb_format_parse(&u->kf, ks, &e2))
-            return lb_fail(err, LB_ERR_SPEC, "--kahan-format: %s", e2.msg);
-    } else if (c->kahan_format && !is_fp32(c->kahan_format))
-        return lb_fail(err, LB_ERR_ARG, "--kahan-format applies to --optimizer kahan_sgd only");
-    if (c->madam_sr && u->kind != LB_OPT_LNS_MADAM)
-        return lb_fail(err, LB_ERR_ARG, "--madam-round sr applies to --optimizer lns_madam only");
+    if (c->lns && u->opt->step != opt_sgd)
+        return lb_fail(err, LB_ERR_ARG, "the LNS update is SGD; got --optimizer %s", u->opt->name);
+    u->w_on = c->w_on, u->wf = c->wf, u->k_on = c->k_on, u->kf = c->kf;
     lb_format_info wi;
     memset(&wi, 0, sizeof wi);
     if (u->w_on) lb_format_info_get(&u->wf, &wi);
-    u->w_scaled = u->w_on && wi.scaled;
+    /* one fixed scale per tensor; a block format (MX, MLS) instead keeps a scale per block
+     * computed from the block's values whenever the block is written (update.h) */
+    u->w_scaled = u->w_on && wi.scaled && !wi.block;
     if (u->k_on) {
         lb_format_info ki;
         lb_format_info_get(&u->kf, &ki);
@@ -88,7 +128,7 @@ lb_status lb_update_init(lb_update *u, const lb_update_config *c, const lb_ptens
                 return lb_fail(err, st, "--weight-format %s: cannot set a scale", u->wf.name);
             }
         }
-        if (u->kind == LB_OPT_LNS_MADAM) {
+        if (u->opt->needs_lns) {
             int L = u->wf.p.lns.logbits;
             int32_t o = u->w_scaled ? (int32_t)u->scale[i] : 0;
             u->lw[i].frac = u->wf.p.lns.frac;
@@ -115,14 +155,7 @@ lb_status lb_update_init(lb_update *u, const lb_update_config *c, const lb_ptens
 
 int lb_update_nstate(const lb_update *u)
 {
-    switch (u->kind) {
-    case LB_OPT_ADAM:
-    case LB_OPT_ADAMW:
-    case LB_OPT_KAHAN_SGD:
-        return 2;
-    default:
-        return 1;
-    }
+    return u->opt->nstate;
 }
 
 typedef struct qarg {
@@ -149,72 +182,107 @@ static lb_status quant_cb(void *user, float *x, size_t n)
     return lb_quantize(&u->wf, x, x, n, &q);
 }
 
+/* ---- the steps of optimizers.def (ideal: the float result before rounding, for the stats) --- */
+
+static lb_status opt_sgd(lb_update *u, float *params, const float *grads, float *state, float lr,
+                         uint64_t step, long t1, int *first)
+{
+    (void)step, (void)t1;
+    if (u->lns) { /* ideal: the float32 SGD step from the same (LNS) state */
+        const float m = (float)u->momentum, wd = (float)u->wd;
+        for (size_t k = 0; k < u->np && u->w_on; k++) {
+            float gp = grads[k] + wd * params[k];
+            u->tmp[k] = params[k] - lr * ((*first || m == 0.0f) ? gp : m * state[k] + gp);
+        }
+        lb_lns_sgd_step(u->lns, params, grads, state, u->np, lr, m, wd, first);
+        return LB_OK;
+    }
+    lb_sgd_step(params, grads, state, u->np, lr, (float)u->momentum, (float)u->wd, first);
+    return LB_OK;
+}
+
+static lb_status adam(lb_update *u, float *params, const float *grads, float *state, float lr,
+                      long t1, int decoupled)
+{
+    lb_adam_step(params, grads, state, state + u->np, u->np, lr, 0.9f, 0.999f, 1e-8f, (float)u->wd,
+                 decoupled, t1);
+    return LB_OK;
+}
+
+static lb_status opt_adam(lb_update *u, float *params, const float *grads, float *state, float lr,
+                          uint64_t step, long t1, int *first)
+{
+    (void)step, (void)first;
+    return adam(u, params, grads, state, lr, t1, 0);
+}
+
+static lb_status opt_adamw(lb_update *u, float *params, const float *grads, float *state, float lr,
+                           uint64_t step, long t1, int *first)
+{
+    (void)step, (void)first;
+    return adam(u, params, grads, state, lr, t1, 1);
+}
+
+static lb_status opt_madam(lb_update *u, float *params, const float *grads, float *state, float lr,
+                           uint64_t step, long t1, int *first)
+{
+    (void)step, (void)first;
+    for (int i = 0; i < u->nt; i++)
+        lb_madam_step(params + u->t[i].off, grads + u->t[i].off, state + u->t[i].off, u->t[i].n, lr,
+                      (float)u->beta, (float)u->wd, t1, u->bound[i]);
+    return LB_OK;
+}
+
+static lb_status opt_lns_madam(lb_update *u, float *params, const float *grads, float *state,
+                               float lr, uint64_t step, long t1, int *first)
+{
+    (void)first;
+    const float bc = 1.0f - powf((float)u->beta, (float)t1);
+    float *ideal = u->tmp;
+    lb_status st = LB_OK;
+    for (int i = 0; i < u->nt && !st; i++) {
+        size_t o = u->t[i].off;
+        st = lb_lns_madam_step(&u->lw[i], params + o, grads + o, state + o, u->t[i].n, lr,
+                               (float)u->beta, (float)u->wd, t1, u->sr, u->seed, (uint64_t)i, step);
+        for (size_t k = 0; k < u->t[i].n; k++) { /* the float Madam result it stands for */
+            float w = u->old[o + k], s = w > 0 ? 1.0f : w < 0 ? -1.0f : 0.0f;
+            float x =
+                w * exp2f(-lr * (lb_madam_ghat(grads[o + k], state[o + k], bc) * s + (float)u->wd));
+            ideal[o + k] = x > u->bound[i] ? u->bound[i] : x < -u->bound[i] ? -u->bound[i] : x;
+        }
+    }
+    return st;
+}
+
+static lb_status opt_kahan_sgd(lb_update *u, float *params, const float *grads, float *state,
+                               float lr, uint64_t step, long t1, int *first)
+{
+    (void)t1;
+    float *s0 = state, *s1 = state + u->np, *ideal = u->tmp;
+    lb_status st = LB_OK;
+    for (int i = 0; i < u->nt && !st; i++) {
+        size_t o = u->t[i].off, n = u->t[i].n;
+        qarg aw = {u, i, 0, step}, ac = {u, i, 1, step};
+        int f = *first;
+        st = lb_kahan_sgd_step(params + o, grads + o, s0 + o, s1 + o, ideal + o, n, lr,
+                               (float)u->momentum, (float)u->wd, &f, quant_cb, &aw, quant_cb, &ac);
+        for (size_t k = 0; k < n; k++) /* ideal: the plain SGD step of this iteration */
+            ideal[o + k] = u->old[o + k] - lr * s0[o + k];
+    }
+    *first = 0;
+    return st;
+}
+
 lb_status lb_update_step(lb_update *u, float *params, const float *grads, float *state, float lr,
                          uint64_t step, long t1, int *first)
 {
     const size_t np = u->np;
-    float *s0 = state, *s1 = state + np;
     const int stats = u->w_on;
     if (stats) memcpy(u->old, params, np * sizeof *params);
     float *ideal = u->tmp; /* the float result before rounding (or the update, see below) */
-    lb_status st = LB_OK;
-    switch (u->kind) {
-    case LB_OPT_SGD:
-        if (u->lns) { /* ideal: the float32 SGD step from the same (LNS) state */
-            const float m = (float)u->momentum, wd = (float)u->wd;
-            for (size_t k = 0; k < np && stats; k++) {
-                float gp = grads[k] + wd * params[k];
-                ideal[k] = params[k] - lr * ((*first || m == 0.0f) ? gp : m * s0[k] + gp);
-            }
-            lb_lns_sgd_step(u->lns, params, grads, s0, np, lr, m, wd, first);
-            break;
-        }
-        lb_sgd_step(params, grads, s0, np, lr, (float)u->momentum, (float)u->wd, first);
-        break;
-    case LB_OPT_ADAM:
-    case LB_OPT_ADAMW:
-        lb_adam_step(params, grads, s0, s1, np, lr, 0.9f, 0.999f, 1e-8f, (float)u->wd,
-                     u->kind == LB_OPT_ADAMW, t1);
-        break;
-    case LB_OPT_MADAM:
-        for (int i = 0; i < u->nt; i++)
-            lb_madam_step(params + u->t[i].off, grads + u->t[i].off, s0 + u->t[i].off, u->t[i].n,
-                          lr, (float)u->beta, (float)u->wd, t1, u->bound[i]);
-        break;
-    case LB_OPT_LNS_MADAM: {
-        const float bc = 1.0f - powf((float)u->beta, (float)t1);
-        for (int i = 0; i < u->nt && !st; i++) {
-            size_t o = u->t[i].off;
-            st = lb_lns_madam_step(&u->lw[i], params + o, grads + o, s0 + o, u->t[i].n, lr,
-                                   (float)u->beta, (float)u->wd, t1, u->sr, u->seed, (uint64_t)i,
-                                   step);
-            for (size_t k = 0; k < u->t[i].n; k++) { /* the float Madam result it stands for */
-                float w = u->old[o + k], s = w > 0 ? 1.0f : w < 0 ? -1.0f : 0.0f;
-                float x =
-                    w *
-                    exp2f(-lr * (lb_madam_ghat(grads[o + k], s0[o + k], bc) * s + (float)u->wd));
-                ideal[o + k] = x > u->bound[i] ? u->bound[i] : x < -u->bound[i] ? -u->bound[i] : x;
-            }
-        }
-        break;
-    }
-    case LB_OPT_KAHAN_SGD:
-        for (int i = 0; i < u->nt && !st; i++) {
-            size_t o = u->t[i].off, n = u->t[i].n;
-            qarg aw = {u, i, 0, step}, ac = {u, i, 1, step};
-            int f = *first;
-            st = lb_kahan_sgd_step(params + o, grads + o, s0 + o, s1 + o, ideal + o, n, lr,
-                                   (float)u->momentum, (float)u->wd, &f, quant_cb, &aw, quant_cb,
-                                   &ac);
-            for (size_t k = 0; k < n; k++) /* ideal: the plain SGD step of this iteration */
-                ideal[o + k] = u->old[o + k] - lr * s0[o + k];
-        }
-        *first = 0;
-        break;
-    }
+    lb_status st = u->opt->step(u, params, grads, state, lr, step, t1, first);
     if (st) return st;
-    if ((u->kind == LB_OPT_SGD && !u->lns) || u->kind == LB_OPT_ADAM || u->kind == LB_OPT_ADAMW ||
-        u->kind == LB_OPT_MADAM) {
+    if (u->opt->rounds_after && !u->lns) {
         if (stats) memcpy(ideal, params, np * sizeof *params);
         for (int i = 0; i < u->nt && !st; i++) {
             qarg a = {u, i, 0, step};

@@ -6,7 +6,10 @@
  * batchnorm γ/β) is stored in the format. A format with a data-driven scale (lns scale=tensor,
  * int) gets ONE scale per tensor, fixed at initialisation so that the bound R = 3·RMS(w at
  * init) (1 if that is 0) is its largest value: R is Madam's |w| bound, so all optimizers see
- * the same grid and saturate at the same place. Unscaled formats (fp, fx) need no scale.
+ * the same grid and saturate at the same place. Unscaled formats (fp, fx) need no scale. Block
+ * formats (MX, MLS: a scale per block of elements) are stored as such hardware stores them: each
+ * block's scale is computed from the block's values whenever the block is written (no fixed
+ * scale; a block's grid follows its largest weight).
  * Rounding: the format's own (round=sr in the spec for stochastic rounding, keyed by
  * (seed, tensor, step, index)).
  * Statistics per step (when the weights are stored in a format): the relative error between the
@@ -21,33 +24,34 @@
 
 #include "lowbit/format.h"
 #include "lowbit/optim.h"
+#include "lowbit/train.h"
 
-typedef enum {
-    LB_OPT_SGD,
-    LB_OPT_ADAM,
-    LB_OPT_ADAMW,
-    LB_OPT_MADAM,
-    LB_OPT_LNS_MADAM,
-    LB_OPT_KAHAN_SGD
-} lb_opt_kind;
-
+/* The optimizer settings, parsed and checked once (lb_update_config_make). */
 typedef struct lb_update_config {
-    const char *optimizer;     /* sgd adam adamw madam lns_madam kahan_sgd */
-    const char *weight_format; /* NULL or "fp32": float32 weights */
-    const char *kahan_format;  /* kahan_sgd compensation; NULL: the weight format */
+    const lb_optimizer_entry *opt;
+    lb_format wf, kf; /* stored weights (w_on) and kahan_sgd compensation (k_on) */
+    int w_on, k_on;
     double momentum, weight_decay;
-    double madam_beta; /* 0.999 */
+    double madam_beta; /* 0: 0.999 */
     int madam_sr;      /* lns_madam: 1 stochastic, 0 nearest step rounding */
     uint64_t seed;
     const struct lb_lns_ops *lns; /* sgd only: the update in this LNS (lb_lns_sgd_step) */
 } lb_update_config;
+
+/* Parse the names and specs (weight_format NULL or "fp32": float32 weights; kahan_format NULL:
+ * the weight format) and check that they fit together. Errors (LB_ERR_ARG/SPEC) name the
+ * option. */
+lb_status lb_update_config_make(lb_update_config *c, const char *optimizer,
+                                const char *weight_format, const char *kahan_format,
+                                double momentum, double weight_decay, double madam_beta,
+                                int madam_sr, uint64_t seed, lb_error *err);
 
 typedef struct lb_ptensor {
     size_t off, n;
 } lb_ptensor;
 
 typedef struct lb_update {
-    lb_opt_kind kind;
+    const lb_optimizer_entry *opt;
     lb_format wf, kf;
     int w_on, w_scaled, k_on, k_scaled;
     int nt;
@@ -64,11 +68,8 @@ typedef struct lb_update {
     long nsteps;
 } lb_update;
 
-/* Names for error messages: "sgd, adam, adamw, madam, lns_madam, kahan_sgd". */
-extern const char lb_optimizer_names[];
-
-/* Parse the configuration, compute per-tensor bounds and scales from the INITIAL params and
- * round params onto the weight grid. Errors (LB_ERR_ARG/SPEC) name the option. */
+/* Compute per-tensor bounds and scales from the INITIAL params and round params onto the weight
+ * grid. */
 lb_status lb_update_init(lb_update *u, const lb_update_config *c, const lb_ptensor *t, int nt,
                          float *params, size_t np, lb_error *err);
 /* Optimizer state tensors of np floats each (momentum, moments, compensation). */

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# tests/workflow/test_registry_names.sh BUILD_DIR — the workflow and the binary's registries:
+# a recipe's optimizer reaches `lowbit train` (the command of the workflow's train job, taken
+# from a dry run and run here, gives a result whose `optimizer` attribute says adam), and an unknown model, optimizer or schedule in the config stops the workflow at start
+# (before any job) with a message naming the key and the accepted names from the binary.
+set -u
+build=$(cd "$1" && pwd)
+cd "$(dirname "$0")/../.."
+export PYENV_VERSION=system
+source tests/cli/lib.sh
+sm=(snakemake --nolock --cores 1 --configfile experiments/smoke.yaml)
+
+overlay() { # extra YAML lines on top of a small one-run configuration
+  { printf 'build_dir: %s\nresults_dir: %s/results\n' "$build" "$tmp"
+    printf 'recipes:\n  adam_rec: {W: fp32, A: fp32, E: fp32, G: fp32, optimizer: adam}\n'
+    printf 'training:\n  models: [mlp]\n  recipes: [adam_rec]\n  train_subset: 500\n  test_subset: 200\n'
+    cat; } > "$tmp/over.yaml"
+}
+
+echo -n | overlay
+# the command the workflow would run for the adam recipe (a dry run: no job, no rebuild), run here
+out=$tmp/results/train/mlp_adam_rec.h5
+"${sm[@]}" "$tmp/over.yaml" -n -p --forcerun train -- "$out" > "$tmp/log" 2>&1 \
+  && ok || { bad "dry run of the adam recipe"; tail -5 "$tmp/log" >&2; }
+cmd=$(grep -m1 "/bin/lowbit train --model mlp" "$tmp/log")
+[[ -n $cmd ]] && ok || bad "no lowbit train command in the dry run: $(tail -3 "$tmp/log")"
+mkdir -p "$tmp/results/train" logs/train
+bash -c "$cmd" && ok || bad "the workflow's command failed: $cmd"
+/usr/bin/python3 -c "
+import sys, h5py
+f = h5py.File(sys.argv[1], 'r')
+assert f.attrs['optimizer'] == 'adam', f.attrs['optimizer']" "$out" \
+  && ok || bad "the recipe's optimizer did not reach the run: $cmd"
+rejected() { # WHAT YAML...: the dry run fails at start naming WHAT and listing accepted names
+  local what=$1
+  shift
+  printf '%s\n' "$@" | overlay
+  if "${sm[@]}" "$tmp/over.yaml" -n -- "$tmp/results/train/mlp_adam_rec.h5" > "$tmp/log" 2>&1; then
+    bad "$what accepted"
+  elif grep -q "$what" "$tmp/log" && grep -q "accepted: " "$tmp/log"; then
+    ok
+  else
+    bad "$what: no message naming it: $(grep -m1 -i error "$tmp/log")"
+  fi
+}
+rejected "unknown optimizer 'adamx'" 'recipes:' '  adam_rec: {W: fp32, A: fp32, E: fp32, G: fp32, optimizer: adamx}'
+rejected "unknown model 'mlp9'" 'training:' '  models: [mlp9]'
+rejected "unknown schedule 'linear'" 'mls:' '  schedule: linear'
+summary test_registry_names
