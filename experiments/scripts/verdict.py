@@ -49,6 +49,8 @@ class Verdict:
     n: int = 0
     smoke: bool = False
     missing: list = field(default_factory=list)
+    statement: str = ""         # the ledger's statement (filled by the report's Claims helper)
+    scale: str = ""             # which configuration ran: default, smoke, cluster
 
     @property
     def label(self):
@@ -109,6 +111,15 @@ def _num(v):
     return float(v)
 
 
+def _tex(s):
+    """Plain text made safe for LaTeX (condition names and values come from data)."""
+    out = str(s)
+    for a, b in (("\\", "\\textbackslash{}"), ("&", "\\&"), ("%", "\\%"), ("$", "\\$"), ("#", "\\#"),
+                 ("_", "\\_"), ("{", "\\{"), ("}", "\\}"), (">=", "$\\geq$"), ("<=", "$\\leq$")):
+        out = out.replace(a, b)
+    return out
+
+
 def missing_conditions(needs, run):
     """The conditions of `needs` that `run` (a dict of what the run had) does not meet, as
     readable strings. Keys: NAME_min / NAME_max (numeric bounds), or NAME: value or list of
@@ -160,11 +171,11 @@ def judge(entry, values, run, smoke=False, unit=None, what=None):
     cid = entry["id"]
     rule = entry["rule"]
     unit = unit or rule.get("unit", "")
-    what = what or rule.get("measure", "measured")
+    what = _tex(what or rule.get("measure", "measured"))
     kind = entry.get("kind", "paired")
     miss = missing_conditions(entry.get("needs"), run)
     if miss:
-        return Verdict(cid, "not tested here", "the run lacks what the claim needs: " + "; ".join(miss),
+        return Verdict(cid, "not tested here", "the run lacks what the claim needs: " + "; ".join(_tex(m) for m in miss),
                        n=0, smoke=smoke, missing=miss)
     vals = list(values)
     nan_count = sum(1 for x in vals if x is None or not math.isfinite(float(x)))
@@ -172,10 +183,10 @@ def judge(entry, values, run, smoke=False, unit=None, what=None):
 
     def fmt(x):
         return f"{x:+.2f}" if unit == "points" else f"{x:.3g}"
-    span = (f"{what} {fmt(mean)}{' ' + unit if unit else ''}" +
+    span = (f"{what} {fmt(mean)}{' ' + _tex(unit) if unit else ''}" +
             ("" if n == 0 else f", 95\\,\\% interval [{fmt(lo)}, {fmt(hi)}] over {n} seeds" if kind == "paired" and n >= 2
              else f", range [{fmt(lo)}, {fmt(hi)}] over {n} {rule.get('over', 'values')}" if kind == "deterministic" and n >= 2
-             else f" (one run, +-{fmt(float(entry.get('noise', 0.0)))} declared noise)" if n == 1 else ""))
+             else f" (one run, $\\pm${fmt(float(entry.get('noise', 0.0)))} declared noise)" if n == 1 else ""))
     if n == 0:
         return Verdict(cid, "inconclusive", "no run gave a number", smoke=smoke)
     if nan_count:

@@ -64,7 +64,7 @@ def test_not_tested_here_names_the_missing_condition():
     v = V.judge(ACC, [0.1, 0.2, 0.3], {"classes": 10, "model_family": "vgg"})
     assert v.status == "not tested here" and "classes = 10" in v.text
     v = V.judge(ACC, [0.1, 0.2, 0.3], {"classes": 100})
-    assert v.status == "not tested here" and "model_family = unknown" in v.text
+    assert v.status == "not tested here" and "family = unknown" in v.text
 
 
 def test_smoke_keeps_the_status_but_labels_it():
