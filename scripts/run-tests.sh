@@ -4,7 +4,8 @@
 #   2. ctest on the ASan/UBSan build (all labels: the exhaustive test takes seconds there too)
 #   3. the portable build (LOWBIT_NATIVE=OFF: -march=x86-64-v3, i.e. AVX2) compiles with -Werror
 #      (vector code that only builds with AVX-512 would otherwise go unnoticed on this machine)
-#   4. the workflow checks: snakemake --lint, dry run, smoke config end to end, table checker
+#   4. the Python tests (tests/python, Debian's python3-pytest)
+#   5. the workflow checks: snakemake --lint, dry run, smoke config end to end, table checker
 # Prints one closing line "test: N passed, M failed" (ctest tests of both builds plus the
 # workflow check) and exits non-zero if anything failed.
 set -uo pipefail
@@ -62,6 +63,7 @@ portable_build() {
   fi
 }
 step "portable build (x86-64-v3, -Werror)" portable_build
+step "python tests (pytest: verdict function, claims ledger)" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
 if [[ -x tests/workflow/run_smoke.sh ]]; then
   step "workflow (lint, dry run, smoke run, tolerance check)" tests/workflow/run_smoke.sh
 fi

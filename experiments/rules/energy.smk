@@ -9,6 +9,7 @@ rule energy_report:
         runs=expand(f"{RESULTS}/train/{{model}}_fp32.h5", model=TRAIN["models"]),
         units=expand("energy_model/units/{t}.csv", t=config["energy"]["unit_tables"]),
         published="experiments/data/published_figures.csv",
+        ledger="experiments/claims.yaml",
     output:
         f"{GEN}/energy_p1.tex",
         f"{GEN}/energy_p1.csv",
@@ -19,9 +20,11 @@ rule energy_report:
         f"{GEN}/energy_check.tex",
         f"{GEN}/energy_iteration.csv",
         f"{GEN}/energy_verdicts.tex",
+        f"{GEN}/energy_verdicts.csv",
         f"{GEN}/energy_macros.tex",
         f"{GEN}/fig_energy.pdf",
     params:
+        scale=config["scale"],
         energy=config["energy"],
     log:
         "logs/energy_report.log",

@@ -29,6 +29,8 @@ rule lowprec_report:
     input:
         runs=LP_FILES,
         published="experiments/data/published_figures.csv",
+        ledger="experiments/claims.yaml",
+        formats=rules.lowbit_info.output.formats,
     output:
         f"{GEN}/lowprec_p1a.tex",
         f"{GEN}/lowprec_p1b.tex",
@@ -38,6 +40,7 @@ rule lowprec_report:
         f"{GEN}/lowprec_p4b.tex",
         f"{GEN}/lowprec_p4b.csv",
         f"{GEN}/lowprec_verdicts.tex",
+        f"{GEN}/lowprec_verdicts.csv",
         f"{GEN}/lowprec_macros.tex",
         f"{GEN}/fig_p1b.pdf",
         f"{GEN}/fig_p4.pdf",
@@ -45,6 +48,7 @@ rule lowprec_report:
         results=lambda w, input: os.path.dirname(os.path.dirname(input.runs[0])),
         lp=LP,
         runs=LP_RUNS,
+        scale=config["scale"],
     log:
         "logs/lowprec_report.log",
     conda:

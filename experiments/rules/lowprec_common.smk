@@ -21,19 +21,32 @@ def _run(model, epochs, roles=None, opt=None, extra=""):
          f"--e-format '{r['E']}' --g-format '{r['G']}' --optimizer {o['optimizer']} --lr {o['lr']}")
     if o.get("madam_round"):
         f += f" --madam-round {o['madam_round']}"
+    if "--seed" not in extra:
+        extra += f" --seed {LP['seed']}"
     return f"{f} {extra}"
 
 
+def seed_names(name, seeds):
+    """[(run name, seed)] of a headline run repeated over paired seeds: the first seed keeps
+    the plain name, the others get _s<seed> (every variant of a pair uses the same seeds)."""
+    return [(name if i == 0 else f"{name}_s{s}", s) for i, s in enumerate(seeds)]
+
+
 def lowprec_runs():
-    """{experiment: {name: lowbit train flags}}; names encode the varied setting."""
+    """{experiment: {name: lowbit train flags}}; names encode the varied setting; the headline
+    pairs (P1(a), P4(a)) are repeated over the configured seeds."""
     p1, p4 = LP["p1"], LP["p4"]
+    s1 = p1.get("seeds") or [LP["seed"]]
+    s4 = p4.get("seeds") or [LP["seed"]]
     lns = _roles(p1["lns_roles"])
     runs = {"p1a": {}, "p1b": {}, "p4a": {}, "p4b": {}}
     opts = p1["optimizers"]
     m, ep = f"{p1['model']} {p1.get('model_flags', '')}", p1["epochs"]
-    runs["p1a"]["fp32"] = _run(m, ep)
-    runs["p1a"]["lns_madam"] = _run(m, ep, lns, opts["lns_madam"],
-                                    f"--weight-format {p1['lns_roles']}")
+    for n, s in seed_names("fp32", s1):
+        runs["p1a"][n] = _run(m, ep, extra=f"--seed {s}")
+    for n, s in seed_names("lns_madam", s1):
+        runs["p1a"][n] = _run(m, ep, lns, opts["lns_madam"],
+                              f"--weight-format {p1['lns_roles']} --seed {s}")
     if p1["bit_true_epochs"] > 0:
         runs["p1a"]["lns_madam_bittrue"] = _run(
             m, p1["bit_true_epochs"], lns, opts["lns_madam"],
@@ -44,18 +57,23 @@ def lowprec_runs():
     m4, ep4 = f"{p4['model']} {p4.get('model_flags', '')}", p4["epochs"]
     sgd = {"optimizer": "sgd", "lr": p4["lr"]}
     kahan = {"optimizer": "kahan_sgd", "lr": p4["lr"]}
-    runs["p4a"]["fp32"] = _run(m4, ep4, opt=sgd)
+    for n, s in seed_names("fp32", s4):
+        runs["p4a"][n] = _run(m4, ep4, opt=sgd, extra=f"--seed {s}")
     fmts = {f"fx{b}": (f"fx:wl={b},fl={b - 2}", f"int:bits={b}") for b in p4["bits_fx"]}
     fmts.update({f"bfm{b - 9}": (f"fp:e=8,m={b - 9}", f"fp:e=8,m={b - 9}") for b in p4["bits_bf"]})
     for tag, (wf, kf) in fmts.items():
-        runs["p4a"][f"sgd_{tag}"] = _run(m4, ep4, opt=sgd, extra=f"--weight-format '{wf}'")
-        runs["p4a"][f"kahan_{tag}"] = _run(m4, ep4, opt=kahan,
-                                           extra=f"--weight-format '{wf}' --kahan-format '{kf}'")
-        runs["p4a"][f"master_{tag}"] = _run(m4, ep4, {"W": wf, "A": "fp32", "E": "fp32", "G": "fp32"},
-                                            sgd)
+        for sfx, s in seed_names("", s4):
+            runs["p4a"][f"sgd_{tag}{sfx}"] = _run(m4, ep4, opt=sgd,
+                                                  extra=f"--weight-format '{wf}' --seed {s}")
+            runs["p4a"][f"kahan_{tag}{sfx}"] = _run(
+                m4, ep4, opt=kahan, extra=f"--weight-format '{wf}' --kahan-format '{kf}' --seed {s}")
+            runs["p4a"][f"master_{tag}{sfx}"] = _run(
+                m4, ep4, {"W": wf, "A": "fp32", "E": "fp32", "G": "fp32"}, sgd, f"--seed {s}")
     ll = p4["last_layer"]
+    real = {int(k): v for k, v in (ll.get("datasets") or {}).items()}
     for c in ll["classes"]:
-        data = f"--dataset synthetic:classes={c},n={ll['synthetic_n']} --hidden {ll['hidden']}"
+        ds = real.get(c, f"synthetic:classes={c},n={ll['synthetic_n']}")
+        data = f"--dataset {ds} --hidden {ll['hidden']}"
         runs["p4b"][f"C{c}_fp32"] = _run("mlp", ll["epochs"], opt=sgd, extra=data)
         for fb in ll["frac_bits"]:
             spec = f"fx:wl={fb + ll['int_bits']},fl={fb}"
@@ -71,7 +89,7 @@ LP_FILES = [f"{RESULTS}/lowprec/{e}/{n}.h5" for e, d in LP_RUNS.items() for n in
 def lp_common():
     f = (f"--dataset {LP.get('dataset', 'fashion-mnist')} "
          f"--data-dir {LP.get('data_dir') or config['data']['fashion_mnist']} --batch {LP['batch']} "
-         f"--momentum {LP['momentum']} --schedule {LP['schedule']} --seed {LP['seed']} "
+         f"--momentum {LP['momentum']} --schedule {LP['schedule']} "
          f"--threads {config['threads']}")
     if LP["train_subset"]:
         f += f" --train-subset {LP['train_subset']}"

@@ -30,15 +30,18 @@ rule mls_report:
     input:
         runs=MLS_FILES,
         published="experiments/data/published_figures.csv",
+        ledger="experiments/claims.yaml",
     output:
         f"{GEN}/mls_p3a.tex",
         f"{GEN}/mls_p3a.csv",
         f"{GEN}/mls_p3b.tex",
         f"{GEN}/mls_p3b.csv",
         f"{GEN}/mls_verdicts.tex",
+        f"{GEN}/mls_verdicts.csv",
         f"{GEN}/mls_macros.tex",
         f"{GEN}/fig_p3.pdf",
     params:
+        scale=config["scale"],
         results=lambda w, input: os.path.dirname(os.path.dirname(os.path.dirname(input.runs[0]))),
         mls=MLS,
         runs=MLS_RUNS,

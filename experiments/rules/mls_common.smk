@@ -29,6 +29,12 @@ def mls_runs():
             r[f"mls_e{e}m{m}"] = _mls_flags(model, s, s, with_round(s, E_ROUND))
         for name, roles in MLS_BASE.items():
             r[name] = _mls_flags(model, roles["W"], roles["A"], with_round(roles["E"], E_ROUND))
+        # the headline pairs (FP32 and the claims' element formats) for every further paired
+        # seed: <name>_s<seed>
+        for sd in (MLS.get("seeds") or [MLS["seed"]])[1:]:
+            for n in [MLS["baselines"][0][0]] + [f"mls_e{e}m{m}" for e, m in MLS.get("seed_elements", [])]:
+                if n in r:
+                    r[f"{n}_s{sd}"] = f"{r[n]} --seed {sd}"
     ab = MLS["ablation"]
     e, m = ab["element"]
     r = runs["b"][ab["model"]] = {}

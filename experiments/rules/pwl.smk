@@ -33,14 +33,17 @@ rule pwl_report:
         lowbit=rules.build.output.lowbit,
         tables=PWL["tables"],
         ours=PWL_OURS if "pwl:ours" in PWL["approx"] else [],
+        ledger="experiments/claims.yaml",
     output:
         f"{GEN}/pwl_p2a.tex",
         f"{GEN}/pwl_p2a.csv",
         f"{GEN}/pwl_verdicts.tex",
         f"{GEN}/pwl_macros.tex",
         f"{GEN}/fig_p2a.pdf",
+        f"{GEN}/pwl_verdicts.csv",
     params:
         pwl=PWL,
+        scale=config["scale"],
         results=lambda w, input: os.path.dirname(input.ours[0]) if input.ours else "",
     log:
         "logs/pwl_report.log",
@@ -80,11 +83,14 @@ rule pwl_train_report:
     input:
         runs=PT_FILES,
         published="experiments/data/published_figures.csv",
+        ledger="experiments/claims.yaml",
     output:
         f"{GEN}/pwl_p2b.tex",
         f"{GEN}/pwl_p2b.csv",
         f"{GEN}/pwl_train_verdicts.tex",
+        f"{GEN}/pwl_train_verdicts.csv",
     params:
+        scale=config["scale"],
         train=PT,
         runs={m: list(d) for m, d in PT_RUNS.items()},
         results=lambda w, input: os.path.dirname(os.path.dirname(input.runs[0])),

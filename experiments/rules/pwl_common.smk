@@ -39,6 +39,16 @@ def pwl_train_runs():
                     # LNS GEMMs only, element-wise arithmetic and master weights float32:
                     # separates the GEMMs from the rest
                     r[f"{b}_{f}_{tag}_fp32w"] = (f"--gemm '{g}' {roles}", deps)
+        # the headline pairs (FP32, generic and bitwidth-specific tables at the narrowest
+        # width) again for every further paired seed: <name>_s<seed>
+        narrow = min(PT["bitwidths"], key=lambda bf: bf[0])
+        heads = ["fp32"] + [f"{narrow[0]}_{narrow[1]}_{t}" for t in ("generic", "bitwidth")]
+        if model not in (PT.get("seed_models") or list(PT_MODELS)):
+            continue
+        for sd in (PT.get("seeds") or [PT["seed"]])[1:]:
+            for n in heads:
+                if n in r:
+                    r[f"{n}_s{sd}"] = (f"{r[n][0]} --seed {sd}", r[n][1])
     return runs
 
 

@@ -46,8 +46,33 @@ rule figures:
         "../scripts/figures.py"
 
 
+# The sections whose report step writes <section>_verdicts.csv (through experiments/claims.yaml
+# and experiments/scripts/verdict.py); the claims summary collects them.
+VERDICT_SECTIONS = ["lowprec", "pwl", "pwl_train", "mls", "energy"]
+
+
+rule claims_summary:
+    input:
+        ledger="experiments/claims.yaml",
+        published="experiments/data/published_figures.csv",
+        verdicts=[f"{GEN}/{s}_verdicts.csv" for s in VERDICT_SECTIONS],
+    output:
+        f"{GEN}/claims_summary.tex",
+        f"{GEN}/claims_macros.tex",
+        f"{GEN}/claims_summary.csv",
+    params:
+        scale=config["scale"],
+    conda:
+        ENV
+    log:
+        "logs/claims_summary.log",
+    script:
+        "../scripts/claims_summary.py"
+
+
 rule report:
     input:
+        rules.claims_summary.output,
         rules.tables.output,
         rules.figures.output,
         rules.training_report.output,

@@ -108,14 +108,67 @@ def h5attr(f, key, default=None):
 
 
 VERDICT_COLOR = {"supported": "green!50!black", "partly": "orange!80!black",
-                 "not supported": "red!70!black"}
+                 "not supported": "red!70!black", "inconclusive": "blue!60!black",
+                 "not tested here": "black!55", "smoke (not a verdict)": "black!55"}
 
 
 def write_verdicts(path, verdicts):
-    """The report's verdict list: one item per (claim, status, text), status coloured."""
+    """The report's verdict list from verdict.Verdict objects (Claims.judge): one item per
+    claim (id, statement from the ledger, coloured status, evidence); the same rows as CSV
+    beside it (path with .csv) for the claims summary and the tolerance checker."""
+    import csv
     with open(path, "w") as fh:
         fh.write("\\begin{itemize}\n")
-        for claim, st, text in verdicts:
-            fh.write(f"\\item \\textbf{{{claim}}} --- \\textcolor{{{VERDICT_COLOR[st]}}}"
-                     f"{{\\textbf{{{st}}}}}. {text}.\n")
+        for v in verdicts:
+            fh.write(f"\\item \\textbf{{{tex_escape(v.claim)}}} {tex_escape(v.statement)} --- "
+                     f"\\textcolor{{{VERDICT_COLOR[v.label]}}}{{\\textbf{{{v.label}}}}}. {v.text}.\n")
+        if not verdicts:
+            fh.write("\\item (no claim judged in this section)\n")
         fh.write("\\end{itemize}\n")
+    with open(os.path.splitext(path)[0] + ".csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["claim", "status", "label", "mean", "lo", "hi", "n", "scale", "text"])
+        for v in verdicts:
+            w.writerow([v.claim, v.status, v.label, v.mean, v.lo, v.hi, v.n, v.scale, v.text])
+
+
+def model_family(model):
+    """The family a claim's conditions name (vgg16 -> vgg)."""
+    return "vgg" if str(model).startswith("vgg") else str(model)
+
+
+def diverged(epochs_group, classes):
+    """A run diverged if any epoch's training loss is not finite or its last test accuracy is
+    within 2 points of chance (1/classes)."""
+    import numpy as np
+    loss = np.asarray(epochs_group["train_loss"][:], dtype=float)
+    acc = float(epochs_group["test_acc"][-1])
+    return bool((~np.isfinite(loss)).any() or (classes and acc <= 1.0 / classes + 0.02))
+
+
+class Claims:
+    """Verdicts of one report section: every verdict comes from the ledger entry and the one
+    decision function (verdict.judge); `scale` says which configuration ran (default, smoke,
+    cluster); smoke-scale verdicts are labelled "smoke (not a verdict)"."""
+
+    def __init__(self, ledger_path, scale):
+        import verdict
+        self.ledger = verdict.load_ledger(ledger_path)
+        self.scale = scale
+        self.smoke = scale == "smoke"
+        self.out = []
+
+    def judge(self, cid, values, run, note=""):
+        import verdict
+        if cid not in self.ledger:
+            raise KeyError(f"claim '{cid}' is not in the ledger")
+        v = verdict.judge(self.ledger[cid], values, run, smoke=self.smoke)
+        v.statement = self.ledger[cid]["statement"]
+        v.scale = self.scale
+        if note:
+            v.text += "; " + note
+        self.out.append(v)
+        return v
+
+    def write(self, path):
+        write_verdicts(path, self.out)

@@ -7,12 +7,10 @@ Everything comes from `lowbit lns-delta` (the library's tables, bit for bit). "p
 means the published table of the same bit-width (config T/F of the table file); "pwl:ours"
 our table from `lowbit pwl-fit` (rule pwl_fit), reported beside them, not part of the verdict.
 
-Verdict rule (named in the report): the claim "approximations should be designed for the
-bit-width they run at" is *supported* on error if the bitwidth-specific table has a lower
-worst-case error (max over Δ+ and Δ-) AND a lower mean error (mean of the Δ+ and Δ- means) than
-the generic table at every bit-width; *partly* if it is lower in one of the two at every
-bit-width or in both at some; *not supported* otherwise. Training accuracy, the paper's real
-test (P2(b)), is not measured yet."""
+The verdict (claim P2a of experiments/claims.yaml, decided by verdict.py): the share of
+(bit-width, statistic) pairs, statistic = worst-case error (max over Δ+ and Δ-) or mean error
+(mean of the Δ+ and Δ- means), where the bitwidth-specific table beats the generic one; the
+ledger's regions say which share is supported, partly or not. Training accuracy is P2(b)."""
 import io
 import os
 import sys
@@ -96,7 +94,8 @@ fig.tight_layout()
 fig.savefig(sm.output[4])
 
 # verdict
-verdicts, lower_max, lower_mean = [], 0, 0
+claims = lbio.Claims(sm.input.ledger, sm.params.scale)
+lower_max, lower_mean = 0, 0
 details = []
 have = {"pwl:generic", "pwl:bitwidth"} <= set(P["approx"])
 if have:
@@ -109,15 +108,10 @@ if have:
         lower_mean += sa < ga
         details.append(f"{bits}/{frac}: worst {sm_:.3f} vs {gm:.3f}, mean {sa:.4f} vs {ga:.4f}")
     n = len(P["bitwidths"])
-    st = ("supported" if lower_max == n and lower_mean == n else
-          "partly" if lower_max == n or lower_mean == n or (lower_max and lower_mean) else
-          "not supported")
-    verdicts.append(("P2(a) bitwidth-specific PWL tables approximate LNS addition better than "
-                     "the generic one", st,
-                     f"lower worst-case error at {lower_max} of {n} bit-widths, lower mean error "
-                     f"at {lower_mean} of {n} (specific vs generic: "
-                     + "; ".join(details) + ")"))
-lbio.write_verdicts(sm.output[2], verdicts)
+    claims.judge("P2a", [(lower_max + lower_mean) / (2 * n)], {},
+                 f"lower worst-case error at {lower_max} of {n} bit-widths, lower mean error "
+                 f"at {lower_mean} of {n} (specific vs generic: " + "; ".join(details) + ")")
+claims.write(sm.output[2])
 with open(sm.output[3], "w") as fh:
     fh.write(f"\\newcommand{{\\lbPwlLowerMax}}{{{lower_max}}}\n"
              f"\\newcommand{{\\lbPwlLowerMean}}{{{lower_mean}}}\n"

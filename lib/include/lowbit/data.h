@@ -16,6 +16,11 @@
  *                             plain or gzip-compressed (.gz) in dir; 1×28×28, 10 classes.
  *                             dir NULL: /usr/share/datasets/fashion-mnist (Debian package
  *                             dataset-fashion-mnist) for "fashion-mnist".
+ *   "fashion-mnist-pairs[:n=N,test=M,seed=K]", "mnist-pairs[:...]"
+ *                             100 classes from the 10-class set above: two items side by
+ *                             side, 1×28×56, label 10·left + right; train pairs from the
+ *                             training split only, test pairs from the test split only;
+ *                             defaults N 60000, M 10000, K 1. See lb_pairs_make.
  *   "cifar10"                 the CIFAR-10 binary version: data_batch_1..5.bin, test_batch.bin
  *                             in dir or dir/cifar-10-batches-bin; records of 1 label byte +
  *                             3072 pixel bytes (R, G, B planes of 32×32); 10 classes.
@@ -100,6 +105,19 @@ lb_status lb_synthetic_make(lb_dataset *d, int classes, int64_t n, int size, dou
 /* Train and test splits from the parameter part of "synthetic:..." (e.g. "classes=100,n=5000";
  * "" for all defaults). Unknown keys and bad numbers: LB_ERR_ARG naming them. */
 lb_status lb_synthetic_load(lb_dataset *train, lb_dataset *test, const char *params, lb_error *err);
+
+/* n examples of (c, h, 2w) from a base split src of at most a few classes C: example i has
+ * label k = i mod C², its left half an example of class k / C and its right half one of class
+ * k mod C of src, each picked by lb_rng_u32(key(seed, "PAIRS", split), 2i or 2i + 1) scaled
+ * to the class's example count. Base labels out of range or a class without examples:
+ * LB_ERR_DATA. */
+lb_status lb_pairs_make(lb_dataset *d, const lb_dataset *src, int64_t n, uint64_t seed,
+                        uint64_t split, lb_error *err);
+
+/* Train and test pairs of the named base set (lb_dataset_load(base, dir)) from the parameter
+ * part of "<base>-pairs:..." ("" for the defaults); parameters are checked before loading. */
+lb_status lb_pairs_load(lb_dataset *train, lb_dataset *test, const char *base, const char *params,
+                        const char *dir, lb_error *err);
 
 /* Per-channel statistics of ref (the training split): mean[c] and std[c] (population
  * standard deviation; 1 for a constant channel), each array c entries, either may be NULL.

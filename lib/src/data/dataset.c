@@ -122,8 +122,8 @@ void lb_dataset_normalize(lb_dataset *d, const double *mean, const double *std)
 /* ---- lookup by name ------------------------------------------------------------------------ */
 
 #define LB_DATASET_NAMES                                                                           \
-    "fashion-mnist, mnist, cifar10, cifar100, hdf5:PATH, "                                         \
-    "synthetic:classes=C[,n=N,test=M,size=S,noise=A,seed=K]"
+    "fashion-mnist, mnist, fashion-mnist-pairs[:n=N,test=M,seed=K], mnist-pairs[:...], cifar10, "  \
+    "cifar100, hdf5:PATH, synthetic:classes=C[,n=N,test=M,size=S,noise=A,seed=K]"
 
 static lb_status load_idx_pair(lb_dataset *train, lb_dataset *test, const char *name,
                                const char *dir, lb_error *err)
@@ -176,6 +176,14 @@ lb_status lb_dataset_load(lb_dataset *train, lb_dataset *test, const char *name,
             if (len > 0 && (size_t)len < sizeof joined && !access(joined, F_OK)) path = joined;
         }
         return lb_hdf5_load(train, test, path, err);
+    }
+    static const char *const pair_bases[2] = {"fashion-mnist", "mnist"};
+    for (int b = 0; b < 2; b++) { /* "<base>-pairs" or "<base>-pairs:params" */
+        size_t len = strlen(pair_bases[b]);
+        if (!strncmp(name, pair_bases[b], len) && !strncmp(name + len, "-pairs", 6) &&
+            (name[len + 6] == 0 || name[len + 6] == ':'))
+            return lb_pairs_load(train, test, pair_bases[b], name[len + 6] ? name + len + 7 : "",
+                                 dir, err);
     }
     if (!strncmp(name, "synthetic:", 10)) return lb_synthetic_load(train, test, name + 10, err);
     if (!strcmp(name, "synthetic")) return lb_synthetic_load(train, test, "", err);
