@@ -48,6 +48,7 @@ static void settings(lb_results *res, const lb_train_plan *p, const lb_model *m,
             lb_results_set_num(res, name, v);
     }
     lb_results_set_str(res, "dataset", c->dataset);
+    lb_results_set_int(res, "classes", t->classes);
     lb_results_set_int(res, "train_examples", t->train_examples);
     lb_results_set_int(res, "test_examples", t->test_examples);
     lb_results_set_int(res, "epochs", c->epochs);

@@ -14,6 +14,7 @@ typedef struct lb_run_totals {
     uint64_t macs, overflows, underflows; /* GEMM counts of the whole run (resumes included) */
     const uint64_t *dhist;                /* LNS-addition distance histogram, dhist_bins bins */
     size_t dhist_bins;
+    int classes; /* of the data set: the claims ledger's conditions read it from the result */
 } lb_run_totals;
 
 /* Write <out>.dhist.csv (when there is a histogram), then the result file p->cfg->out, each under

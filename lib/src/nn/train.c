@@ -337,7 +337,8 @@ static lb_status run(lb_train_plan *p, lb_train_progress_fn progress, void *user
                              r.count[2],
                              r.count[3],
                              r.count + NC_FIXED,
-                             r.ncount - NC_FIXED};
+                             r.ncount - NC_FIXED,
+                             r.tr.classes};
         st = lb_run_record_write(p, &r.m, &r.upd, &tot, err);
         if (!st) unlink(p->ckpt); /* the result file supersedes the checkpoint */
     }
