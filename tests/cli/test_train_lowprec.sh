@@ -52,6 +52,30 @@ fa = dict(zip([x.decode() if isinstance(x, bytes) else x for x in ops["layer"][:
 assert fa["fc3"] == "fx:wl=16,fl=8" and fa["fc1"] != fa["fc3"], fa
 PY
 
+# --last-layer-roles: the last layer's format on a subset of its roles (P4(b) quantizes E alone)
+for r in E WAEG; do
+  "$lb" train "${common[@]}" --epochs 1 --last-layer-format fx:wl=8,fl=2 --last-layer-roles $r \
+    --out "$tmp/roles_$r.h5" > /dev/null && ok || bad "last-layer roles $r"
+done
+"$lb" train "${common[@]}" --epochs 1 --out "$tmp/roles_none.h5" > /dev/null && ok || bad "no last-layer format"
+$py - "$tmp" <<'PY' && ok || bad "last-layer roles: attributes, operand formats, distinct results"
+import sys, h5py, numpy as np
+d = sys.argv[1]
+f = {r: h5py.File(f"{d}/roles_{r}.h5", "r") for r in ("E", "WAEG", "none")}
+assert f["E"].attrs["last_layer_roles"] == "E" and f["WAEG"].attrs["last_layer_roles"] == "WAEG"
+assert f["none"].attrs["last_layer_roles"] == "-" and f["E"].attrs["last_layer_format"] == "fx:wl=8,fl=2"
+def fmts(h):
+    o = h["ops"]
+    dec = lambda a: [x.decode() if isinstance(x, bytes) else x for x in a[:]]
+    return {(l, p): (a, b) for l, p, a, b in zip(dec(o["layer"]), dec(o["pass"]), dec(o["fmt_a"]), dec(o["fmt_b"]))}
+e, w = fmts(f["E"]), fmts(f["WAEG"])
+assert e[("fc3", "forward")] == ("fp32", "fp32"), e[("fc3", "forward")]   # W and A untouched
+assert w[("fc3", "forward")] == ("fx:wl=8,fl=2", "fx:wl=8,fl=2"), w[("fc3", "forward")]
+assert "fx:wl=8,fl=2" in e[("fc3", "backward_data")], e[("fc3", "backward_data")]  # E quantized
+acc = {r: h["epochs"]["test_loss"][-1] for r, h in f.items()}
+assert len(set(acc.values())) == 3, acc
+PY
+
 # the bit-true LNS-Madam datapath trains (every GEMM through lns-binned) and records its spec
 "$lb" train "${common[@]}" --epochs 1 --w-format lns8 --a-format lns8 --e-format lns8 \
   --g-format lns8 --weight-format lns8 --optimizer lns_madam --lr 0.0625 --madam-round sr \
@@ -81,6 +105,9 @@ expect_usage_error --optimizer sgd --kahan-format bf16
 expect_usage_error --madam-round up
 expect_usage_error --optimizer madam --madam-round sr
 expect_usage_error --last-layer-format fx:fl=x
+expect_usage_error --last-layer-format fp16 --last-layer-roles EE
+expect_usage_error --last-layer-format fp16 --last-layer-roles X
+expect_usage_error --last-layer-roles E
 expect_usage_error --gemm nosuch
 
 summary test_train_lowprec

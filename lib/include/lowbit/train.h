@@ -47,6 +47,10 @@ typedef struct lb_train_config {
     /* Formats of the last GEMM layer (W, A and E roles, and its G) and thereby of the gradient
      * entering it from softmax; NULL = the same as the other layers (docs/methods.md#p4). */
     const char *last_layer_format;
+    /* Which roles of the last layer take last_layer_format: a non-empty subset of "WAEG" (NULL
+     * = all four); the others keep the formats of the other layers. "E" alone quantizes only
+     * the error entering the last layer's backward pass (docs/methods.md#p4). */
+    const char *last_layer_roles;
     /* All-LNS (docs/methods.md#p2): with an LNS-addition --gemm kernel, the layers' element-wise
      * arithmetic (bias, batchnorm, gradient sums, col2im) and the SGD update (momentum, weight
      * decay) in that kernel's LNS, weights stored in it (lowbit/lnsadd.h) */

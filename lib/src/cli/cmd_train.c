@@ -96,6 +96,8 @@ int lb_cmd_train(int argc, char **argv)
             c.kahan_format = v;
         else if (!strcmp(a, "--last-layer-format"))
             c.last_layer_format = v;
+        else if (!strcmp(a, "--last-layer-roles"))
+            c.last_layer_roles = v;
         else if (!strcmp(a, "--madam-round")) {
             if (strcmp(v, "nearest") && strcmp(v, "sr"))
                 return lb_cli_error("train: --madam-round '%s' is not nearest or sr", v);

@@ -64,7 +64,7 @@ static const lb_cmd cmds[] = {
      "NAME (lowbit schedules) --seed --threads "
      "--w-format --a-format --e-format --g-format --gemm KERNEL --weight-format --kahan-format "
      "--madam-round nearest|sr --madam-beta --all-lns "
-     "--last-layer-format --train-subset --test-subset "
+     "--last-layer-format [--last-layer-roles WAEG] --train-subset --test-subset "
      "--data-dir --checkpoint --resume]"},
     {"models", lb_cmd_models, "list the models `train --model` accepts, with options (--csv)"},
     {"optimizers", lb_cmd_optimizers, "list the optimizers `train --optimizer` accepts (--csv)"},

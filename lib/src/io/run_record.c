@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "lowbit/info.h"
@@ -65,7 +66,11 @@ static void settings(lb_results *res, const lb_train_plan *p, const lb_model *m,
     lb_results_set_str(res, "e_format", p->q.e.name);
     lb_results_set_str(res, "g_format", p->q.g.name);
     lb_results_set_str(res, "gemm", lb_gemm_spec(p->q.gemm));
-    lb_results_set_str(res, "last_layer_format", p->has_last ? p->q_last.w.name : "same");
+    const char *roles = c->last_layer_roles ? c->last_layer_roles : "WAEG";
+    const lb_format *lf[4] = {&p->q_last.w, &p->q_last.a, &p->q_last.e, &p->q_last.g};
+    lb_results_set_str(res, "last_layer_format",
+                       p->has_last ? lf[strchr("WAEG", roles[0]) - "WAEG"]->name : "same");
+    lb_results_set_str(res, "last_layer_roles", p->has_last ? roles : "-");
     lb_results_set_str(res, "weight_format", u->w_on ? u->wf.name : "fp32");
     lb_results_set_int(res, "all_lns", c->all_lns);
     /* the hyper-parameters this optimizer takes (optimizers.def) */

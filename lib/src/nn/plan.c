@@ -15,10 +15,11 @@
 #include <unistd.h>
 
 /* Role formats and the GEMM kernel of c (every role of c when last == NULL, else the one
- * --last-layer-format for all four roles and no kernel). */
+ * --last-layer-format for the roles in --last-layer-roles and no kernel). */
 static lb_status make_roles(const lb_train_config *c, const char *last, lb_qroles *q, int *any,
                             lb_error *err)
 {
+    const char *roles = c->last_layer_roles ? c->last_layer_roles : "WAEG";
     memset(q, 0, sizeof *q);
     const char *specs[4] = {c->w_format, c->a_format, c->e_format, c->g_format};
     const char *names[4] = {"--w-format", "--a-format", "--e-format", "--g-format"};
@@ -26,7 +27,7 @@ static lb_status make_roles(const lb_train_config *c, const char *last, lb_qrole
     int *on[4] = {&q->w_on, &q->a_on, &q->e_on, &q->g_on};
     *any = 0;
     for (int i = 0; i < 4; i++) {
-        const char *s = last ? last : specs[i] ? specs[i] : "fp32";
+        const char *s = last && strchr(roles, "WAEG"[i]) ? last : specs[i] ? specs[i] : "fp32";
         lb_error e2;
         if (lb_format_parse(fs[i], s, &e2))
             return lb_fail(err, LB_ERR_SPEC, "%s: %s", last ? "--last-layer-format" : names[i],
@@ -136,6 +137,23 @@ static lb_status make(lb_train_plan *p, const lb_train_config *c, lb_error *err)
     p->mopts = (lb_model_opts){c->hidden1, c->hidden2, c->width, c->depth};
     lb_status st = make_roles(c, NULL, &p->q, &p->anyq, err);
     if (st) return st;
+    if (c->last_layer_roles) {
+        const char *r = c->last_layer_roles;
+        int seen = 0, bad = !*r;
+        for (; *r && !bad; r++) {
+            const char *at = strchr("WAEG", *r);
+            int bit = at && *r ? 1 << (at - "WAEG") : 0;
+            bad = !bit || (seen & bit);
+            seen |= bit;
+        }
+        if (bad)
+            return lb_fail(err, LB_ERR_ARG,
+                           "--last-layer-roles '%s': expected a non-empty subset of the letters "
+                           "W, A, E, G, each at most once (e.g. E or WAEG)",
+                           c->last_layer_roles);
+        if (!c->last_layer_format)
+            return lb_fail(err, LB_ERR_ARG, "--last-layer-roles needs --last-layer-format");
+    }
     if (c->last_layer_format) {
         int any_last;
         if ((st = make_roles(c, c->last_layer_format, &p->q_last, &any_last, err))) return st;

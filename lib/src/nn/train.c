@@ -70,7 +70,7 @@ static char *fingerprint(const lb_train_plan *p, const lb_dataset *tr, const lb_
         "model=%s h=%d,%d w=%.17g d=%d data=%s dir=%s sub=%lld,%lld n=%lld,%lld shape=%d,%d,%d "
         "classes=%d aug=%d crc=%08x epochs=%d batch=%d lr=%.17g m=%.17g "
         "wd=%.17g sched=%s seed=%llu threads=%d W=%s A=%s E=%s G=%s opt=%s gemm=%s wf=%s kf=%s "
-        "mb=%.17g msr=%d last=%s lns=%d",
+        "mb=%.17g msr=%d last=%s,%s,%s,%s lns=%d",
         p->model->name, c->hidden1, c->hidden2, c->width, c->depth, c->dataset,
         c->data_dir ? c->data_dir : "", (long long)c->train_subset, (long long)c->test_subset,
         (long long)tr->n, (long long)te->n, tr->c, tr->h, tr->w, tr->classes, tr->augment,
@@ -78,7 +78,8 @@ static char *fingerprint(const lb_train_plan *p, const lb_dataset *tr, const lb_
         (unsigned long long)c->seed, p->threads, p->q.w.name, p->q.a.name, p->q.e.name, p->q.g.name,
         p->upd.opt->name, lb_gemm_spec(p->q.gemm), p->upd.w_on ? p->upd.wf.name : "fp32",
         p->upd.k_on ? p->upd.kf.name : "-", c->madam_beta, c->madam_sr,
-        p->has_last ? p->q_last.w.name : "-", c->all_lns);
+        p->has_last ? p->q_last.w.name : "-", p->has_last ? p->q_last.a.name : "-",
+        p->has_last ? p->q_last.e.name : "-", p->has_last ? p->q_last.g.name : "-", c->all_lns);
     return n > 0 && (size_t)n < len ? buf : NULL;
 }
 
