@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "lowbit/format.h"
+#include "lowbit/gemm_lns.h" /* the LNS kernels' adder and distance histogram */
 #include "lowbit/status.h"
 
 #ifdef __cplusplus

@@ -15,6 +15,9 @@ int lb_cli_error(const char *fmt, ...)
 #endif
     ;
 
+/* Write a CSV field, quoted only when it needs to be (RFC 4180). */
+void lb_cli_csv_field(FILE *fp, const char *s);
+
 /* Parse a non-negative integer option value; returns 0 on success. */
 int lb_cli_parse_u64(const char *s, unsigned long long *out);
 
@@ -25,6 +28,7 @@ int lb_cmd_train(int argc, char **argv);
 int lb_cmd_energy(int argc, char **argv);
 int lb_cmd_lns_delta(int argc, char **argv);
 int lb_cmd_pwl_fit(int argc, char **argv);
+int lb_cmd_kernels(int argc, char **argv);
 
 /* Parse an integer option value in [lo, hi]; prints the error and returns nonzero if not. */
 int lb_cli_parse_int(const char *opt, const char *v, long lo, long hi, int *out);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "lowbit/gemm_lns.h"
 #include "lowbit/info.h"
 
 int lb_cli_error(const char *fmt, ...)
@@ -18,6 +19,20 @@ int lb_cli_error(const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
     return LB_EXIT_USAGE;
+}
+
+void lb_cli_csv_field(FILE *fp, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, fp);
+        return;
+    }
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
 }
 
 int lb_cli_parse_u64(const char *s, unsigned long long *out)
@@ -63,6 +78,8 @@ static const lb_cmd cmds[] = {
     {"pwl-fit", lb_cmd_pwl_fit,
      "anneal a PWL table for LNS addition: --bits T --frac F --out TABLE.csv [--segments 16 "
      "--seed S --cost mean|max|weighted --histogram H.csv --iters N --x-ub 12 --name NAME]"},
+    {"kernels", lb_cmd_kernels,
+     "list the GEMM kernels of --gemm (lib/src/gemm/kernels.def): --csv for CSV"},
     {"info", lb_cmd_info, "version, build and CPU/BLIS kernel choice"},
 };
 
@@ -91,6 +108,8 @@ int main(int argc, char **argv)
         printf("lowbit %s (%s)\n", lb_version(), lb_git_sha());
         return 0;
     }
+    const char *pwl = getenv("LOWBIT_PWL_TABLES"); /* the library reads no environment */
+    if (pwl && *pwl) lb_gemm_lns_set_tables(pwl);
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (strcmp(argv[1], cmds[i].name)) continue;
         for (int j = 2; j < argc; j++) /* `lowbit CMD --help`: that command's line of help */
@@ -98,7 +117,15 @@ int main(int argc, char **argv)
                 printf("usage: lowbit %s: %s\n", cmds[i].name, cmds[i].summary);
                 return 0;
             }
-        return cmds[i].fn(argc - 1, argv + 1);
+        int rc = cmds[i].fn(argc - 1, argv + 1);
+        /* a write error on standard output (a full disk, > /dev/full) is an error */
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            int e = errno;
+            fprintf(stderr, "lowbit: %s: cannot write standard output: %s\n", cmds[i].name,
+                    strerror(e ? e : EIO));
+            return rc ? rc : 1;
+        }
+        return rc;
     }
     return lb_cli_error("unknown command '%s' (try: lowbit help)", argv[1]);
 }
