@@ -7,6 +7,7 @@ experiments/data/published_figures.csv; nothing is typed from a paper.
 Verdict rules (ours, named in the report): a claimed reduction of X % is "supported" when ours
 is at least X - 5 points, "partly" when the LNS/MLS unit is cheaper at all, else "not
 supported"; a claimed range of gains is "supported" when ours lies within it widened by 10 %."""
+import io
 import os
 import sys
 
@@ -30,16 +31,16 @@ pub = pd.read_csv(sm.input.published, comment="#")
 
 
 def lowbit_energy(args, units):
-    out = lbio.run_lowbit(LB, ["energy"] + args + ["--units", units]).decode().splitlines()
-    kv = {}
-    for line in out:
-        p = line.split()
-        if len(p) == 2:
-            try:
-                kv[p[0]] = float(p[1])
-            except ValueError:
-                pass
-    return kv
+    """`lowbit energy ... --csv -`: a run's per-row table (its compute, memory and total from the
+    last row, "total") or one MAC's row, as a dict of floats."""
+    out = lbio.run_lowbit(LB, ["energy"] + args + ["--units", units, "--csv", "-"]).decode()
+    df = pd.read_csv(io.StringIO(out))
+    if "layer" in df:
+        tot = df[df.layer == "total"].iloc[0]
+        return {"compute": float(tot.compute_pj), "memory": float(tot.memory_pj),
+                "total": float(tot.compute_pj) + float(tot.memory_pj)}
+    return {c: float(df[c].iloc[0]) for c in ("multiply_pj", "accumulate_pj", "other_pj",
+                                               "energy_pj", "area_um2")}
 
 
 def pubval(paper, quantity, setup=None):

@@ -5,6 +5,8 @@ from experiments/data/published_figures.csv, never typed here.
 
 Verdict thresholds (named in the report): "within 1 point" is the paper's own criterion
 (CLOSE); "partly" within PARTLY points."""
+import csv
+import io
 import math
 import os
 import sys
@@ -40,17 +42,17 @@ def load(exp, model, name):
                 "underflows": int(f.attrs.get("gemm_underflows", 0))}
 
 
+_bpe = {}
+
+
 def bits_per_element(spec):
-    """Storage bits per element including the amortised scale bits: MLS 1+E+M + G/group (the FP32
-    tensor scale is amortised over a whole tensor: ~0); MX bits + 8/32; others their width."""
-    if spec.startswith("mls:"):
-        kv = dict(x.split("=") for x in spec[4:].split(",") if "=" in x)
-        g = int(kv.get("group", 16))
-        return 1 + int(kv["e"]) + int(kv["m"]) + (int(kv.get("gbits", 8)) / g if g > 0 else 0)
-    fixed = {"fp32": 32, "bf16": 16, "fp16": 16, "fp8_e4m3": 8, "fp8_e4m3_sat": 8, "fp8_e5m2": 8,
-             "mxfp8_e4m3": 8.25, "mxfp8_e5m2": 8.25, "mxfp6_e3m2": 6.25, "mxfp6_e2m3": 6.25,
-             "mxfp4_e2m1": 4.25, "mxint8": 8.25}
-    return fixed.get(spec, math.nan)
+    """Storage bits per element including the amortised block-scale bits, as lowbit reports it
+    (`lowbit formats --csv --spec`, column bits_per_element: MLS 1+E+M + G/group, MX bits + 8/32,
+    others their width; a per-tensor scale is amortised over the tensor)."""
+    if spec not in _bpe:
+        out = lbio.run_lowbit(sm.input.lowbit, ["formats", "--csv", "--spec", spec]).decode()
+        _bpe[spec] = float(next(csv.DictReader(io.StringIO(out)))["bits_per_element"])
+    return _bpe[spec]
 
 
 pub = pd.read_csv(sm.input.published, comment="#")
