@@ -54,7 +54,8 @@ typedef struct lb_cmd {
 
 static const lb_cmd cmds[] = {
     {"formats", lb_cmd_formats,
-     "list every registered format, or describe --spec SPEC (--csv for CSV)"},
+     "list every registered format, or describe --spec SPEC (--csv for CSV: family, spec, bits, "
+     "block, scale_bits, bits_per_element, range, mac_model, ...)"},
     {"quantize", lb_cmd_quantize,
      "quantize float32 values from stdin: --format SPEC [--round rne|rna|rtz|sr] [--seed N] "
      "[--raw]"},
@@ -70,8 +71,9 @@ static const lb_cmd cmds[] = {
      "--hidden H1,H2 "
      "--data-dir --checkpoint --resume]"},
     {"energy", lb_cmd_energy,
-     "energy per training iteration of a run: RUN.h5 [--units TABLE.csv] [--csv OUT] "
-     "[--formats w=SPEC,a=SPEC,e=SPEC] [--acc-bits N]; or one MAC: --mac SPEC [--k K]"},
+     "energy per training iteration of a run: RUN.h5 [--units TABLE.csv] [--csv OUT|-] "
+     "[--formats w=SPEC,a=SPEC,e=SPEC] [--acc-bits N]; or one MAC: --mac SPEC [--k K] "
+     "[--csv OUT|-]"},
     {"lns-delta", lb_cmd_lns_delta,
      "LNS addition tables: --bits T --frac F --approx exact|lut|pwl:NAME [--tables FILE]; CSV "
      "d,dplus,dminus (integer codes) for every d in [0, 16*2^F)"},
@@ -79,7 +81,8 @@ static const lb_cmd cmds[] = {
      "anneal a PWL table for LNS addition: --bits T --frac F --out TABLE.csv [--segments 16 "
      "--seed S --cost mean|max|weighted --histogram H.csv --iters N --x-ub 12 --name NAME]"},
     {"kernels", lb_cmd_kernels,
-     "list the GEMM kernels of --gemm (lib/src/gemm/kernels.def): --csv for CSV"},
+     "list the GEMM kernels of --gemm (lib/src/gemm/kernels.def), or check --spec SPEC (--csv "
+     "for CSV: name, ref, description, keys, spec)"},
     {"info", lb_cmd_info, "version, build and CPU/BLIS kernel choice"},
 };
 
