@@ -10,7 +10,8 @@ LB_SOURCES = (
 rule build:
     input:
         "CMakeLists.txt",
-        REGISTRY_DEF,
+        "lib/src/formats/formats.def",
+        "lib/src/gemm/kernels.def",
         expand("lib/{path}.c", path=LB_SOURCES),
     output:
         lowbit=f"{BUILD}/bin/lowbit",

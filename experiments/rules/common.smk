@@ -1,38 +1,97 @@
-# common.smk — the format registry (read from the file the C library compiles), spec checks
-# and paths shared by the .smk files (functions only, no workflow steps here).
-import re
+# common.smk — what the workflow knows about formats and GEMM kernels, read from the lowbit
+# binary (never from C source), spec checks and paths shared by the .smk files (functions only,
+# no workflow steps here).
+#
+# The lists come from `BUILD/bin/lowbit formats --csv` and `lowbit kernels --csv`. So that they
+# are never stale, the workflow brings the binary up to date when it is parsed: if it is missing
+# or older than a file under lib/ or CMakeLists.txt, an incremental `ninja -C BUILD lowbit_cli`
+# (configuring BUILD first if needed), logged to logs/build-parse.log. A failed build stops the
+# workflow with one line naming that log. An up-to-date binary is used as it is (cluster jobs,
+# which parse the workflow again, run no build). `rule build` in build.smk still builds the rest
+# (the benchmarks).
+import csv
+import io
+import os
+import subprocess
 import sys
 
-# The one list of number formats, read from the same file the C library compiles.
-REGISTRY_DEF = "lib/src/formats/formats.def"
-with open(REGISTRY_DEF) as fh:
-    _def = fh.read()
-FORMATS = re.findall(r"^LB_FORMAT\((\w+),", _def, re.M)
-FAMILIES = sorted({m for m in re.findall(r"^LB_FORMAT\(\w+,\s*lb_family_(\w+),", _def, re.M)})
+BUILD = config["build_dir"]
+LOWBIT = f"{BUILD}/bin/lowbit"
+
+
+def _lowbit_is_fresh():
+    if not os.path.exists(LOWBIT):
+        return False
+    t = os.path.getmtime(LOWBIT)
+    srcs = ["CMakeLists.txt"] + [os.path.join(d, f) for d, _, fs in os.walk("lib") for f in fs]
+    return all(os.path.getmtime(f) <= t for f in srcs)
+
+
+def _bring_lowbit_up_to_date():
+    if _lowbit_is_fresh():
+        return
+    os.makedirs("logs", exist_ok=True)
+    log = "logs/build-parse.log"
+    cmds = []
+    if not os.path.exists(f"{BUILD}/build.ninja"):
+        cmds.append(["cmake", "-S", ".", "-B", BUILD, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release"])
+    cmds.append(["ninja", "-C", BUILD, "lowbit_cli"])
+    with open(log, "w") as fh:
+        for c in cmds:
+            try:
+                rc = subprocess.run(c, stdout=fh, stderr=subprocess.STDOUT).returncode
+            except FileNotFoundError:
+                rc = -1
+            if rc != 0:
+                sys.exit(f"lowbit workflow: building {LOWBIT} failed ({' '.join(c)}; see {log}); "
+                         "run `make build` first")
+
+
+def _lowbit_csv(*args):
+    p = subprocess.run([LOWBIT] + list(args), capture_output=True, text=True)
+    if p.returncode != 0:
+        raise ValueError(p.stderr.strip() or f"lowbit {' '.join(args)} failed")
+    return list(csv.DictReader(io.StringIO(p.stdout)))
+
+
+_bring_lowbit_up_to_date()
+FORMAT_TABLE = _lowbit_csv("formats", "--csv")  # name, family, spec, bits, block, ...
+FORMATS = [r["name"] for r in FORMAT_TABLE]
+FAMILIES = sorted({r["family"] for r in FORMAT_TABLE})
 # registered name -> "family:params", so a key can be added to a preset (with_round)
-PRESETS = {n: f"{f}:{p}" for n, f, p in
-           re.findall(r'^LB_FORMAT\((\w+),\s*lb_family_(\w+),\s*"([^"]*)"', _def, re.M)}
+PRESETS = {r["name"]: r["spec"] for r in FORMAT_TABLE}
+KERNEL_TABLE = _lowbit_csv("kernels", "--csv")  # name, ref, description, keys
+KERNELS = [r["name"] for r in KERNEL_TABLE]
 
 
 def with_round(spec, rnd):
     """spec with its rounding set to rnd (fp32 and rne: unchanged)."""
     if spec == "fp32" or rnd == "rne":
         return spec
-    spec = PRESETS.get(spec, spec)
-    return spec + ("," if spec.split(":", 1)[1] else "") + f"round={rnd}"
+    return PRESETS.get(spec, spec) + f",round={rnd}"  # every family spec has parameters
+
+
+_checked = {}
 
 
 def check_spec(spec, where):
-    """A spec is a registered name or family:key=value,...; full checking is lowbit's."""
-    if spec in FORMATS:
-        return spec
-    fam = spec.split(":", 1)[0] if ":" in spec else None
-    if fam in FAMILIES and spec.split(":", 1)[1]:
-        return spec
-    raise ValueError(
-        f"{where}: '{spec}' is not a registered format ({', '.join(FORMATS)}) "
-        f"nor family:key=value,... with a family in {FAMILIES}"
-    )
+    """A format spec, checked by lowbit itself (`lowbit formats --spec`): its one-line error,
+    prefixed with where the spec came from."""
+    if spec not in _checked:
+        try:
+            _checked[spec] = _lowbit_csv("formats", "--csv", "--spec", spec)[0]
+        except ValueError as e:
+            raise ValueError(f"{where}: {e}") from None
+    return spec
+
+
+def check_kernel(spec, where):
+    """A --gemm spec, checked by lowbit itself (`lowbit kernels --spec`: name and keys)."""
+    try:
+        _lowbit_csv("kernels", "--csv", "--spec", spec)
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
+    return spec
 
 
 QE_FORMATS = FORMATS if config["quanterr"]["formats"] == "all" else config["quanterr"]["formats"]
@@ -41,8 +100,12 @@ for _f in QE_FORMATS + config["quanterr"]["figure_formats"]:
 for _name, _r in config["recipes"].items():
     for _role in ("W", "A", "E", "G"):
         check_spec(_r[_role], f"recipes.{_name}.{_role}")
+for _name, _s in config["energy"]["format_sets"].items():
+    for _role, _f in _s.items():
+        check_spec(_f, f"energy.format_sets.{_name}.{_role}")
+check_spec(config["lowprec"]["p1"]["lns_roles"], "lowprec.p1.lns_roles")
+check_kernel(config["lowprec"]["p1"]["bit_true_gemm"], "lowprec.p1.bit_true_gemm")
 
-BUILD = config["build_dir"]
 RESULTS = config["results_dir"]
 GEN = "reports/generated"
 for _r in config["training"]["recipes"]:

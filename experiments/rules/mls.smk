@@ -28,6 +28,7 @@ rule mls_run:
 
 rule mls_report:
     input:
+        lowbit=rules.build.output.lowbit,
         runs=MLS_FILES,
         published="experiments/data/published_figures.csv",
         ledger="experiments/claims.yaml",

@@ -9,6 +9,7 @@ every unit table (two tables that disagree give "inconclusive: depends on the un
 P1(d) and P3(c) need the cost of the datapath the accuracy runs simulated; this script prices
 the FP32 runs' operation counts under other format assignments (DATAPATH below), so those
 verdicts read "not tested here" until the runs' own kernels are priced."""
+import io
 import os
 import sys
 
@@ -32,16 +33,16 @@ pub = pd.read_csv(sm.input.published, comment="#")
 
 
 def lowbit_energy(args, units):
-    out = lbio.run_lowbit(LB, ["energy"] + args + ["--units", units]).decode().splitlines()
-    kv = {}
-    for line in out:
-        p = line.split()
-        if len(p) == 2:
-            try:
-                kv[p[0]] = float(p[1])
-            except ValueError:
-                pass
-    return kv
+    """`lowbit energy ... --csv -`: a run's per-row table (its compute, memory and total from the
+    last row, "total") or one MAC's row, as a dict of floats."""
+    out = lbio.run_lowbit(LB, ["energy"] + args + ["--units", units, "--csv", "-"]).decode()
+    df = pd.read_csv(io.StringIO(out))
+    if "layer" in df:
+        tot = df[df.layer == "total"].iloc[0]
+        return {"compute": float(tot.compute_pj), "memory": float(tot.memory_pj),
+                "total": float(tot.compute_pj) + float(tot.memory_pj)}
+    return {c: float(df[c].iloc[0]) for c in ("multiply_pj", "accumulate_pj", "other_pj",
+                                               "energy_pj", "area_um2")}
 
 
 def pubval(paper, quantity, setup=None):

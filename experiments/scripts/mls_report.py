@@ -6,6 +6,8 @@ from experiments/data/published_figures.csv, never typed here.
 Verdicts: claims P3a_e2m1 and P3a_e2m4 of experiments/claims.yaml, decided by verdict.py on
 the paired seeds (runs <name>_s<seed> repeat FP32 and the claims' element formats); the
 tables show the first seed."""
+import csv
+import io
 import math
 import os
 import re
@@ -51,17 +53,17 @@ def seeds_of(exp, model, name):
             if n == name or re.fullmatch(re.escape(name) + r"_s\d+", n)]
 
 
+_bpe = {}
+
+
 def bits_per_element(spec):
-    """Storage bits per element including the amortised scale bits: MLS 1+E+M + G/group (the FP32
-    tensor scale is amortised over a whole tensor: ~0); MX bits + 8/32; others their width."""
-    if spec.startswith("mls:"):
-        kv = dict(x.split("=") for x in spec[4:].split(",") if "=" in x)
-        g = int(kv.get("group", 16))
-        return 1 + int(kv["e"]) + int(kv["m"]) + (int(kv.get("gbits", 8)) / g if g > 0 else 0)
-    fixed = {"fp32": 32, "bf16": 16, "fp16": 16, "fp8_e4m3": 8, "fp8_e4m3_sat": 8, "fp8_e5m2": 8,
-             "mxfp8_e4m3": 8.25, "mxfp8_e5m2": 8.25, "mxfp6_e3m2": 6.25, "mxfp6_e2m3": 6.25,
-             "mxfp4_e2m1": 4.25, "mxint8": 8.25}
-    return fixed.get(spec, math.nan)
+    """Storage bits per element including the amortised block-scale bits, as lowbit reports it
+    (`lowbit formats --csv --spec`, column bits_per_element: MLS 1+E+M + G/group, MX bits + 8/32,
+    others their width; a per-tensor scale is amortised over the tensor)."""
+    if spec not in _bpe:
+        out = lbio.run_lowbit(sm.input.lowbit, ["formats", "--csv", "--spec", spec]).decode()
+        _bpe[spec] = float(next(csv.DictReader(io.StringIO(out)))["bits_per_element"])
+    return _bpe[spec]
 
 
 pub = pd.read_csv(sm.input.published, comment="#")

@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "lowbit/gemm.h"
+#include "lowbit/gemm_lns.h"
 #include "lowbit/lnsadd.h"
 #include "lowbit/nn.h"
 #include "lowbit/optim.h"

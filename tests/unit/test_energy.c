@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "lowbit/energy.h"
+#include "lowbit/format.h"
 
 static const char *write_tmp(const char *text)
 {
@@ -117,6 +118,23 @@ int main(void)
         }
         lb_units_cost(u, "int_add", 16, &e, &a);
         CHECK(fabs(e - 0.05) < 0.005, "horowitz int_add(16) %g (published 0.05)", e);
+        /* every registered format maps to a MAC model (its family's), costed exactly like the
+         * explicit model it names (MX: the documented mls(e, m, 32, 8)) */
+        int nreg;
+        const lb_registry_entry *reg = lb_registry(&nreg);
+        for (int i = 0; i < nreg; i++) {
+            lb_format f;
+            lb_mac_model mm;
+            char spec[128];
+            CHECK(lb_format_parse(&f, reg[i].name, &err) == LB_OK, "%s parses", reg[i].name);
+            CHECK(lb_format_mac(&f, &mm, &err) == LB_OK, "%s: no MAC model: %s", reg[i].name,
+                  err.msg);
+            lb_mac_model_spec(&mm, spec, sizeof spec);
+            double a1 = mac_pj(u, reg[i].name, 0), a2 = mac_pj(u, spec, 0);
+            CHECK(a1 > 0 && a1 == a2, "%s: %g pJ, its model %s %g pJ", reg[i].name, a1, spec, a2);
+        }
+        NEAR(mac_pj(u, "mxfp4_e2m1", 0), mac_pj(u, "mac:mls,e=2,m=1,group=32,gbits=8", 0));
+        NEAR(mac_pj(u, "mac:mx,e=2,m=1", 0), mac_pj(u, "mac:mls,e=2,m=1,group=32,gbits=8", 0));
         lb_units_free(u);
     }
 
@@ -134,7 +152,17 @@ int main(void)
           "missing primitive: %s", err.msg);
     lb_mac m;
     CHECK(lb_mac_parse(&m, "mac:foo,bits=3", &err) == LB_ERR_SPEC, "unknown kind");
-    CHECK(lb_mac_parse(&m, "mac:int", &err) == LB_ERR_SPEC, "missing key");
+    CHECK(lb_mac_parse(&m, "mac:int", &err) == LB_ERR_SPEC && strstr(err.msg, "'bits'"),
+          "missing key named: %s", err.msg);
+    CHECK(lb_mac_parse(&m, "mac:mls,e=2,m=1,group=0,gbits=8", &err) == LB_ERR_SPEC &&
+              strstr(err.msg, "'group'"),
+          "group=0 names the key: %s", err.msg);
+    CHECK(lb_mac_parse(&m, "mac:int,bits=8,bogus=1", &err) == LB_ERR_SPEC &&
+              strstr(err.msg, "'bogus'"),
+          "unknown key named: %s", err.msg);
+    CHECK(lb_mac_parse(&m, "mls:e=2,m=1,group=0", &err) == LB_ERR_SPEC &&
+              strstr(err.msg, "'group'"),
+          "an MLS format over a whole axis has no MAC model, and says why: %s", err.msg);
     CHECK(lb_mac_parse(&m, "nosuchformat", &err) == LB_ERR_SPEC, "unknown format");
     unlink(write_tmp(""));
     return lb_check_summary("test_energy");

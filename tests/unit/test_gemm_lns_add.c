@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "lowbit/gemm.h"
+#include "lowbit/gemm_lns.h"
 
 static unsigned rs = 5;
 static float frand(void)

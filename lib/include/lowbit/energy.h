@@ -36,6 +36,7 @@
 
 #include <stddef.h>
 
+#include "lowbit/format.h"
 #include "lowbit/results.h"
 #include "lowbit/status.h"
 
@@ -53,15 +54,6 @@ void lb_units_free(lb_units *u);
 lb_status lb_units_cost(const lb_units *u, const char *primitive, double bits, double *energy_pj,
                         double *area_um2);
 
-typedef enum {
-    LB_MAC_FP,
-    LB_MAC_INT,
-    LB_MAC_LNS_BINNED,
-    LB_MAC_LNS_PWL,
-    LB_MAC_LNS_LUT,
-    LB_MAC_MLS
-} lb_mac_kind;
-
 typedef struct lb_mac {
     lb_mac_kind kind;
     int e, m;         /* fp, mls elements */
@@ -73,11 +65,13 @@ typedef struct lb_mac {
     char name[96];
 } lb_mac;
 
-/* A MAC model from a spec: a format spec of the library (fp32, bf16, fp8_e4m3, fx8, int8, lns8,
- * lns:bits=13,frac=5, ...; LNS words with a zero flag (QAA-LNS) map to lns-pwl, with a zero
- * code (LNS-Madam) to lns-binned), or an explicit model "mac:KIND,key=value..." with KIND fp
- * (e, m), int (bits), lns-binned / lns-pwl / lns-lut (bits, frac), mls (e, m, group, gbits),
- * mx (e, m). Unknown specs: LB_ERR_SPEC naming them. */
+/* A MAC model from a spec: any format spec of the library, registered or family:key=value (its
+ * family's MAC model, lb_format_mac in lowbit/format.h: fp -> fp(e,m); fx, int -> int(bits);
+ * lns with a zero flag (QAA-LNS) -> lns-pwl, with a zero code (LNS-Madam) -> lns-binned; mx ->
+ * mls(e, m, 32, 8), MXINT8 as e 0, m 6; mls -> mls(e, m, group, gbits)), or an explicit model
+ * "mac:KIND,key=value..." with KIND fp (e, m), int (bits), lns-binned / lns-pwl / lns-lut
+ * (bits, frac), mls (e, m, group, gbits), mx (e, m), and optional acc, k. Unknown specs, keys
+ * or out-of-range values: LB_ERR_SPEC naming them. */
 lb_status lb_mac_parse(lb_mac *mac, const char *spec, lb_error *err);
 
 typedef struct lb_mac_cost {

@@ -124,6 +124,13 @@ typedef struct lb_format_info {
      * tensor's shape in lb_qctx for the intended blocks (without one the tensor is flat), and
      * its scales_in / scales_out hold one float per block (see lib/src/formats/block.h). */
     int block;
+    /* Bits of one stored scale: per block for block formats (MX: 8, MLS: the group exponent
+     * bits), per tensor or channel for scaled formats (32: a float); 0 without a scale. */
+    int scale_bits;
+    /* Storage bits per element with the block scales amortised: bits + scale_bits / block for
+     * block formats; = bits otherwise (a per-tensor or per-channel scale is amortised over a
+     * whole tensor or channel: ~0 per element). Filled by lb_format_info_get. */
+    double bits_per_element;
     int has_inf, has_nan;
     int signed_zero; /* 1: -0 is a distinct value (minifloats); else zeros are +0 */
     lb_overflow overflow;
@@ -134,6 +141,34 @@ typedef struct lb_format_info {
     int encodable;    /* 1: encode/decode to integer codes are available (bits <= 16) */
     char description[160];
 } lb_format_info;
+
+/* ---- cost: the multiply-accumulate model a format's arithmetic maps to ------------------- */
+/* Each family names the MAC model of its formats (lb_family.mac); lowbit/energy.h costs it. */
+typedef enum lb_mac_kind {
+    LB_MAC_FP,         /* e, m: minifloat product, FP32 accumulation */
+    LB_MAC_INT,        /* bits: integer product and accumulator */
+    LB_MAC_LNS_BINNED, /* bits (sign + L), frac: the LNS-Madam binned datapath */
+    LB_MAC_LNS_PWL,    /* bits T, frac F: QAA-LNS log-domain MAC, PWL addition */
+    LB_MAC_LNS_LUT,    /* bits T, frac F: the same with a LUT */
+    LB_MAC_MLS,        /* e, m, group, gbits: block-scaled elements (MLS; MX with group 32) */
+    LB_MAC_KIND_COUNT
+} lb_mac_kind;
+
+typedef struct lb_mac_model {
+    lb_mac_kind kind;
+    int e, m;         /* fp, mls elements */
+    int bits;         /* int: operand bits; lns: total bits */
+    int frac;         /* lns: F */
+    int group, gbits; /* mls: elements per group, group-exponent bits */
+} lb_mac_model;
+
+/* "fp", "int", "lns-binned", "lns-pwl", "lns-lut", "mls"; NULL for an unknown kind. */
+const char *lb_mac_kind_name(lb_mac_kind k);
+/* The model as an explicit spec for `lowbit energy --mac`, e.g. "mac:fp,e=4,m=3". */
+void lb_mac_model_spec(const lb_mac_model *m, char *s, size_t n);
+/* The MAC model of a format (its family's mac entry); LB_ERR_SPEC naming the format and why if
+ * the family has none or the format's parameters give none. */
+lb_status lb_format_mac(const lb_format *f, lb_mac_model *m, lb_error *err);
 
 /* ---- the family vtable: one per file in lib/src/formats/ --------------------------------- */
 typedef struct lb_kv {
@@ -156,6 +191,19 @@ typedef struct lb_family {
                         const lb_qctx *ctx);
     lb_status (*decode)(const lb_format *f, float *out, const uint16_t *codes, size_t n,
                         const lb_qctx *ctx);
+    /* Required: the MAC model of the format (see lb_format_mac). */
+    lb_status (*mac)(const lb_format *f, lb_mac_model *m, lb_error *err);
+    /* Required: the test oracle (TestFloat style). The value of code `code` (the low f->bits
+     * bits; for a block family, of one element code) at the scale `scale` (scaled formats: the
+     * value scales_in would carry — a multiplier, or an LNS code offset; 1 or 0 otherwise),
+     * computed slowly from the format's definition in double precision and sharing no code with
+     * the quantizer. *canonical = 0 for a code the quantizer never produces (an alias of another
+     * code's value). *even = 1 if the value wins a round-half-to-even tie against a neighbour
+     * with *even = 0 (for codes that encode/decode exist for: the code's lowest bit is 0; when
+     * both neighbours are even a tie goes toward zero). tests/exhaustive brute-forces
+     * nearest-value rounding from it for every registered format of at most 16 (element) bits;
+     * a family without it fails those tests. */
+    double (*ref_value)(const lb_format *f, uint32_t code, double scale, int *canonical, int *even);
 } lb_family;
 
 /* ---- the registry (lib/src/formats/formats.def) ----------------------------------------- */

@@ -8,6 +8,8 @@
  *            line in lib/src/gemm/kernels.def.
  * A spec is NAME or NAME:key=value,... (the kernel parses its own parameters).
  *
+ * LNS-only entry points (distance histograms, the kernel's LNS adder) are in lowbit/gemm_lns.h.
+ *
  * Thread safety: lb_gemm_run may be called from several threads at once on one kernel object
  * (conv layers run one GEMM per image per thread); kernels keep per-call state on the stack and
  * count events with atomics. */
@@ -58,22 +60,20 @@ lb_status lb_gemm_run(const lb_gemm_kernel *k, const lb_gemm_call *c);
 
 void lb_gemm_get_stats(const lb_gemm_kernel *k, lb_gemm_stats *s);
 
-/* The distribution of the operand distance d = |log a - log b| (integer codes) over every LNS
- * addition of a bit-true LNS kernel created with the key dhist=1: counts[d] for d < bins - 1,
- * counts[bins - 1] for every d >= bins - 1. Returns the number of bins (0: the kernel keeps
- * no histogram) and copies min(cap, bins) of them (counts may be NULL with cap 0). */
-size_t lb_gemm_histogram(const lb_gemm_kernel *k, uint64_t *counts, size_t cap);
 void lb_gemm_reset_stats(lb_gemm_kernel *k);
-
-/* The LNS adder of a bit-true LNS-addition kernel (lns-pwl, lns-lut, lns-exactadd and their
- * -ref), owned by the kernel, and its total bit-width in *bits; NULL for any other kernel.
- * `lowbit train --all-lns` does its element-wise arithmetic with it. */
-struct lb_lns_adder;
-const struct lb_lns_adder *lb_gemm_lns_adder(const lb_gemm_kernel *k, int *bits);
 
 /* Registered kernel names and one-line descriptions, NULL-terminated. */
 const char *const *lb_gemm_names(void);
 const char *lb_gemm_describe(const char *name);
+/* The keys a kernel accepts ("" if none), NULL for an unknown name. */
+const char *lb_gemm_keys_help(const char *name);
+
+/* C (M,N) = alpha · op(A) · op(B) + beta · C, row-major; op = transpose when ta/tb; BLIS sgemm
+ * (gemm/blas.c, the one BLIS call). A is (M,K) or (K,M) if ta; B is (K,N) or (N,K) if tb. */
+void lb_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, const float *B,
+              float beta, float *C);
+/* Threads BLIS uses (>= 1). */
+void lb_gemm_set_threads(int threads);
 
 #ifdef __cplusplus
 }

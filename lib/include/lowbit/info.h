@@ -2,6 +2,8 @@
 #ifndef LOWBIT_INFO_H
 #define LOWBIT_INFO_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -16,6 +18,11 @@ const char *lb_compiler(void); /* compiler id and version */
  * Returns a description such as "0 (skx, chosen by lowbit: avx512f)" or "3 (from environment)".
  * The returned string is static. */
 const char *lb_blis_arch_setup(void);
+/* The path of a data file shipped with lowbit (PWL tables, unit-cost tables):
+ * <directory of the running executable>/../share/lowbit/<file>, which is where the build copies
+ * them (build/share/lowbit/) and `cmake --install` puts them. 0 on success, -1 if the executable
+ * cannot be located or out is too small. No path is compiled into the library. */
+int lb_data_path(const char *file, char *out, size_t n);
 /* The description of the last lb_blis_arch_setup() (or "not set up"). */
 const char *lb_blis_arch(void);
 

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "lowbit/format.h"
+#include "lowbit/gemm_lns.h" /* the LNS kernels' adder and distance histogram */
 #include "lowbit/status.h"
 
 #ifdef __cplusplus
@@ -41,9 +42,17 @@ typedef struct lb_pwl_table {
     double icpt[2][LB_PWL_MAXSEG];
 } lb_pwl_table;
 
-/* Reads the table `config` (a value of the config column) from a CSV file. */
+/* Reads the table `config` (a value of the config column) from a CSV file. Every cell is
+ * validated (lns_add.c, pwl_segment_problem: finite breakpoints in [0, 64], not decreasing; Δ+
+ * shifts 0..31, Δ- shifts -31..31; finite intercepts within ±2^16; no int32 overflow on the
+ * grid): LB_ERR_DATA naming file:line and the column. */
 lb_status lb_pwl_read(const char *path, const char *config, lb_pwl_table *t, lb_error *err);
-/* Writes t as config `t->name` (a new file, written under a temporary name then renamed). */
+/* The same checks on a table in memory, and on a table name (a config cell: 1-63 of
+ * A-Z a-z 0-9 _ . / + -, not "config"). */
+lb_status lb_pwl_check(const lb_pwl_table *t, lb_error *err);
+lb_status lb_pwl_check_name(const char *name, lb_error *err);
+/* Writes t as config `t->name` (a new file, written under a temporary name then renamed); a
+ * table lb_pwl_check rejects is not written. */
 lb_status lb_pwl_write(const char *path, const lb_pwl_table *t, lb_error *err);
 
 typedef enum lb_delta_approx { LB_DELTA_EXACT, LB_DELTA_LUT, LB_DELTA_PWL } lb_delta_approx;

@@ -49,10 +49,7 @@ void lb_workspace_free(lb_workspace *ws);
  * weight and bias gradients are per-thread partial sums, added in thread order. */
 void lb_nn_set_threads(int threads);
 
-/* C (M,N) = alpha · op(A) · op(B) + beta · C, row-major; op = transpose when ta/tb.
- * A is (M,K) or (K,M) if ta; B is (K,N) or (N,K) if tb. */
-void lb_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, const float *B,
-              float beta, float *C);
+/* lb_sgemm (BLIS) is in lowbit/gemm.h. */
 
 /* ---- linear: out (B,OC) = in (B,C) · w(OC,C)^T + b(OC) ---------------------------------- */
 lb_status lb_linear_forward(float *out, const float *in, const float *w, const float *b, int B,

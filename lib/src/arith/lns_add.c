@@ -95,6 +95,59 @@ static char *field(char **p)
     return s;
 }
 
+/* What is wrong with one segment of a PWL function (f 0: Δ+, 1: Δ-), or NULL; *col names the
+ * column. A breakpoint is a finite d in [0, 64] (d < 16 is ever looked up) not below the previous
+ * one; a Δ+ shift is 0..31 (d >> s), a Δ- shift -31..31; an intercept is finite with |c| <= 2^16
+ * (a generous bound: |Δ±| < 32 wherever it is defined); and for a left shift
+ * |c| + bp · 2^s <= 2^20, so that every value on the grid (F <= 10) fits an int32. */
+static const char *pwl_segment_problem(int f, int k, double bp, long s, double c, double prev,
+                                       const char **col)
+{
+    *col = "breakpoint";
+    if (!(bp >= 0 && bp <= 64)) return "expected a number in [0, 64]";
+    if (k && bp < prev) return "breakpoints must not decrease";
+    *col = "shift";
+    if (s < (f ? -31 : 0) || s > 31)
+        return f ? "expected an integer in -31..31" : "expected an integer in 0..31 (delta_plus)";
+    *col = "intercept";
+    if (!(fabs(c) <= 0x1p16)) return "expected a finite number in [-65536, 65536]";
+    *col = "shift";
+    if (f && s > 0 && fabs(c) + ldexp(bp, (int)s) > 0x1p20)
+        return "intercept + breakpoint * 2^shift exceeds 2^20 (the grid values overflow)";
+    return NULL;
+}
+
+lb_status lb_pwl_check_name(const char *name, lb_error *err)
+{
+    size_t n = strlen(name),
+           ok = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                             "0123456789_./+-");
+    if (!n || n >= sizeof((lb_pwl_table *)0)->name || ok != n || !strcmp(name, "config"))
+        return lb_fail(err, LB_ERR_ARG,
+                       "PWL table name '%.80s': expected 1-63 of A-Z a-z 0-9 _ . / + - (and not "
+                       "'config')",
+                       name);
+    return LB_OK;
+}
+
+lb_status lb_pwl_check(const lb_pwl_table *t, lb_error *err)
+{
+    lb_status st = lb_pwl_check_name(t->name, err);
+    if (st) return st;
+    for (int f = 0; f < 2; f++) {
+        const char *fn = f ? "delta_minus" : "delta_plus", *col, *why;
+        if (t->nseg[f] < 1 || t->nseg[f] > LB_PWL_MAXSEG)
+            return lb_fail(err, LB_ERR_DATA, "PWL table '%s': %d %s segments (1..%d)", t->name,
+                           t->nseg[f], fn, LB_PWL_MAXSEG);
+        for (int k = 0; k < t->nseg[f]; k++)
+            if ((why = pwl_segment_problem(f, k, t->bp[f][k], t->shift[f][k], t->icpt[f][k],
+                                           k ? t->bp[f][k - 1] : 0, &col)))
+                return lb_fail(err, LB_ERR_DATA, "PWL table '%s' %s segment %d: column '%s': %s",
+                               t->name, fn, k, col, why);
+    }
+    return LB_OK;
+}
+
 lb_status lb_pwl_read(const char *path, const char *config, lb_pwl_table *t, lb_error *err)
 {
     FILE *fp = fopen(path, "r");
@@ -133,15 +186,20 @@ lb_status lb_pwl_read(const char *path, const char *config, lb_pwl_table *t, lb_
                          path, lineno);
             break;
         }
-        if (k != t->nseg[f] || k >= LB_PWL_MAXSEG || s < -31 || s > 31) {
+        if (k != t->nseg[f] || k >= LB_PWL_MAXSEG) {
             st = lb_fail(err, LB_ERR_DATA,
-                         "%s:%d: segment %ld out of order or beyond %d, or shift %ld beyond "
-                         "+-31",
-                         path, lineno, k, LB_PWL_MAXSEG, s);
+                         "%s:%d: column 'segment' (3): %ld is out of order or beyond %d", path,
+                         lineno, k, LB_PWL_MAXSEG);
             break;
         }
-        if (k && b < t->bp[f][k - 1]) {
-            st = lb_fail(err, LB_ERR_DATA, "%s:%d: breakpoints must not decrease", path, lineno);
+        const char *col,
+            *why = pwl_segment_problem(f, (int)k, b, s, c, k ? t->bp[f][k - 1] : 0, &col);
+        if (why) {
+            st = lb_fail(err, LB_ERR_DATA, "%s:%d: column '%s' (%d): %s", path, lineno, col,
+                         !strcmp(col, "breakpoint") ? 4
+                         : !strcmp(col, "shift")    ? 5
+                                                    : 6,
+                         why);
             break;
         }
         t->bp[f][k] = b, t->shift[f][k] = (int)s, t->icpt[f][k] = c;
@@ -157,6 +215,8 @@ lb_status lb_pwl_read(const char *path, const char *config, lb_pwl_table *t, lb_
 
 lb_status lb_pwl_write(const char *path, const lb_pwl_table *t, lb_error *err)
 {
+    lb_status st = lb_pwl_check(t, err); /* never write a table lb_pwl_read would reject */
+    if (st) return st;
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
         return lb_fail(err, LB_ERR_ARG, "%s: path too long", path);

@@ -15,8 +15,8 @@ int lb_cli_error(const char *fmt, ...)
 #endif
     ;
 
-/* Print s on stdout as one CSV field, quoted only when it needs to be (RFC 4180). */
-void lb_cli_csv_field(const char *s);
+/* Write a CSV field, quoted only when it needs to be (RFC 4180). */
+void lb_cli_csv_field(FILE *fp, const char *s);
 
 /* Parse a non-negative integer option value; returns 0 on success. */
 int lb_cli_parse_u64(const char *s, unsigned long long *out);
@@ -31,6 +31,7 @@ int lb_cmd_pwl_fit(int argc, char **argv);
 int lb_cmd_models(int argc, char **argv);
 int lb_cmd_optimizers(int argc, char **argv);
 int lb_cmd_schedules(int argc, char **argv);
+int lb_cmd_kernels(int argc, char **argv);
 
 /* Parse an integer option value in [lo, hi]; prints the error and returns nonzero if not. */
 int lb_cli_parse_int(const char *opt, const char *v, long lo, long hi, int *out);

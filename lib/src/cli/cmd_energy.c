@@ -3,8 +3,15 @@
  *                        [--acc-bits N]
  *     one line per /ops row (layer, pass, MAC model, MACs, pJ/MAC, compute and memory pJ),
  *     then "compute", "memory" and a last line "total <pJ per training iteration>".
- *   lowbit energy --mac SPEC [--units TABLE.csv] [--k K] [--acc-bits N]
- *     energy (pJ) and area (µm²) of one MAC, with the breakdown.
+ *   lowbit energy --mac SPEC [--units TABLE.csv] [--k K] [--acc-bits N] [--csv OUT.csv]
+ *     energy (pJ) and area (µm²) of one MAC, with the breakdown. SPEC: any format spec (its
+ *     family's MAC model) or an explicit model mac:KIND,key=value,...
+ * --csv OUT.csv (or - for standard output, then nothing else is printed) writes the table with
+ * stable columns, what scripts read:
+ *   run:   layer,pass,mac,macs,mac_pj,compute_pj,memory_pj  and a last row
+ *          total,,,,,<compute_pj>,<memory_pj>
+ *   --mac: mac,model,multiply_pj,accumulate_pj,other_pj,energy_pj,area_um2
+ *          (model: the explicit mac:KIND,... the spec maps to)
  * Exit 2 with one line for bad usage or input; the CSV is written under a temporary name and
  * renamed, so a failure leaves nothing half-written. */
 #define _POSIX_C_SOURCE 200809L
@@ -14,10 +21,7 @@
 
 #include "cli/cli.h"
 #include "lowbit/energy.h"
-
-#ifndef LB_UNITS_DEFAULT
-#define LB_UNITS_DEFAULT "energy_model/units/horowitz45.csv"
-#endif
+#include "lowbit/info.h"
 
 static int parse_formats(const char *v, char *w, char *a, char *e, size_t len)
 {
@@ -40,11 +44,35 @@ static int parse_formats(const char *v, char *w, char *a, char *e, size_t len)
     return 0;
 }
 
+/* The CSV goes to a temporary name renamed at the end ("-": standard output). */
+static FILE *open_out(const char *csv, char *tmp, size_t ntmp)
+{
+    if (!strcmp(csv, "-")) return stdout;
+    snprintf(tmp, ntmp, "%s.tmp.%ld", csv, (long)getpid());
+    return fopen(tmp, "w");
+}
+
+static int close_out(FILE *f, const char *csv, const char *tmp)
+{
+    if (f == stdout) return 0; /* main checks standard output */
+    if (fclose(f) != 0 || rename(tmp, csv)) {
+        unlink(tmp);
+        return lb_cli_error("energy: %s: cannot write the CSV", csv);
+    }
+    return 0;
+}
+
 int lb_cmd_energy(int argc, char **argv)
 {
+    char tmp[4096];
     const char *run = NULL, *csv = NULL, *mac_spec = NULL, *fmts = NULL;
+    /* default unit table: LOWBIT_UNITS, else the one shipped beside the executable */
+    char units_default[4096] = "horowitz45.csv";
     const char *units_path = getenv("LOWBIT_UNITS");
-    if (!units_path || !*units_path) units_path = LB_UNITS_DEFAULT;
+    if (!units_path || !*units_path) {
+        lb_data_path("horowitz45.csv", units_default, sizeof units_default);
+        units_path = units_default;
+    }
     int acc = 0, k = 256;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -85,14 +113,26 @@ int lb_cmd_energy(int argc, char **argv)
         lb_mac m;
         lb_mac_cost c;
         if (lb_mac_parse(&m, mac_spec, &err) ||
-            ((m.k = k), (m.acc_bits = acc), lb_mac_cost_get(u, &m, &c, &err)))
-            rc = lb_cli_error("energy: --mac: %s", err.msg);
-        else
-            printf("mac %s\nmultiply_pj %.6g\naccumulate_pj %.6g\nother_pj %.6g\nenergy_pj "
-                   "%.6g\narea_um2 %.6g\n",
-                   mac_spec, c.mult_pj, c.add_pj, c.other_pj, c.energy_pj, c.area_um2);
+            ((m.k = k), (m.acc_bits = acc), lb_mac_cost_get(u, &m, &c, &err))) {
+            lb_units_free(u);
+            return lb_cli_error("energy: --mac: %s", err.msg);
+        }
         lb_units_free(u);
-        return rc;
+        lb_mac_model mm = {m.kind, m.e, m.m, m.bits, m.frac, m.group, m.gbits};
+        char model[128];
+        lb_mac_model_spec(&mm, model, sizeof model);
+        if (csv) {
+            FILE *f = open_out(csv, tmp, sizeof tmp);
+            if (!f) return lb_cli_error("energy: %s: cannot write the CSV", csv);
+            fprintf(f, "mac,model,multiply_pj,accumulate_pj,other_pj,energy_pj,area_um2\n");
+            fprintf(f, "\"%s\",\"%s\",%.9g,%.9g,%.9g,%.9g,%.9g\n", mac_spec, model, c.mult_pj,
+                    c.add_pj, c.other_pj, c.energy_pj, c.area_um2);
+            return close_out(f, csv, tmp);
+        }
+        printf("mac %s\nmultiply_pj %.6g\naccumulate_pj %.6g\nother_pj %.6g\nenergy_pj "
+               "%.6g\narea_um2 %.6g\n",
+               mac_spec, c.mult_pj, c.add_pj, c.other_pj, c.energy_pj, c.area_um2);
+        return 0;
     }
     char w[128] = "", a[128] = "", e[128] = "";
     if (fmts && parse_formats(fmts, w, a, e, sizeof w)) {
@@ -117,33 +157,32 @@ int lb_cmd_energy(int argc, char **argv)
         goto out;
     }
     double comp = 0, mem = 0;
-    printf("%-12s %-16s %-28s %14s %10s %14s %14s\n", "layer", "pass", "mac", "macs", "pJ/mac",
-           "compute_pJ", "memory_pJ");
-    for (size_t i = 0; i < n; i++) {
-        printf("%-12s %-16s %-28s %14.0f %10.4f %14.6g %14.6g\n", rows[i].layer, rows[i].pass,
-               rows[i].mac, rows[i].macs, rows[i].mac_pj, rows[i].compute_pj, rows[i].memory_pj);
+    for (size_t i = 0; i < n; i++)
         comp += rows[i].compute_pj, mem += rows[i].memory_pj;
+    if (!csv || strcmp(csv, "-")) {
+        printf("%-12s %-16s %-28s %14s %10s %14s %14s\n", "layer", "pass", "mac", "macs", "pJ/mac",
+               "compute_pJ", "memory_pJ");
+        for (size_t i = 0; i < n; i++)
+            printf("%-12s %-16s %-28s %14.0f %10.4f %14.6g %14.6g\n", rows[i].layer, rows[i].pass,
+                   rows[i].mac, rows[i].macs, rows[i].mac_pj, rows[i].compute_pj,
+                   rows[i].memory_pj);
+        printf("compute %.6g\nmemory %.6g\ntotal %.6g\n", comp, mem, comp + mem);
     }
-    printf("compute %.6g\nmemory %.6g\ntotal %.6g\n", comp, mem, comp + mem);
     if (csv) {
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", csv, (long)getpid());
-        FILE *f = fopen(tmp, "w");
-        int ok = f != NULL;
-        if (ok) {
-            fprintf(f, "layer,pass,mac,macs,mac_pj,compute_pj,memory_pj\n");
-            for (size_t i = 0; i < n; i++)
-                fprintf(f, "%s,%s,\"%s\",%.0f,%.9g,%.9g,%.9g\n", rows[i].layer, rows[i].pass,
-                        rows[i].mac, rows[i].macs, rows[i].mac_pj, rows[i].compute_pj,
-                        rows[i].memory_pj);
-            fprintf(f, "total,,,,,%.9g,%.9g\n", comp, mem);
-            ok = fclose(f) == 0;
-        }
-        if (!ok || rename(tmp, csv)) {
-            unlink(tmp);
+        FILE *f = open_out(csv, tmp, sizeof tmp);
+        if (!f) {
             rc = lb_cli_error("energy: %s: cannot write the CSV", csv);
+            goto out;
         }
-    }
+        fprintf(f, "layer,pass,mac,macs,mac_pj,compute_pj,memory_pj\n");
+        for (size_t i = 0; i < n; i++)
+            fprintf(f, "%s,%s,\"%s\",%.0f,%.9g,%.9g,%.9g\n", rows[i].layer, rows[i].pass,
+                    rows[i].mac, rows[i].macs, rows[i].mac_pj, rows[i].compute_pj,
+                    rows[i].memory_pj);
+        fprintf(f, "total,,,,,%.9g,%.9g\n", comp, mem);
+        rc = close_out(f, csv, tmp);
+    } else
+        rc = 0;
 out:
     free(ops), free(rows);
     lb_units_free(u);

@@ -1,22 +1,19 @@
 /* cli/cmd_lns_delta.c — `lowbit lns-delta --bits T --frac F --approx exact|lut|pwl:NAME
  * [--tables FILE]`: Δ+ and Δ- of LNS addition as integer codes for every code d in
  * [0, 16·2^F), CSV on stdout (columns d,dplus,dminus; dminus at d = 0 is the cancellation,
- * printed as 0). NAME is a config of the table file (default: the published tables,
- * LOWBIT_PWL_TABLES overrides) or a CSV file of one table. */
+ * printed as 0). NAME is a config of the table file (default: the published tables shipped in
+ * share/lowbit/ beside the executable's bin/; LOWBIT_PWL_TABLES or --tables overrides) or a CSV
+ * file of one table. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "lowbit/lnsadd.h"
 
-#ifndef LB_PWL_TABLES_DEFAULT
-#define LB_PWL_TABLES_DEFAULT "experiments/data/qaa_lns_pwl_tables.csv"
-#endif
-
 const char *lb_cli_pwl_tables(void)
 {
     const char *t = getenv("LOWBIT_PWL_TABLES");
-    return t && *t ? t : LB_PWL_TABLES_DEFAULT;
+    return t && *t ? t : lb_gemm_lns_tables();
 }
 
 int lb_cli_parse_int(const char *opt, const char *v, long lo, long hi, int *out)

@@ -8,6 +8,7 @@
  * d; ignored, every approximation is 0 there), as `lowbit train --gemm lns-...,dhist=1` writes
  * to RUN.h5.dhist.csv. */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,24 @@ int lb_cmd_pwl_fit(int argc, char **argv)
     if ((o.cost == LB_PWL_COST_WEIGHTED) != (hist != NULL))
         return lb_cli_error("pwl-fit: --histogram H.csv goes with --cost weighted (and only "
                             "with it)");
+    lb_error err;
+    if (name && lb_pwl_check_name(name, &err)) return lb_cli_error("pwl-fit: --name: %s", err.msg);
+    /* fail before the work: --out must be a writable file path (the table is written under
+     * OUT.tmp and renamed; a directory, or a missing or read-only directory, fails here) */
+    {
+        char tmp[4096];
+        if (snprintf(tmp, sizeof tmp, "%s.tmp", out) >= (int)sizeof tmp)
+            return lb_cli_error("pwl-fit: --out '%.80s...' is too long", out);
+        struct stat sb;
+        if (!stat(out, &sb) && S_ISDIR(sb.st_mode))
+            return lb_cli_error("pwl-fit: --out %s is a directory", out);
+        FILE *fp = fopen(tmp, "w");
+        if (!fp)
+            return lb_cli_error("pwl-fit: --out %s: cannot write %s: %s", out, tmp,
+                                strerror(errno));
+        fclose(fp);
+        remove(tmp);
+    }
     double *w = NULL;
     if (hist) {
         w = malloc(sizeof *w * (size_t)(16 << frac));
@@ -131,7 +150,6 @@ int lb_cmd_pwl_fit(int argc, char **argv)
     char nm[64];
     snprintf(nm, sizeof nm, "%s", name ? name : "annealed");
     lb_pwl_table t;
-    lb_error err;
     double c0[2], c1[2];
     lb_status st = lb_pwl_fit(&o, nm, &t, c0, c1, &err);
     if (!st) st = lb_pwl_write(out, &t, &err);

@@ -21,7 +21,7 @@ static void row(int csv, int nf, const char *const *f, int w)
     for (int i = 0; i < nf; i++) {
         if (csv) {
             if (i) putchar(',');
-            lb_cli_csv_field(f[i]);
+            lb_cli_csv_field(stdout, f[i]);
         } else if (i < nf - 1)
             printf("%-*s ", w, f[i]);
         else

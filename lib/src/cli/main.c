@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "lowbit/gemm_lns.h"
 #include "lowbit/info.h"
 
 int lb_cli_error(const char *fmt, ...)
@@ -20,18 +21,18 @@ int lb_cli_error(const char *fmt, ...)
     return LB_EXIT_USAGE;
 }
 
-void lb_cli_csv_field(const char *s)
+void lb_cli_csv_field(FILE *fp, const char *s)
 {
     if (!strpbrk(s, ",\"\n")) {
-        fputs(s, stdout);
+        fputs(s, fp);
         return;
     }
-    putchar('"');
+    fputc('"', fp);
     for (; *s; s++) {
-        if (*s == '"') putchar('"');
-        putchar(*s);
+        if (*s == '"') fputc('"', fp);
+        fputc(*s, fp);
     }
-    putchar('"');
+    fputc('"', fp);
 }
 
 int lb_cli_parse_u64(const char *s, unsigned long long *out)
@@ -53,7 +54,8 @@ typedef struct lb_cmd {
 
 static const lb_cmd cmds[] = {
     {"formats", lb_cmd_formats,
-     "list every registered format, or describe --spec SPEC (--csv for CSV)"},
+     "list every registered format, or describe --spec SPEC (--csv for CSV: family, spec, bits, "
+     "block, scale_bits, bits_per_element, range, mac_model, ...)"},
     {"quantize", lb_cmd_quantize,
      "quantize float32 values from stdin: --format SPEC [--round rne|rna|rtz|sr] [--seed N] "
      "[--raw]"},
@@ -70,14 +72,18 @@ static const lb_cmd cmds[] = {
     {"optimizers", lb_cmd_optimizers, "list the optimizers `train --optimizer` accepts (--csv)"},
     {"schedules", lb_cmd_schedules, "list the schedules `train --schedule` accepts (--csv)"},
     {"energy", lb_cmd_energy,
-     "energy per training iteration of a run: RUN.h5 [--units TABLE.csv] [--csv OUT] "
-     "[--formats w=SPEC,a=SPEC,e=SPEC] [--acc-bits N]; or one MAC: --mac SPEC [--k K]"},
+     "energy per training iteration of a run: RUN.h5 [--units TABLE.csv] [--csv OUT|-] "
+     "[--formats w=SPEC,a=SPEC,e=SPEC] [--acc-bits N]; or one MAC: --mac SPEC [--k K] "
+     "[--csv OUT|-]"},
     {"lns-delta", lb_cmd_lns_delta,
      "LNS addition tables: --bits T --frac F --approx exact|lut|pwl:NAME [--tables FILE]; CSV "
      "d,dplus,dminus (integer codes) for every d in [0, 16*2^F)"},
     {"pwl-fit", lb_cmd_pwl_fit,
      "anneal a PWL table for LNS addition: --bits T --frac F --out TABLE.csv [--segments 16 "
      "--seed S --cost mean|max|weighted --histogram H.csv --iters N --x-ub 12 --name NAME]"},
+    {"kernels", lb_cmd_kernels,
+     "list the GEMM kernels of --gemm (lib/src/gemm/kernels.def), or check --spec SPEC (--csv "
+     "for CSV: name, ref, description, keys, spec)"},
     {"info", lb_cmd_info, "version, build and CPU/BLIS kernel choice"},
 };
 
@@ -106,6 +112,8 @@ int main(int argc, char **argv)
         printf("lowbit %s (%s)\n", lb_version(), lb_git_sha());
         return 0;
     }
+    const char *pwl = getenv("LOWBIT_PWL_TABLES"); /* the library reads no environment */
+    if (pwl && *pwl) lb_gemm_lns_set_tables(pwl);
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (strcmp(argv[1], cmds[i].name)) continue;
         for (int j = 2; j < argc; j++) /* `lowbit CMD --help`: that command's line of help */
@@ -113,7 +121,15 @@ int main(int argc, char **argv)
                 printf("usage: lowbit %s: %s\n", cmds[i].name, cmds[i].summary);
                 return 0;
             }
-        return cmds[i].fn(argc - 1, argv + 1);
+        int rc = cmds[i].fn(argc - 1, argv + 1);
+        /* a write error on standard output (a full disk, > /dev/full) is an error */
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            int e = errno;
+            fprintf(stderr, "lowbit: %s: cannot write standard output: %s\n", cmds[i].name,
+                    strerror(e ? e : EIO));
+            return rc ? rc : 1;
+        }
+        return rc;
     }
     return lb_cli_error("unknown command '%s' (try: lowbit help)", argv[1]);
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lb_gitsha.h" /* generated at build time: LB_GIT_SHA */
 #include "lowbit/info.h"
@@ -60,4 +61,17 @@ const char *lb_blis_arch_setup(void)
 const char *lb_blis_arch(void)
 {
     return blis_desc;
+}
+
+int lb_data_path(const char *file, char *out, size_t n)
+{
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) return -1;
+    exe[len] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash) return -1;
+    *slash = 0;
+    int w = snprintf(out, n, "%s/../share/lowbit/%s", exe, file);
+    return (w < 0 || (size_t)w >= n) ? -1 : 0;
 }

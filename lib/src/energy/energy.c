@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "lowbit/format.h"
 
 #define MAX_ROWS 64
@@ -182,16 +183,63 @@ static void put(lb_mac_cost *c, double *part, acc2 x, double times)
 }
 
 /* ---- MAC specs --------------------------------------------------------------------------- */
-static int kv_int(const char *s, const char *key, int *out)
+static void mac_from_model(lb_mac *mac, const lb_mac_model *mm)
 {
-    char pat[32];
-    snprintf(pat, sizeof pat, "%s=", key);
-    const char *p = strstr(s, pat);
-    while (p && p != s && p[-1] != ',' && p[-1] != ':')
-        p = strstr(p + 1, pat);
-    if (!p) return 0;
-    *out = atoi(p + strlen(pat));
-    return 1;
+    mac->kind = mm->kind;
+    mac->e = mm->e, mac->m = mm->m, mac->bits = mm->bits, mac->frac = mm->frac;
+    mac->group = mm->group, mac->gbits = mm->gbits;
+}
+
+/* "mac:KIND,key=value,...": every key named in its error. "mx" is mls with group 32, gbits 8. */
+static lb_status mac_parse_explicit(lb_mac *mac, const char *spec, lb_error *err)
+{
+    lb_kv kv[16];
+    int nkv;
+    lb_error e2;
+    if (lb_kv_split(spec + 4, kv, 16, &nkv, &e2))
+        return lb_fail(err, LB_ERR_SPEC, "MAC model '%s': %s", spec, e2.msg);
+    const char *k = kv[0].key;
+    int mx = !strcmp(k, "mx"), found = -1;
+    for (int i = 0; i < LB_MAC_KIND_COUNT; i++)
+        if (!strcmp(k, lb_mac_kind_name((lb_mac_kind)i))) found = i;
+    if (mx) found = LB_MAC_MLS;
+    if (kv[0].value[0] || found < 0)
+        return lb_fail(err, LB_ERR_SPEC,
+                       "MAC model '%s' unknown (fp, int, lns-binned, lns-pwl, lns-lut, mls, mx)",
+                       kv[0].key);
+    kv[0].used = 1;
+    mac->kind = (lb_mac_kind)found;
+    static const char *const need[LB_MAC_KIND_COUNT][4] = {
+        {"e", "m"},       {"bits"},         {"bits", "frac"},
+        {"bits", "frac"}, {"bits", "frac"}, {"e", "m", "group", "gbits"}};
+    struct {
+        const char *key;
+        int lo, hi, *dst;
+    } keys[] = {{"e", 0, 11, &mac->e},
+                {"m", 0, 52, &mac->m},
+                {"bits", 1, 64, &mac->bits},
+                {"frac", 0, 16, &mac->frac},
+                {"group", 1, 1 << 20, &mac->group},
+                {"gbits", 0, 16, &mac->gbits},
+                {"acc", 1, 128, &mac->acc_bits},
+                {"k", 1, 1 << 30, &mac->k}};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (mx && (!strcmp(keys[i].key, "group") || !strcmp(keys[i].key, "gbits"))) continue;
+        int present = lb_kv_get(kv, nkv, keys[i].key) != NULL;
+        if (lb_kv_int(kv, nkv, keys[i].key, keys[i].lo, keys[i].hi, keys[i].dst, &e2))
+            return lb_fail(err, LB_ERR_SPEC, "MAC model '%s': %s", spec, e2.msg);
+        int needed = 0;
+        for (int j = 0; j < 4 && need[found][j]; j++)
+            needed |= !strcmp(need[found][j], keys[i].key) && !(mx && j >= 2);
+        if (needed && !present)
+            return lb_fail(err, LB_ERR_SPEC, "MAC model '%s': key '%s' is required", spec,
+                           keys[i].key);
+    }
+    if (mx) mac->group = 32, mac->gbits = 8;
+    for (int i = 0; i < nkv; i++)
+        if (!kv[i].used)
+            return lb_fail(err, LB_ERR_SPEC, "MAC model '%s': unknown key '%s'", spec, kv[i].key);
+    return LB_OK;
 }
 
 lb_status lb_mac_parse(lb_mac *mac, const char *spec, lb_error *err)
@@ -199,72 +247,13 @@ lb_status lb_mac_parse(lb_mac *mac, const char *spec, lb_error *err)
     memset(mac, 0, sizeof *mac);
     mac->k = 256;
     snprintf(mac->name, sizeof mac->name, "%s", spec);
-    if (!strncmp(spec, "mac:", 4)) {
-        const char *k = spec + 4;
-        size_t kl = strcspn(k, ",");
-        static const struct {
-            const char *n;
-            lb_mac_kind kind;
-        } kinds[] = {{"fp", LB_MAC_FP},
-                     {"int", LB_MAC_INT},
-                     {"lns-binned", LB_MAC_LNS_BINNED},
-                     {"lns-pwl", LB_MAC_LNS_PWL},
-                     {"lns-lut", LB_MAC_LNS_LUT},
-                     {"mls", LB_MAC_MLS},
-                     {"mx", LB_MAC_MLS}};
-        int found = -1;
-        for (int i = 0; i < 7; i++)
-            if (strlen(kinds[i].n) == kl && !strncmp(k, kinds[i].n, kl)) found = i;
-        if (found < 0)
-            return lb_fail(err, LB_ERR_SPEC,
-                           "MAC model '%.*s' unknown (fp, int, lns-binned, lns-pwl, lns-lut, mls, "
-                           "mx)",
-                           (int)kl, k);
-        mac->kind = kinds[found].kind;
-        int ok = 1;
-        switch (mac->kind) {
-        case LB_MAC_FP:
-            ok = kv_int(spec, "e", &mac->e) && kv_int(spec, "m", &mac->m);
-            break;
-        case LB_MAC_INT:
-            ok = kv_int(spec, "bits", &mac->bits);
-            break;
-        case LB_MAC_LNS_BINNED:
-        case LB_MAC_LNS_PWL:
-        case LB_MAC_LNS_LUT:
-            ok = kv_int(spec, "bits", &mac->bits) && kv_int(spec, "frac", &mac->frac);
-            break;
-        case LB_MAC_MLS:
-            ok = kv_int(spec, "e", &mac->e) && kv_int(spec, "m", &mac->m);
-            if (!strncmp(k, "mx", 2))
-                mac->group = 32, mac->gbits = 8;
-            else
-                ok = ok && kv_int(spec, "group", &mac->group) && kv_int(spec, "gbits", &mac->gbits);
-            break;
-        }
-        kv_int(spec, "acc", &mac->acc_bits);
-        kv_int(spec, "k", &mac->k);
-        if (!ok || mac->e < 0 || mac->m < 0 || mac->e > 11 || mac->m > 52 || mac->bits < 0 ||
-            mac->bits > 64 || mac->frac < 0 || mac->frac > 16 ||
-            (mac->kind == LB_MAC_MLS && (mac->group < 1 || mac->gbits < 1)) || mac->k < 1 ||
-            mac->acc_bits < 0 || mac->acc_bits > 128)
-            return lb_fail(err, LB_ERR_SPEC, "MAC model '%s': missing or out-of-range keys", spec);
-        return LB_OK;
-    }
+    if (!strncmp(spec, "mac:", 4)) return mac_parse_explicit(mac, spec, err);
     lb_format f;
+    lb_mac_model mm;
     lb_error e2;
     if (lb_format_parse(&f, spec, &e2)) return lb_fail(err, LB_ERR_SPEC, "%s", e2.msg);
-    const char *fam = f.family->key;
-    if (!strcmp(fam, "fp")) {
-        mac->kind = LB_MAC_FP, mac->e = f.p.fp.e, mac->m = f.p.fp.m;
-    } else if (!strcmp(fam, "fx") || !strcmp(fam, "int")) {
-        mac->kind = LB_MAC_INT, mac->bits = f.bits;
-    } else if (!strcmp(fam, "lns")) {
-        mac->kind = f.p.lns.zero_flag ? LB_MAC_LNS_PWL : LB_MAC_LNS_BINNED;
-        mac->bits = f.bits, mac->frac = f.p.lns.frac;
-    } else
-        return lb_fail(err, LB_ERR_SPEC, "no MAC model for the format family '%s' of '%s'", fam,
-                       spec);
+    if (lb_format_mac(&f, &mm, &e2)) return lb_fail(err, LB_ERR_SPEC, "%s", e2.msg);
+    mac_from_model(mac, &mm);
     return LB_OK;
 }
 
@@ -363,12 +352,21 @@ lb_status lb_energy_rows(const lb_units *u, const lb_op_row *ops, size_t n, cons
             if (e_fmt) fa = e_fmt;
             if (bwd_w ? a_fmt != NULL : w_fmt != NULL) fb = bwd_w ? a_fmt : w_fmt;
         }
-        double ba = 0, bb = 0;
-        lb_status st = lb_energy_format_bits(fa, &ba, err);
-        if (!st) st = lb_energy_format_bits(fb, &bb, err);
-        if (st) return st;
+        /* each operand spec parsed once; the operand with more bits decides the MAC model */
+        lb_format ff[2];
+        lb_error e2;
+        if (lb_format_parse(&ff[0], fa, &e2) || lb_format_parse(&ff[1], fb, &e2))
+            return lb_fail(err, LB_ERR_SPEC, "%s", e2.msg);
+        const double ba = ff[0].bits, bb = ff[1].bits;
+        const int wide = ba >= bb ? 0 : 1;
         lb_mac mac;
-        if ((st = lb_mac_parse(&mac, ba >= bb ? fa : fb, err))) return st;
+        lb_mac_model mm;
+        memset(&mac, 0, sizeof mac);
+        mac.k = 256;
+        snprintf(mac.name, sizeof mac.name, "%s", wide ? fb : fa);
+        lb_status st = lb_format_mac(&ff[wide], &mm, &e2);
+        if (st) return lb_fail(err, LB_ERR_SPEC, "%s", e2.msg);
+        mac_from_model(&mac, &mm);
         mac.acc_bits = acc_bits;
         lb_mac_cost mc;
         if ((st = lb_mac_cost_get(u, &mac, &mc, err))) return st;

@@ -233,6 +233,7 @@ static void round_range(void *arg, size_t lo, size_t hi)
 void lb_blocks_round(const lb_blocks *bl, float *out, const float *in,
                      const lb_blocks_round_args *a, int threads)
 {
+    if (bl->nblocks == 0) return; /* an empty call (n = 0): no block, nothing to divide by */
     round_job j = {bl, a, out, in};
     const size_t slabs = (size_t)(bl->outer * bl->nba);
     lb_parallel_range(round_range, &j, slabs, threads);

@@ -295,6 +295,43 @@ static lb_status fp_decode(const lb_format *f, float *out, const uint16_t *codes
     return LB_OK;
 }
 
+/* Cost: a minifloat MAC (lowbit/energy.h: fp(e, m), accumulating in FP32). */
+static lb_status fp_mac(const lb_format *f, lb_mac_model *m, lb_error *err)
+{
+    (void)err;
+    m->kind = LB_MAC_FP, m->e = f->p.fp.e, m->m = f->p.fp.m;
+    return LB_OK;
+}
+
+/* Oracle: code = sign | E-bit exponent field | M-bit mantissa, read from the definition (IEEE
+ * 754 style; specials per lb_specials; without subnormals the exponent-0 codes other than 0
+ * alias zero). Shares nothing with fp_derive / the quantizer. */
+static double fp_ref_value(const lb_format *f, uint32_t c, double scale, int *canonical, int *even)
+{
+    (void)scale;
+    int E = f->p.fp.e, M = f->p.fp.m, top = (1 << E) - 1;
+    int s = (int)((c >> (E + M)) & 1u), ex = (int)((c >> M) & (uint32_t)top);
+    uint32_t mant = c & ((1u << M) - 1), mall = (1u << M) - 1;
+    double v;
+    *canonical = 1;
+    *even = !(c & 1u);
+    if (f->p.fp.specials == LB_SPECIALS_IEEE && ex == top) {
+        if (mant) return NAN;
+        return s ? -INFINITY : INFINITY;
+    }
+    if (f->p.fp.specials == LB_SPECIALS_FN && ex == top && mant == mall) return NAN;
+    if (ex == 0) {
+        if (f->p.fp.subnormals)
+            v = ldexp((double)mant, 1 - f->p.fp.bias - M);
+        else {
+            v = 0.0; /* unused codes read as zero */
+            *canonical = mant == 0;
+        }
+    } else
+        v = ldexp(1.0 + ldexp((double)mant, -M), ex - f->p.fp.bias);
+    return s ? -v : v;
+}
+
 const lb_family lb_family_fp = {
     .key = "fp",
     .description = "minifloat: sign, E-bit exponent, M-bit mantissa",
@@ -304,4 +341,6 @@ const lb_family lb_family_fp = {
     .quantize = fp_quantize,
     .encode = fp_encode,
     .decode = fp_decode,
+    .mac = fp_mac,
+    .ref_value = fp_ref_value,
 };

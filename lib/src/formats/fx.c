@@ -129,6 +129,31 @@ static lb_status fx_decode(const lb_format *f, float *out, const uint16_t *codes
     return LB_OK;
 }
 
+/* Cost: an integer MAC of the word length (lowbit/energy.h: int(b)). */
+static lb_status fx_mac(const lb_format *f, lb_mac_model *m, lb_error *err)
+{
+    (void)err;
+    m->kind = LB_MAC_INT, m->bits = f->bits;
+    return LB_OK;
+}
+
+/* Oracle: the code is a wl-bit two's-complement integer k, value k·2^-fl; symmetric formats
+ * never produce -2^(wl-1) (it reads as the saturated -(2^(wl-1)-1)). */
+static double fx_ref_value(const lb_format *f, uint32_t c, double scale, int *canonical, int *even)
+{
+    (void)scale;
+    int W = f->p.fx.wl;
+    int64_t k = (int64_t)(c & ((1u << W) - 1)), half = (int64_t)1 << (W - 1);
+    if (k >= half) k -= 2 * half;
+    *canonical = 1;
+    *even = !(c & 1u);
+    if (f->p.fx.symmetric && k == -half) {
+        k = -half + 1;
+        *canonical = 0;
+    }
+    return k == 0 ? 0.0 : ldexp((double)k, -f->p.fx.fl);
+}
+
 const lb_family lb_family_fx = {
     .key = "fx",
     .description = "fixed point: W-bit two's complement integer times 2^-F, saturating",
@@ -138,4 +163,6 @@ const lb_family lb_family_fx = {
     .quantize = fx_quantize,
     .encode = fx_encode,
     .decode = fx_decode,
+    .mac = fx_mac,
+    .ref_value = fx_ref_value,
 };

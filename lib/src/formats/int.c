@@ -52,6 +52,7 @@ static void int_info(const lb_format *f, lb_format_info *o)
     o->scaled = 1;
     o->overflow = LB_OVERFLOW_SAT;
     o->encodable = 1;
+    o->scale_bits = 32; /* a float32 scale per tensor or channel */
     snprintf(o->description, sizeof o->description,
              "symmetric %d-bit integer times a per-%s scale (max/min relative to the scale)",
              f->p.iq.bits, f->scale == LB_SCALE_CHANNEL ? "channel" : "tensor");
@@ -234,6 +235,31 @@ static lb_status int_decode(const lb_format *f, float *out, const uint16_t *code
     return LB_OK;
 }
 
+/* Cost: an integer MAC of the element width (lowbit/energy.h: int(b)); the scale multiply is
+ * per output and not counted. */
+static lb_status int_mac(const lb_format *f, lb_mac_model *m, lb_error *err)
+{
+    (void)err;
+    m->kind = LB_MAC_INT, m->bits = f->bits;
+    return LB_OK;
+}
+
+/* Oracle: the code is a bits-wide two's-complement integer k in the symmetric range, value
+ * k·scale; -2^(bits-1) is never produced (it reads as -(2^(bits-1)-1)). */
+static double int_ref_value(const lb_format *f, uint32_t c, double scale, int *canonical, int *even)
+{
+    int W = f->p.iq.bits;
+    int64_t k = (int64_t)(c & ((1u << W) - 1)), half = (int64_t)1 << (W - 1);
+    if (k >= half) k -= 2 * half;
+    *canonical = 1;
+    *even = !(c & 1u);
+    if (k == -half) {
+        k = -half + 1;
+        *canonical = 0;
+    }
+    return k == 0 ? 0.0 : (double)k * scale;
+}
+
 const lb_family lb_family_int = {
     .key = "int",
     .description = "symmetric integer times a per-tensor or per-channel max scale",
@@ -243,4 +269,6 @@ const lb_family lb_family_int = {
     .quantize = int_quantize,
     .encode = int_encode,
     .decode = int_decode,
+    .mac = int_mac,
+    .ref_value = int_ref_value,
 };

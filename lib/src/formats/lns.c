@@ -163,6 +163,7 @@ static void lns_info(const lb_format *f, lb_format_info *o)
     o->encodable = 1;
     if (f->scale == LB_SCALE_TENSOR) {
         o->scaled = 1;
+        o->scale_bits = 32; /* the integer code offset, held as a float */
         o->max = 1.0;
         o->min_pos = exp2((lns_kmin(f) - lns_kmax(f)) / g);
     } else {
@@ -444,6 +445,43 @@ static lb_status lns_decode(const lb_format *f, float *out, const uint16_t *code
     return LB_OK;
 }
 
+/* Cost (lowbit/energy.h): an LNS word with a zero flag (QAA-LNS) is a log-domain MAC with PWL
+ * addition, lns-pwl(T, F); one with a zero code (LNS-Madam) the binned datapath,
+ * lns-binned(L+1, F). */
+static lb_status lns_mac(const lb_format *f, lb_mac_model *m, lb_error *err)
+{
+    (void)err;
+    m->kind = f->p.lns.zero_flag ? LB_MAC_LNS_PWL : LB_MAC_LNS_BINNED;
+    m->bits = f->bits, m->frac = f->p.lns.frac;
+    return LB_OK;
+}
+
+/* Oracle: code = sign | [zero flag] | L-bit two's-complement log code k; value ±2^((k + o)/2^F)
+ * rounded to the nearest float, o = scale (the per-tensor code offset; 0 without a scale).
+ * Zero: the flag alone (other codes with the flag set alias it), or with zero=code the most
+ * negative k with sign 0 (sign 1 aliases it). */
+static double lns_ref_value(const lb_format *f, uint32_t c, double scale, int *canonical, int *even)
+{
+    int B = f->bits, L = f->p.lns.logbits, g = 1 << f->p.lns.frac;
+    int s = (int)((c >> (B - 1)) & 1u);
+    int64_t k = (int64_t)(c & ((1u << L) - 1)), half = (int64_t)1 << (L - 1);
+    if (k >= half) k -= 2 * half;
+    int zero;
+    *canonical = 1;
+    *even = !(c & 1u);
+    if (f->p.lns.zero_flag) {
+        zero = (int)((c >> (B - 2)) & 1u);
+        if (zero) *canonical = c == (1u << (B - 2)); /* flag alone */
+    } else {
+        zero = k == -half;
+        if (zero) *canonical = !s;
+    }
+    if (zero) return 0.0;
+    int64_t o = f->scale == LB_SCALE_TENSOR ? (int64_t)scale : 0;
+    double v = (double)(float)exp2l((long double)(k + o) / g); /* nearest float */
+    return s ? -v : v;
+}
+
 const lb_family lb_family_lns = {
     .key = "lns",
     .description = "logarithmic: sign and a fixed-point log2 magnitude (base 2^(1/2^F))",
@@ -453,4 +491,6 @@ const lb_family lb_family_lns = {
     .quantize = lns_quantize,
     .encode = lns_encode,
     .decode = lns_decode,
+    .mac = lns_mac,
+    .ref_value = lns_ref_value,
 };

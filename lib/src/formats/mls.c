@@ -79,6 +79,7 @@ static void mls_info(const lb_format *f, lb_format_info *o)
     o->overflow = LB_OVERFLOW_SAT;
     o->next_above_max = 1.0;
     o->encodable = 0;
+    o->scale_bits = p.gbits; /* per group; the FP32 tensor scale is amortised over the tensor */
     char grp[32];
     if (p.group > 0)
         snprintf(grp, sizeof grp, "%d", p.group);
@@ -240,6 +241,50 @@ lb_status lb_mls_encode_int(const lb_format *f, const lb_blocks *bl, int16_t *v,
     return LB_OK;
 }
 
+/* Cost (lowbit/energy.h): mls(e, m, group, gbits). A group along the whole axis (group=0) has
+ * no fixed size to amortise the per-group work over: no model. */
+static lb_status mls_mac(const lb_format *f, lb_mac_model *m, lb_error *err)
+{
+    lb_mls_params p;
+    lb_mls_params_get(f, &p);
+    if (p.group <= 0)
+        return lb_fail(err, LB_ERR_SPEC,
+                       "format '%s': key 'group' is 0 (the whole axis): the MAC model needs a "
+                       "group size (group=N)",
+                       f->name);
+    m->kind = LB_MAC_MLS, m->e = p.e, m->m = p.m, m->group = p.group, m->gbits = p.gbits;
+    return LB_OK;
+}
+
+/* Oracle: one element times the group scale S_g = scale. Element code = sign | E-bit field x |
+ * M-bit mantissa f: x >= 1 is the binade 2^-(2^E - x) (1 + f/2^M); x = 0, f = 0 is 1.0 and
+ * x = 0, f = 1 is zero (other x = 0 codes, and -0, are never produced). Ties (rne) go to the
+ * even mantissa f; 1.0 and zero count as even (so a tie between zero and the smallest magnitude
+ * goes to zero, see the file header). */
+static double mls_ref_value(const lb_format *f, uint32_t c, double scale, int *canonical, int *even)
+{
+    lb_mls_params p;
+    lb_mls_params_get(f, &p);
+    int E = p.e, M = p.m;
+    int s = (int)((c >> (E + M)) & 1u), x = (int)((c >> M) & ((1u << E) - 1));
+    int fm = (int)(c & ((1u << M) - 1));
+    *canonical = 1;
+    *even = !(fm & 1);
+    double v;
+    if (x == 0) {
+        *even = 1;
+        if (fm == 1) {
+            *canonical = !s;
+            return 0.0;
+        }
+        *canonical = fm == 0;
+        v = 1.0;
+    } else
+        v = ldexp(1.0 + ldexp(fm, -M), -((1 << E) - x));
+    v *= scale;
+    return s ? -v : v;
+}
+
 const lb_family lb_family_mls = {
     .key = "mls",
     .description = "MLS multi-level scaling: tensor scale, group exponent, low-bit elements",
@@ -248,4 +293,6 @@ const lb_family lb_family_mls = {
     .parse = mls_parse,
     .info = mls_info,
     .quantize = mls_quantize,
+    .mac = mls_mac,
+    .ref_value = mls_ref_value,
 };

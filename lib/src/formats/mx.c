@@ -99,6 +99,7 @@ static void mx_info(const lb_format *f, lb_format_info *o)
     o->overflow = LB_OVERFLOW_SAT;
     o->next_above_max = ei.max;
     o->encodable = 0;
+    o->scale_bits = 8; /* E8M0 per block */
     snprintf(o->description, sizeof o->description,
              "OCP MX: blocks of %d %s elements sharing an E8M0 scale (%.3g bits/element)",
              MX_BLOCK(f), es, f->bits + 8.0 / MX_BLOCK(f));
@@ -148,6 +149,44 @@ static lb_status mx_quantize(const lb_format *f, float *out, const float *in, si
     return LB_OK;
 }
 
+/* Cost (lowbit/energy.h): an MX MAC is the block-scaled datapath mls(e, m, 32, 8) with the
+ * element's e and m; MXINT8 elements (Q1.6, no exponent) count as e = 0, m = 6. */
+static lb_status mx_mac(const lb_format *f, lb_mac_model *m, lb_error *err)
+{
+    (void)err;
+    m->kind = LB_MAC_MLS;
+    m->e = MX_INT(f) ? 0 : MX_E(f);
+    m->m = MX_INT(f) ? 6 : MX_M(f);
+    m->group = MX_BLOCK(f), m->gbits = 8;
+    return LB_OK;
+}
+
+/* Oracle: one element code times the block scale X = scale. Elements per OCP MX v1.0 §5.3:
+ * sign | e-bit exponent (bias 2^(e-1)-1) | m-bit mantissa with subnormals; E4M3: S.1111.111 is
+ * NaN; E5M2: IEEE inf/NaN codes; FP6/FP4: all finite. The conversion saturates, so inf/NaN
+ * codes are never produced. INT8: two's-complement k, value k/64, -128 never produced. */
+static double mx_ref_value(const lb_format *f, uint32_t c, double scale, int *canonical, int *even)
+{
+    *canonical = 1;
+    *even = !(c & 1u);
+    if (MX_INT(f)) {
+        int k = (int)(c & 0xffu);
+        if (k >= 128) k -= 256;
+        if (k == -128) k = -127, *canonical = 0;
+        return k == 0 ? 0.0 : ldexp((double)k, -6) * scale;
+    }
+    int E = MX_E(f), M = MX_M(f), bias = (1 << (E - 1)) - 1, top = (1 << E) - 1;
+    int s = (int)((c >> (E + M)) & 1u), ex = (int)((c >> M) & (uint32_t)top);
+    int mant = (int)(c & ((1u << M) - 1));
+    if ((E == 4 && ex == top && mant == (1 << M) - 1) || (E == 5 && ex == top)) {
+        *canonical = 0;
+        return NAN;
+    }
+    double v = ex ? ldexp(1.0 + ldexp(mant, -M), ex - bias) : ldexp(mant, 1 - bias - M);
+    v *= scale;
+    return s ? -v : v;
+}
+
 const lb_family lb_family_mx = {
     .key = "mx",
     .description = "OCP Microscaling block formats: E8M0 scale per block of elements",
@@ -155,4 +194,6 @@ const lb_family lb_family_mx = {
     .parse = mx_parse,
     .info = mx_info,
     .quantize = mx_quantize,
+    .mac = mx_mac,
+    .ref_value = mx_ref_value,
 };

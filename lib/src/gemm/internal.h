@@ -15,7 +15,7 @@ typedef struct lb_gemm_counts {
 
 typedef struct lb_gemm_vtable {
     const char *name;
-    const char *desc;      /* one line for `lowbit gemms` and the report */
+    const char *desc;      /* one line for `lowbit kernels` and the report */
     const char *keys_help; /* accepted keys, e.g. "gamma=1..16,table=4..24" ("" if none) */
     /* Parse the kv list (mark keys used; unused keys are rejected by the registry), allocate
      * the state, write the canonical parameter string ("" if none) into canon. */

@@ -7,7 +7,8 @@
  * rounded to nearest in the log domain, saturating; a log below -maxlog is raised to -maxlog,
  * maxlog = 2^(T-3) - 1, as in lowbit/lnsadd.h). Products: lb_lns_mul (logs add, saturating).
  * Sums: lb_lns_add with Δ± from the adder (exact, LUT or the PWL table NAME of CSV, default
- * the published tables file: LOWBIT_PWL_TABLES, else the source tree's), in a fixed order:
+ * the tables file of lb_gemm_lns_tables: the one the application set, else the published
+ * tables shipped beside the executable, lb_data_path), in a fixed order:
  * the K products of an output are cut into blocks of 16 (the last padded with zeros, the
  * identity of LNS addition), each block is reduced by recursive halving
  *     for h = 8, 4, 2, 1:  v[t] = v[t] + v[t + h]   (t < h)
@@ -27,11 +28,23 @@
 #include <string.h>
 
 #include "gemm/internal.h"
+#include "lowbit/info.h"
 #include "lowbit/lnsadd.h"
 
-#ifndef LB_PWL_TABLES_DEFAULT
-#define LB_PWL_TABLES_DEFAULT "experiments/data/qaa_lns_pwl_tables.csv"
-#endif
+static char pwl_tables_set[4096], pwl_tables_default[4096];
+
+void lb_gemm_lns_set_tables(const char *path)
+{
+    snprintf(pwl_tables_set, sizeof pwl_tables_set, "%s", path ? path : "");
+}
+
+const char *lb_gemm_lns_tables(void)
+{
+    if (pwl_tables_set[0]) return pwl_tables_set;
+    if (lb_data_path("qaa_lns_pwl_tables.csv", pwl_tables_default, sizeof pwl_tables_default))
+        return "qaa_lns_pwl_tables.csv"; /* not locatable: relative to the working directory */
+    return pwl_tables_default;
+}
 
 typedef struct lnsadd_k {
     lb_lns_adder ad;
@@ -60,8 +73,7 @@ static lb_status create_common(void **state, lb_kv *kv, int nkv, char *canon, si
         snprintf(tname, sizeof tname, "%s", t ? t : "");
         if (!t) snprintf(tname, sizeof tname, "%d/%d", bits, frac);
         file = lb_kv_get(kv, nkv, "file");
-        if (!file) file = getenv("LOWBIT_PWL_TABLES");
-        if (!file || !*file) file = LB_PWL_TABLES_DEFAULT;
+        if (!file) file = lb_gemm_lns_tables();
     }
     lnsadd_k *k = calloc(1, sizeof *k);
     if (!k) return lb_fail(err, LB_ERR_NOMEM, "lns gemm: out of memory");

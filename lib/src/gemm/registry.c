@@ -50,6 +50,12 @@ const char *lb_gemm_describe(const char *name)
     return vt ? vt->desc : NULL;
 }
 
+const char *lb_gemm_keys_help(const char *name)
+{
+    const lb_gemm_vtable *vt = name ? find(name, strlen(name)) : NULL;
+    return vt ? vt->keys_help : NULL;
+}
+
 lb_status lb_gemm_create(lb_gemm_kernel **out, const char *spec, lb_error *err)
 {
     *out = NULL;

@@ -1,4 +1,4 @@
-/* core/registry.c — the format registry (formats.def), the spec-string parser and the
+/* formats/registry.c — the format registry (formats.def), the spec-string parser and the
  * dispatching quantize/encode/decode entry points.
  *
  * Grammar (one for every family):
@@ -190,6 +190,48 @@ void lb_format_info_get(const lb_format *f, lb_format_info *out)
 {
     memset(out, 0, sizeof *out);
     f->family->info(f, out);
+    out->bits_per_element = out->bits;
+    if (out->block > 0) out->bits_per_element += (double)out->scale_bits / out->block;
+}
+
+static const char *const mac_kind_names[LB_MAC_KIND_COUNT] = {"fp",      "int",     "lns-binned",
+                                                              "lns-pwl", "lns-lut", "mls"};
+
+const char *lb_mac_kind_name(lb_mac_kind k)
+{
+    return (k >= 0 && k < LB_MAC_KIND_COUNT) ? mac_kind_names[k] : NULL;
+}
+
+void lb_mac_model_spec(const lb_mac_model *m, char *s, size_t n)
+{
+    const char *kn = lb_mac_kind_name(m->kind);
+    switch (m->kind) {
+    case LB_MAC_FP:
+        snprintf(s, n, "mac:%s,e=%d,m=%d", kn, m->e, m->m);
+        break;
+    case LB_MAC_INT:
+        snprintf(s, n, "mac:%s,bits=%d", kn, m->bits);
+        break;
+    case LB_MAC_MLS:
+        snprintf(s, n, "mac:%s,e=%d,m=%d,group=%d,gbits=%d", kn, m->e, m->m, m->group, m->gbits);
+        break;
+    case LB_MAC_LNS_BINNED:
+    case LB_MAC_LNS_PWL:
+    case LB_MAC_LNS_LUT:
+        snprintf(s, n, "mac:%s,bits=%d,frac=%d", kn, m->bits, m->frac);
+        break;
+    default:
+        snprintf(s, n, "?");
+    }
+}
+
+lb_status lb_format_mac(const lb_format *f, lb_mac_model *m, lb_error *err)
+{
+    memset(m, 0, sizeof *m);
+    if (!f->family->mac)
+        return lb_fail(err, LB_ERR_SPEC, "format '%s': the family '%s' has no MAC model", f->name,
+                       f->family->key);
+    return f->family->mac(f, m, err);
 }
 
 lb_status lb_chan_layout_get(const lb_qctx *ctx, size_t n, lb_chan_layout *lay, lb_error *err)

@@ -1,6 +1,5 @@
-/* nn/gemm.c — the one GEMM entry (BLIS typed API, row-major through strides), thread count,
- * workspace, and operand quantization by role. */
-#include <blis.h>
+/* nn/roles.c — the layers' GEMM entry (the selected kernel, else BLIS sgemm from gemm/blas.c),
+ * the thread count, the workspace, and operand quantization by role. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,17 +7,7 @@
 
 void lb_nn_set_threads(int threads)
 {
-    bli_thread_set_num_threads(threads < 1 ? 1 : threads);
-}
-
-void lb_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, const float *B,
-              float beta, float *C)
-{
-    /* Row-major A (M,K): row stride K, column stride 1; stored transposed (K,M): 1 and M. */
-    inc_t rsa = ta ? 1 : K, csa = ta ? M : 1;
-    inc_t rsb = tb ? 1 : N, csb = tb ? K : 1;
-    bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, M, N, K, &alpha, (float *)A, rsa, csa,
-              (float *)B, rsb, csb, &beta, C, N, 1);
+    lb_gemm_set_threads(threads);
 }
 
 lb_status lb_nn_gemm(const lb_qroles *q, int pass, int ta, int tb, int M, int N, int K,
