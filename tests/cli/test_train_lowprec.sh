@@ -28,6 +28,8 @@ PY
 run_pair madam --optimizer madam --lr 0.0078125 --weight-format lns8
 run_pair lnsmadam --optimizer lns_madam --lr 0.125 --weight-format lns8
 run_pair lnsmadamsr --optimizer lns_madam --lr 0.03 --madam-round sr --weight-format lns8
+run_pair lnsmadamghat --optimizer lns_madam --lr 0.0078125 --madam-round ghat \
+  --weight-format 'lns:bits=16,frac=10,scale=tensor'
 run_pair kahan --optimizer kahan_sgd --lr 0.02 --weight-format bf16
 run_pair kahanfx --optimizer kahan_sgd --lr 0.02 --weight-format fx:wl=10,fl=8 \
   --kahan-format int:bits=10
@@ -40,6 +42,7 @@ d = sys.argv[1]
 f = h5py.File(f"{d}/lnsmadam.a.h5", "r")
 assert f.attrs["optimizer"] == "lns_madam" and f.attrs["weight_format"] == "lns8"
 assert f.attrs["madam_round"] == "nearest"
+assert h5py.File(f"{d}/lnsmadamghat.a.h5", "r").attrs["madam_round"] == "ghat"
 e = f["epochs"]
 assert 0 <= e["update_zero_frac"][0] <= 1 and e["update_rel_err"][0] > 0
 k = h5py.File(f"{d}/kahanfx.a.h5", "r")
@@ -76,6 +79,21 @@ acc = {r: h["epochs"]["test_loss"][-1] for r, h in f.items()}
 assert len(set(acc.values())) == 3, acc
 PY
 
+# --loss-scale 2^k: float32 training unchanged bit for bit; the E of a quantized last layer is not
+"$lb" train "${common[@]}" --epochs 1 --loss-scale 64 --out "$tmp/ls64.h5" > /dev/null && ok || bad "loss scale run"
+"$lb" train "${common[@]}" --epochs 1 --last-layer-format fx:wl=8,fl=2 --last-layer-roles E \
+  --loss-scale 64 --out "$tmp/ls64_E.h5" > /dev/null && ok || bad "loss scale + E run"
+$py - "$tmp" <<'PY' && ok || bad "loss scale: fp32 identical, quantized E changed, attribute"
+import sys, h5py, numpy as np
+d = sys.argv[1]
+a, b = h5py.File(f"{d}/roles_none.h5", "r"), h5py.File(f"{d}/ls64.h5", "r")
+for c in ("train_loss", "train_acc", "test_loss", "test_acc"):
+    assert np.array_equal(a["epochs"][c][:], b["epochs"][c][:]), c
+assert b.attrs["loss_scale"] == 64 and a.attrs["loss_scale"] == 1
+e, es = h5py.File(f"{d}/roles_E.h5", "r"), h5py.File(f"{d}/ls64_E.h5", "r")
+assert e["epochs"]["test_loss"][-1] != es["epochs"]["test_loss"][-1]
+PY
+
 # the bit-true LNS-Madam datapath trains (every GEMM through lns-binned) and records its spec
 "$lb" train "${common[@]}" --epochs 1 --w-format lns8 --a-format lns8 --e-format lns8 \
   --g-format lns8 --weight-format lns8 --optimizer lns_madam --lr 0.0625 --madam-round sr \
@@ -108,6 +126,8 @@ expect_usage_error --last-layer-format fx:fl=x
 expect_usage_error --last-layer-format fp16 --last-layer-roles EE
 expect_usage_error --last-layer-format fp16 --last-layer-roles X
 expect_usage_error --last-layer-roles E
+expect_usage_error --loss-scale 3
+expect_usage_error --loss-scale -2
 expect_usage_error --gemm nosuch
 
 summary test_train_lowprec

@@ -111,6 +111,46 @@ static void test_lns_madam_sr_unbiased(void)
     free(w), free(g), free(v);
 }
 
+/* --madam-round ghat, the published update: ĝ rounded to an integer first, then η·γ times it.
+ * With F = 10 and η = 2^-7 (η·γ = 8) every step is 8·round(ĝ·sign(w)) codes exactly; the
+ * expected codes are computed here from ĝ (lb_madam_ghat) and the code arithmetic, not by the
+ * optimizer. Also: with η·γ = 8 the nearest mode differs (it rounds 8·ĝ, not ĝ). */
+static void test_lns_madam_ghat(void)
+{
+    lb_lns_weights lw = {10, -40000, 40000};
+    enum { M = 4000 };
+    static float w[M], w0[M], g[M], v[M], vn[M], wn[M];
+    unsigned s = 777;
+    for (int i = 0; i < M; i++) {
+        int32_t K = -20000 + (int32_t)(urand(&s) * 20000);
+        w0[i] = w[i] = wn[i] = (urand(&s) < 0.5 ? -1.0f : 1.0f) * lb_lns_grid_value(K, 10);
+        g[i] = (float)((urand(&s) - 0.5) * 0.2); /* with v and t = 5: |ĝ| up to about 3 */
+        v[i] = vn[i] = (float)(1e-5 * (0.2 + urand(&s)));
+    }
+    const float lr = 1.0f / 128.0f, bc = 1.0f - powf(0.999f, 5.0f);
+    CHECK(lb_lns_madam_step(&lw, w, g, v, M, lr, 0.999f, 0.0f, 5, LB_MADAM_ROUND_GHAT, 1, 0, 0) ==
+              LB_OK,
+          "ghat step");
+    lb_lns_madam_step(&lw, wn, g, vn, M, lr, 0.999f, 0.0f, 5, LB_MADAM_ROUND_NEAREST, 1, 0, 0);
+    int wrong = 0, differ = 0, nonzero = 0;
+    for (int i = 0; i < M; i++) {
+        float gh = lb_madam_ghat(g[i], v[i], bc), sg = w0[i] > 0 ? 1.0f : -1.0f;
+        double q = gh * sg; /* the integer the published update rounds ĝ to */
+        double r = nearbyint(q);
+        if (fabs(q - floor(q) - 0.5) < 1e-4) continue; /* a tie of ĝ itself */
+        int32_t K0 = (int32_t)lrint(1024.0 * log2(fabs((double)w0[i])));
+        int32_t K1 = K0 - 8 * (int32_t)r;
+        wrong += w[i] != sg * lb_lns_grid_value(K1, 10);
+        differ += w[i] != wn[i];
+        nonzero += r != 0;
+    }
+    CHECK(wrong == 0, "ghat: %d of %d weights not at K - 8*round(ghat*sign(w))", wrong, M);
+    CHECK(nonzero > M / 4, "ghat: too few nonzero steps (%d)", nonzero);
+    CHECK(differ > M / 4, "ghat and nearest give the same weights (%d differ)", differ);
+    CHECK(lb_lns_madam_step(&lw, w, g, v, 1, lr, 0.999f, 0.0f, 1, 3, 1, 0, 0) == LB_ERR_ARG,
+          "an unknown rounding mode is refused");
+}
+
 /* w0 - steps·u with updates far below half an LSB: plain SGD vs Kahan */
 static void kahan_case(const char *wspec, const char *cspec, float w0, float u, int steps)
 {
@@ -156,6 +196,7 @@ int main(void)
 {
     test_lns_madam_matches_float();
     test_lns_madam_sr_unbiased();
+    test_lns_madam_ghat();
     kahan_case("bf16", "bf16", 1.0f, 2e-5f, 10000);               /* 2e-5 << LSB/2 = 2^-8 at 1 */
     kahan_case("fx:wl=8,fl=6", "int:bits=8", 1.5f, 1e-4f, 10000); /* LSB 1/64 */
     test_kahan_per_element();

@@ -13,10 +13,10 @@ const char *lb_git_sha(void);  /* short SHA of the source tree at build time, or
 const char *lb_compiler(void); /* compiler id and version */
 
 /* BLIS 0.9 picks kernels from the CPU id and falls back to slow generic kernels on CPUs it
- * does not know (on a Zen 5 machine it picked "generic", 3-4x slower sgemm). If BLIS_ARCH_TYPE is unset, choose from the CPU's features
- * (AVX-512F: 0 = skx; AVX2+FMA: 3 = haswell) and setenv it; call before the first BLIS call.
- * Returns a description such as "0 (skx, chosen by lowbit: avx512f)" or "3 (from environment)".
- * The returned string is static. */
+ * does not know (on a Zen 5 machine it picked "generic", 3-4x slower sgemm). If BLIS_ARCH_TYPE is
+ * unset, choose from the CPU's features (AVX-512F: 0 = skx; AVX2+FMA: 3 = haswell) and setenv it;
+ * call before the first BLIS call. Returns a description such as "0 (skx, chosen by lowbit:
+ * avx512f)" or "3 (from environment)". The returned string is static. */
 const char *lb_blis_arch_setup(void);
 /* The path of a data file shipped with lowbit (PWL tables, unit-cost tables):
  * <directory of the running executable>/../share/lowbit/<file>, which is where the build copies

@@ -46,8 +46,10 @@ typedef struct lb_lns_weights {
 } lb_lns_weights;
 /* The float32 grid value 2^(K/γ) = 2^q·fl(2^(j/γ)), K = q·γ + j (the LNS format's grid). */
 float lb_lns_grid_value(int32_t K, int frac);
-/* w: n weights on the grid; sr 0: nearest step, 1: stochastic keyed by (seed, tensor, step, i).
- * LB_ERR_ARG for a bad lw. */
+/* Rounding of the LNS-Madam step (--madam-round): nearest, stochastic keyed by (seed, tensor,
+ * step, i), or ghat: ĝ rounded to an integer before the step (the published update). */
+enum { LB_MADAM_ROUND_NEAREST = 0, LB_MADAM_ROUND_SR = 1, LB_MADAM_ROUND_GHAT = 2 };
+/* w: n weights on the grid; sr: an LB_MADAM_ROUND_* mode. LB_ERR_ARG for a bad lw or mode. */
 lb_status lb_lns_madam_step(const lb_lns_weights *lw, float *w, const float *g, float *v, size_t n,
                             float lr, float beta, float wd, long t, int sr, uint64_t seed,
                             uint64_t tensor, uint64_t step);

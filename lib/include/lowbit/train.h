@@ -43,7 +43,7 @@ typedef struct lb_train_config {
      * format); Madam's β (0 = 0.999); lns_madam step rounding (0 nearest, 1 stochastic). */
     const char *weight_format, *kahan_format;
     double madam_beta;
-    int madam_sr;
+    int madam_sr; /* lns_madam step rounding: 0 nearest, 1 sr, 2 ghat (ĝ rounded first) */
     /* Formats of the last GEMM layer (W, A and E roles, and its G) and thereby of the gradient
      * entering it from softmax; NULL = the same as the other layers (docs/methods.md#p4). */
     const char *last_layer_format;
@@ -51,6 +51,11 @@ typedef struct lb_train_config {
      * = all four); the others keep the formats of the other layers. "E" alone quantizes only
      * the error entering the last layer's backward pass (docs/methods.md#p4). */
     const char *last_layer_roles;
+    /* Static loss scaling: the gradient of the loss (the error E entering the last layer) is
+     * multiplied by loss_scale before the backward pass and the weight gradients divided by it
+     * before the update; a power of two, so float32 training is unchanged (0 or 1: none). With
+     * the batch-mean loss, E is (p - y)/batch: loss_scale = batch gives per-example errors. */
+    double loss_scale;
     /* All-LNS (docs/methods.md#p2): with an LNS-addition --gemm kernel, the layers' element-wise
      * arithmetic (bias, batchnorm, gradient sums, col2im) and the SGD update (momentum, weight
      * decay) in that kernel's LNS, weights stored in it (lowbit/lnsadd.h) */

@@ -98,10 +98,12 @@ int lb_cmd_train(int argc, char **argv)
             c.last_layer_format = v;
         else if (!strcmp(a, "--last-layer-roles"))
             c.last_layer_roles = v;
-        else if (!strcmp(a, "--madam-round")) {
-            if (strcmp(v, "nearest") && strcmp(v, "sr"))
-                return lb_cli_error("train: --madam-round '%s' is not nearest or sr", v);
-            c.madam_sr = !strcmp(v, "sr");
+        else if (!strcmp(a, "--loss-scale")) {
+            if (parse_num(a, v, &c.loss_scale)) return LB_EXIT_USAGE;
+        } else if (!strcmp(a, "--madam-round")) {
+            if (strcmp(v, "nearest") && strcmp(v, "sr") && strcmp(v, "ghat"))
+                return lb_cli_error("train: --madam-round '%s' is not nearest, sr or ghat", v);
+            c.madam_sr = !strcmp(v, "sr") ? 1 : !strcmp(v, "ghat") ? 2 : 0;
         } else if (!strcmp(a, "--madam-beta")) {
             if (parse_num(a, v, &c.madam_beta) || !(c.madam_beta < 1))
                 return lb_cli_error("train: --madam-beta '%s' is not in [0, 1)", v);

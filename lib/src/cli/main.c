@@ -65,8 +65,8 @@ static const lb_cmd cmds[] = {
      "[--batch --lr --momentum --weight-decay --optimizer NAME (lowbit optimizers) --schedule "
      "NAME (lowbit schedules) --seed --threads "
      "--w-format --a-format --e-format --g-format --gemm KERNEL --weight-format --kahan-format "
-     "--madam-round nearest|sr --madam-beta --all-lns "
-     "--last-layer-format [--last-layer-roles WAEG] --train-subset --test-subset "
+     "--madam-round nearest|sr|ghat --madam-beta --all-lns "
+     "--last-layer-format [--last-layer-roles WAEG] --loss-scale 2^k --train-subset --test-subset "
      "--data-dir --checkpoint --resume]"},
     {"models", lb_cmd_models, "list the models `train --model` accepts, with options (--csv)"},
     {"optimizers", lb_cmd_optimizers, "list the optimizers `train --optimizer` accepts (--csv)"},

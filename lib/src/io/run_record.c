@@ -73,12 +73,13 @@ static void settings(lb_results *res, const lb_train_plan *p, const lb_model *m,
     lb_results_set_str(res, "last_layer_roles", p->has_last ? roles : "-");
     lb_results_set_str(res, "weight_format", u->w_on ? u->wf.name : "fp32");
     lb_results_set_int(res, "all_lns", c->all_lns);
+    lb_results_set_num(res, "loss_scale", c->loss_scale > 0 ? c->loss_scale : 1.0);
     /* the hyper-parameters this optimizer takes (optimizers.def) */
     if (u->opt->hyper & LB_OHP_KAHAN)
         lb_results_set_str(res, "kahan_format", u->k_on ? u->kf.name : "fp32");
     if (u->opt->hyper & LB_OHP_BETA) lb_results_set_num(res, "madam_beta", u->beta);
     if (u->opt->hyper & LB_OHP_ROUND)
-        lb_results_set_str(res, "madam_round", u->sr ? "sr" : "nearest");
+        lb_results_set_str(res, "madam_round", u->sr == 1 ? "sr" : u->sr == 2 ? "ghat" : "nearest");
     lb_results_set_int(res, "gemm_macs", (int64_t)t->macs);
     lb_results_set_int(res, "gemm_overflows", (int64_t)t->overflows);
     lb_results_set_int(res, "gemm_underflows", (int64_t)t->underflows);

@@ -565,6 +565,11 @@ lb_status lb_model_backward(lb_model *m, const float *x, const int32_t *y, int b
     }
     int lastl = m->nlayers - 1;
     lb_softmax_xent_backward(m->dact[lastl], m->probs, y, b, m->classes);
+    if (m->loss_scale != 0.0f && m->loss_scale != 1.0f) { /* static loss scaling: exact (2^k) */
+        const size_t n = (size_t)b * m->classes;
+        for (size_t i = 0; i < n; i++)
+            m->dact[lastl][i] *= m->loss_scale;
+    }
     lb_status st = LB_OK;
     const lb_lns_ops *lo = q_all ? q_all->lns : NULL; /* all-LNS element-wise arithmetic */
     for (int i = lastl; i >= 0 && !st; i--) {

@@ -46,6 +46,7 @@ typedef struct lb_model {
     size_t nstate; /* non-trained state (batchnorm running statistics), checkpointed */
     float *state;
     int train;           /* 1: batch statistics and dropout; 0: evaluation */
+    float loss_scale;    /* the loss gradient is multiplied by it (0 or 1: none; a power of 2) */
     uint64_t seed, step; /* dropout masks: (seed, layer, step, index) */
     /* batch buffers, sized for batch B, one entry per layer (nlayers): act[i] is layer i's
      * output, dact[i] its gradient */

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,18 @@ static lb_status make(lb_train_plan *p, const lb_train_config *c, lb_error *err)
     p->mopts = (lb_model_opts){c->hidden1, c->hidden2, c->width, c->depth};
     lb_status st = make_roles(c, NULL, &p->q, &p->anyq, err);
     if (st) return st;
+    if (c->loss_scale != 0 && c->loss_scale != 1) {
+        int e;
+        double fr = frexp(c->loss_scale, &e);
+        if (!(c->loss_scale > 0) || fr != 0.5 || e < -23 || e > 25)
+            return lb_fail(err, LB_ERR_ARG,
+                           "--loss-scale %g: expected a power of two in [2^-24, 2^24] (e.g. the "
+                           "batch size 128)",
+                           c->loss_scale);
+        if (c->all_lns)
+            return lb_fail(err, LB_ERR_ARG,
+                           "--loss-scale applies to float training, not --all-lns");
+    }
     if (c->last_layer_roles) {
         const char *r = c->last_layer_roles;
         int seen = 0, bad = !*r;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/internal.h"
 #include "io/checkpoint.h"
 #include "io/run_record.h"
 #include "lowbit/data.h"
@@ -70,7 +71,7 @@ static char *fingerprint(const lb_train_plan *p, const lb_dataset *tr, const lb_
         "model=%s h=%d,%d w=%.17g d=%d data=%s dir=%s sub=%lld,%lld n=%lld,%lld shape=%d,%d,%d "
         "classes=%d aug=%d crc=%08x epochs=%d batch=%d lr=%.17g m=%.17g "
         "wd=%.17g sched=%s seed=%llu threads=%d W=%s A=%s E=%s G=%s opt=%s gemm=%s wf=%s kf=%s "
-        "mb=%.17g msr=%d last=%s,%s,%s,%s lns=%d",
+        "mb=%.17g msr=%d last=%s,%s,%s,%s lns=%d ls=%.17g",
         p->model->name, c->hidden1, c->hidden2, c->width, c->depth, c->dataset,
         c->data_dir ? c->data_dir : "", (long long)c->train_subset, (long long)c->test_subset,
         (long long)tr->n, (long long)te->n, tr->c, tr->h, tr->w, tr->classes, tr->augment,
@@ -79,7 +80,8 @@ static char *fingerprint(const lb_train_plan *p, const lb_dataset *tr, const lb_
         p->upd.opt->name, lb_gemm_spec(p->q.gemm), p->upd.w_on ? p->upd.wf.name : "fp32",
         p->upd.k_on ? p->upd.kf.name : "-", c->madam_beta, c->madam_sr,
         p->has_last ? p->q_last.w.name : "-", p->has_last ? p->q_last.a.name : "-",
-        p->has_last ? p->q_last.e.name : "-", p->has_last ? p->q_last.g.name : "-", c->all_lns);
+        p->has_last ? p->q_last.e.name : "-", p->has_last ? p->q_last.g.name : "-", c->all_lns,
+        c->loss_scale);
     return n > 0 && (size_t)n < len ? buf : NULL;
 }
 
@@ -200,6 +202,7 @@ static lb_status setup(const lb_train_plan *p, run_state *r, lb_error *err)
                              err)))
         return st;
     if (p->has_last) m->q_last = &p->q_last;
+    m->loss_scale = (float)c->loss_scale;
     if (!(r->pt = malloc(2 * (size_t)m->nlayers * sizeof *r->pt + 1)))
         return lb_fail(err, LB_ERR_NOMEM, "out of memory");
     int npt = 0;
@@ -284,6 +287,14 @@ static lb_status train_epoch(lb_train_plan *p, run_state *r, int epoch, lb_epoch
         if ((st = lb_model_forward(m, xb, yb, b, p->anyq ? q : NULL, &l, &hits))) return st;
         if ((st = lb_model_backward(m, xb, yb, b, p->anyq ? q : NULL))) return st;
         if ((st = quantize_grads(m, q))) return st;
+        if (c->loss_scale != 0 && c->loss_scale != 1) { /* unscale (exact: a power of two) */
+            const float inv = (float)(1.0 / c->loss_scale);
+            float *gr = m->grads;
+            const int64_t np = (int64_t)m->nparams;
+#pragma omp parallel for schedule(static) if (np > LB_PAR_MIN)
+            for (int64_t k = 0; k < np; k++)
+                gr[k] *= inv;
+        }
         if ((st = lb_update_step(&r->upd, m->params, m->grads, r->mom, lr, r->ck.step,
                                  (long)r->ck.step + 1, &r->ck.first_step)))
             return st;

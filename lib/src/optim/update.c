@@ -74,7 +74,8 @@ lb_status lb_update_config_make(lb_update_config *c, const char *optimizer,
     } else if (kahan_format && !is_fp32(kahan_format))
         return lb_fail(err, LB_ERR_ARG, "--kahan-format applies to --optimizer kahan_sgd only");
     if (madam_sr && !(c->opt->hyper & LB_OHP_ROUND))
-        return lb_fail(err, LB_ERR_ARG, "--madam-round sr applies to --optimizer lns_madam only");
+        return lb_fail(err, LB_ERR_ARG,
+                       "--madam-round sr|ghat applies to --optimizer lns_madam only");
     return LB_OK;
 }
 

@@ -33,7 +33,7 @@ typedef struct lb_update_config {
     int w_on, k_on;
     double momentum, weight_decay;
     double madam_beta; /* 0: 0.999 */
-    int madam_sr;      /* lns_madam: 1 stochastic, 0 nearest step rounding */
+    int madam_sr;      /* lns_madam: step rounding, LB_MADAM_ROUND_* (0 nearest, 1 sr, 2 ghat) */
     uint64_t seed;
     const struct lb_lns_ops *lns; /* sgd only: the update in this LNS (lb_lns_sgd_step) */
 } lb_update_config;
