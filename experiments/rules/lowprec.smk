@@ -48,6 +48,7 @@ rule lowprec_report:
         results=lambda w, input: os.path.dirname(os.path.dirname(input.runs[0])),
         lp=LP,
         runs=LP_RUNS,
+        p4b_frac_bits={c: p4b_frac_bits(c) for c in LP["p4"]["last_layer"]["classes"]},
         scale=config["scale"],
     log:
         "logs/lowprec_report.log",

@@ -32,6 +32,16 @@ def seed_names(name, seeds):
     return [(name if i == 0 else f"{name}_s{s}", s) for i, s in enumerate(seeds)]
 
 
+def p4b_frac_bits(c):
+    """The last layer's fractional bits f run for C classes: every integer from ceil(log2 C) -
+    frac_span to + frac_span (at least 0) if frac_span is set, else the frac_bits list."""
+    ll = LP["p4"]["last_layer"]
+    if ll.get("frac_span") is None:
+        return list(ll["frac_bits"])
+    k = (c - 1).bit_length()  # ceil(log2 C)
+    return [f for f in range(k - ll["frac_span"], k + ll["frac_span"] + 1) if f >= 0]
+
+
 def lowprec_runs():
     """{experiment: {name: lowbit train flags}}; names encode the varied setting; the headline
     pairs (P1(a), P4(a)) are repeated over the configured seeds."""
@@ -44,13 +54,20 @@ def lowprec_runs():
     m, ep = f"{p1['model']} {p1.get('model_flags', '')}", p1["epochs"]
     for n, s in seed_names("fp32", s1):
         runs["p1a"][n] = _run(m, ep, extra=f"--seed {s}")
-    for n, s in seed_names("lns_madam", s1):
-        runs["p1a"][n] = _run(m, ep, lns, opts["lns_madam"],
-                              f"--weight-format {p1['lns_roles']} --seed {s}")
+    # P1(a) as the paper runs it: W, A, E, G in the 8-bit LNS of lns_roles, the weights (which
+    # the update writes) stored in update_bits bits; every optimizer entry of a_optimizers over
+    # the seeds (the first is the headline: the published update), and the same with the
+    # weights themselves in lns_roles (8 bits) as a harder variant, one seed
+    ub = _lns_weights(p1.get("update_bits", 16))
+    for o in p1.get("a_optimizers") or ["lns_madam"]:
+        for n, s in seed_names(o, s1):
+            runs["p1a"][n] = _run(m, ep, lns, opts[o], f"--weight-format '{ub}' --seed {s}")
+        runs["p1a"][f"{o}_w8"] = _run(m, ep, lns, opts[o], f"--weight-format {p1['lns_roles']}")
     if p1["bit_true_epochs"] > 0:
-        runs["p1a"]["lns_madam_bittrue"] = _run(
-            m, p1["bit_true_epochs"], lns, opts["lns_madam"],
-            f"--weight-format {p1['lns_roles']} --gemm {p1['bit_true_gemm']}")
+        o = (p1.get("a_optimizers") or ["lns_madam"])[0]
+        runs["p1a"][f"{o}_bittrue"] = _run(
+            m, p1["bit_true_epochs"], lns, opts[o],
+            f"--weight-format '{ub}' --gemm {p1['bit_true_gemm']}")
     for b in p1["bits"]:
         for name, o in opts.items():
             runs["p1b"][f"{name}_B{b}"] = _run(m, ep, lns, o, f"--weight-format '{_lns_weights(b)}'")
@@ -73,12 +90,15 @@ def lowprec_runs():
     real = {int(k): v for k, v in (ll.get("datasets") or {}).items()}
     for c in ll["classes"]:
         ds = real.get(c, f"synthetic:classes={c},n={ll['synthetic_n']}")
-        data = f"--dataset {ds} --hidden {ll['hidden']}"
+        ls = ll.get("loss_scale", 0) or LP["batch"]  # 0: the batch size (per-example errors)
+        data = f"--dataset {ds} --hidden {ll['hidden']} --loss-scale {ls}"
         runs["p4b"][f"C{c}_fp32"] = _run("mlp", ll["epochs"], opt=sgd, extra=data)
-        for fb in ll["frac_bits"]:
-            spec = f"fx:wl={fb + ll['int_bits']},fl={fb}"
-            runs["p4b"][f"C{c}_f{fb}"] = _run("mlp", ll["epochs"], opt=sgd,
-                                              extra=f"{data} --last-layer-format '{spec}'")
+        for roles in ll.get("roles") or ["WAEG"]:
+            for fb in p4b_frac_bits(c):
+                spec = f"fx:wl={fb + ll['int_bits']},fl={fb}"
+                runs["p4b"][f"C{c}_{roles}_f{fb}"] = _run(
+                    "mlp", ll["epochs"], opt=sgd,
+                    extra=f"{data} --last-layer-format '{spec}' --last-layer-roles {roles}")
     return runs
 
 

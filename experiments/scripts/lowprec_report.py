@@ -97,20 +97,26 @@ lbio.write_table(
      ("gemm", "GEMM"), ("epochs", "ep."), ("seeds", "seeds"), ("test_acc", "test acc.\\ \\%"),
      ("diverged", "div."), ("s_per_epoch", "s/epoch")],
     caption=(f"P1(a): FP32 vs LNS-Madam, {p1['model']} on {a['fp32']['dataset']} ({a['fp32']['train_n']} "
-             "training examples); test accuracy as mean $\\pm$ sd over the paired seeds; "
+             f"training examples): W, A, E, G of every GEMM in {p1['lns_roles']}, the weights stored in "
+             f"{p1.get('update_bits', 16)}-bit LNS (the width the update writes; \\texttt{{\\_w8}}: "
+             "stored in the 8-bit format itself, a harder variant); test accuracy as mean $\\pm$ sd "
+             "over the paired seeds; "
              "\\emph{div.}: runs that diverged (non-finite loss or chance accuracy). "
              "\\texttt{lns\\_madam\\_bittrue} computes every GEMM with the "
              "bit-true LNS-Madam datapath instead of fake quantization."),
     label="tab:p1a", fmt={"s_per_epoch": lambda v: f"{v:.2f}"})
-f32, lm = seeds_of("p1a", "fp32"), seeds_of("p1a", "lns_madam")
+head = (p1.get("a_optimizers") or ["lns_madam"])[0]
+f32, lm = seeds_of("p1a", "fp32"), seeds_of("p1a", head)
 d1a = [y["acc"] - x["acc"] for x, y in zip(f32, lm)]
-claims.judge("P1a", d1a, cond(a["lns_madam"], act_bits=fmt_bits.get(p1["lns_roles"]),
-                              update_bits=fmt_bits.get(a["lns_madam"]["weights"])),
+o1 = p1["optimizers"][head]
+others = [n for n in bases if n not in ("fp32", head)]
+claims.judge("P1a", d1a, cond(a[head], act_bits=fmt_bits.get(p1["lns_roles"]),
+                              update_bits=p1.get("update_bits", 16)),
              f"{p1['model']}, {a['fp32']['epochs']} epochs: FP32 {ms([x['acc'] for x in f32])}\\,\\%, "
-             f"LNS-Madam ({p1['lns_roles']} for W, A, E, G and the stored weights) "
-             f"{ms([x['acc'] for x in lm])}\\,\\%"
-             + (f"; bit-true datapath, {a['lns_madam_bittrue']['epochs']} epochs: "
-                f"{a['lns_madam_bittrue']['acc']:.2f}\\,\\%" if "lns_madam_bittrue" in a else ""))
+             f"LNS-Madam ({lbio.tex_escape(head)}: lr {o1['lr']:g}, step rounding "
+             f"{o1.get('madam_round', 'nearest')}; W, A, E, G in {p1['lns_roles']}, weights stored in "
+             f"{p1.get('update_bits', 16)} bits) {ms([x['acc'] for x in lm])}\\,\\%; also run: "
+             + ", ".join(f"{lbio.tex_escape(n)} {ms([x['acc'] for x in seeds_of('p1a', n)])}\\,\\%" for n in others))
 
 # ---------------------------------------------------------------- P1(b), P1(c)
 opts = list(p1["optimizers"])
@@ -136,8 +142,8 @@ lbio.write_table(
              f"W, A, E, G in {p1['lns_roles']}; weights \\texttt{{lns:bits=B,frac=B-5,scale=tensor}})."),
     label="tab:p1b", fmt=fmt)
 
-madam = "lns_madam"
-add = [o for o in opts if o != madam]
+madam = head  # the headline LNS-Madam update; the additive optimizers are the comparison
+add = [o for o in opts if p1["optimizers"][o]["optimizer"] not in ("lns_madam", "madam")]
 bmax, bmin = max(p1["bits"]), min(p1["bits"])
 tb = t.set_index("B")
 drops = {o: tb.loc[bmax, f"{o}_acc"] - tb.loc[bmin, f"{o}_acc"] for o in opts}
@@ -221,58 +227,78 @@ claims.judge("P4a", vals, {"stall_observed": bool(len(stalled))},
 
 # ---------------------------------------------------------------- P4(b)
 ll = p4["last_layer"]
+FB = sm.params.p4b_frac_bits  # C -> the f run
+roles = ll.get("roles") or ["WAEG"]
 rows = []
 for c in ll["classes"]:
-    base = load("p4b", f"C{c}_fp32")["acc"]
-    for fb in ll["frac_bits"]:
-        rows.append({"classes": c, "frac_bits": fb, "test_acc": load("p4b", f"C{c}_f{fb}")["acc"],
-                     "fp32_acc": base, "log2C": math.log2(c)})
+    base = load("p4b", f"C{c}_fp32")
+    want = math.ceil(math.log2(c))
+    for rl in roles:
+        for fb in FB[c]:
+            r = load("p4b", f"C{c}_{rl}_f{fb}")
+            rows.append({"roles": rl, "classes": c, "dataset": base["dataset"], "frac_bits": fb,
+                         "offset": fb - want, "test_acc": r["acc"], "fp32_acc": base["acc"],
+                         "diverged": r["diverged"]})
 tl = pd.DataFrame(rows)
-piv = tl.pivot(index="classes", columns="frac_bits", values="test_acc").reset_index()
-piv.columns = [str(x) for x in piv.columns]
+offs = sorted(set(tl.offset))
 knees = {}
-for c in ll["classes"]:
-    g = tl[tl.classes == c].sort_values("frac_bits")
-    ok = g[g.test_acc >= g.fp32_acc - CLOSE]
-    knees[c] = int(ok.frac_bits.min()) if len(ok) else None
-piv["fp32"] = [tl[tl.classes == c].fp32_acc.iloc[0] for c in piv.classes.astype(int)]
-piv["knee"] = [knees[int(c)] if knees[int(c)] is not None else math.nan for c in piv.classes.astype(int)]
+for (rl, c), g in tl.groupby(["roles", "classes"]):
+    ok = g[g.test_acc >= g.fp32_acc - CLOSE].sort_values("frac_bits")
+    knees[(rl, c)] = int(ok.frac_bits.min()) if len(ok) else None
+piv = tl.pivot_table(index=["roles", "classes"], columns="offset", values="test_acc").reset_index()
+piv.columns = [str(x) for x in piv.columns]
+piv["fp32"] = [tl[tl.classes == c].fp32_acc.iloc[0] for c in piv.classes]
 piv["ceil_log2C"] = [math.ceil(math.log2(int(c))) for c in piv.classes]
-cols = [("classes", "$C$")] + [(str(f), f"$f={f}$") for f in ll["frac_bits"]] + \
-       [("fp32", "FP32"), ("knee", "knee $f$"), ("ceil_log2C", "$\\lceil\\log_2 C\\rceil$")]
+piv["knee"] = [knees[(r_, int(c))] if knees[(r_, int(c))] is not None else math.nan
+               for r_, c in zip(piv.roles, piv.classes)]
+piv["data"] = [tl[tl.classes == c].dataset.iloc[0].split(":")[0] for c in piv.classes]
+sgn = lambda o: f"{o:+d}" if o else "0"  # noqa: E731
+cols = [("roles", "roles"), ("classes", "$C$"), ("data", "data")] + \
+       [(str(o), f"$k{sgn(o)}$") for o in offs] + \
+       [("fp32", "FP32"), ("ceil_log2C", "$k$"), ("knee", "knee $f$")]
 lbio.write_table(
     piv, f"{gen}/lowprec_p4b", cols,
-    caption=(f"P4(b): test accuracy (\\%) vs fractional bits $f$ of the last layer "
-             f"(W, A, E, G in \\texttt{{fx:wl=f+{ll['int_bits']},fl=f}}; other layers FP32), "
-             f"mlp on synthetic $C$-class data ({ll['synthetic_n']} examples, {ll['epochs']} epochs). "
+    caption=(f"P4(b): test accuracy (\\%) vs fractional bits $f = k + \\delta$ of the last layer, "
+             f"$k = \\lceil\\log_2 C\\rceil$, in \\texttt{{fx:wl=f+{ll['int_bits']},fl=f}} on the listed "
+             "roles only (E: the error entering the last layer, the claim's mechanism; W: its weights); "
+             f"other layers and roles FP32; mlp, {ll['epochs']} epochs; C = 100 on "
+             "\\texttt{fashion-mnist-pairs} where configured, synthetic prototypes otherwise. "
              f"Knee: smallest $f$ within {CLOSE:g} point of FP32."),
-    label="tab:p4b", fmt={str(f): pct for f in ll["frac_bits"]} | {"fp32": pct,
-                                                                    "knee": lambda v: "--" if math.isnan(v) else f"{int(v)}"})
-def knee_dev(c):
-    """|knee - ceil(log2 C)|; without a knee in the grid, the lower bound it implies when that
-    already exceeds the 'partly' region (else unknown: NaN, inconclusive)."""
+    label="tab:p4b", fmt={str(o): pct for o in offs} | {"fp32": pct,
+                                                        "knee": lambda v: "--" if math.isnan(v) else f"{int(v)}"})
+
+
+def knee_dev(rl, c):
+    """|knee - ceil(log2 C)|; without a knee in the range run, the lower bound it implies when
+    that already exceeds the 'partly' region (else unknown: NaN, inconclusive)."""
     want = math.ceil(math.log2(c))
-    if knees[c] is not None:
-        return abs(knees[c] - want)
-    bound = max(ll["frac_bits"]) + 1 - want
+    if knees[(rl, c)] is not None:
+        return abs(knees[(rl, c)] - want)
+    bound = max(FB[c]) + 1 - want
     return bound if bound >= 2.5 else math.nan
 
 
-devs = [knee_dev(c) for c in ll["classes"]]
+vrole = "E" if "E" in roles else roles[0]
+devs = [knee_dev(vrole, c) for c in ll["classes"]]
 claims.judge("P4b", [max(devs)], {"classes": max(ll["classes"])},
-             "knee vs $\\lceil\\log_2 C\\rceil$: " + ", ".join(
-                 f"$C={c}$: {knees[c] if knees[c] is not None else 'none'} vs {math.ceil(math.log2(c))}"
-                 for c in ll["classes"]) + f" (grid of $f$: {', '.join(map(str, ll['frac_bits']))})")
+             f"roles {vrole}: knee vs $\\lceil\\log_2 C\\rceil$: " + ", ".join(
+                 f"$C={c}$: {knees[(vrole, c)] if knees[(vrole, c)] is not None else 'none'} vs "
+                 f"{math.ceil(math.log2(c))} ($f$ {min(FB[c])}..{max(FB[c])})" for c in ll["classes"])
+             + "".join(f"; roles {r_}: " + ", ".join(
+                 f"$C={c}$ {knees[(r_, c)] if knees[(r_, c)] is not None else 'none'}" for c in ll["classes"])
+                 for r_ in roles if r_ != vrole))
 
 fig, ax = plt.subplots(1, 2, figsize=(7.2, 2.4))
 for col, lab in (("sgd_acc", "plain SGD"), ("kahan_acc", "Kahan SGD"), ("master_acc", "FP32 master")):
     ax[0].plot(fx.bits, fx[col], "o-", ms=3, label=lab)
 ax[0].axhline(fp["acc"], color="k", lw=0.7, ls=":", label="FP32")
 ax[0].set(xlabel="fixed-point weight bits", ylabel="test accuracy %", title="P4(a): stored weights")
-for c in ll["classes"]:
-    g = tl[tl.classes == c].sort_values("frac_bits")
-    line, = ax[1].plot(g.frac_bits, g.test_acc, "o-", ms=3, label=f"C={c}")
-    ax[1].axvline(math.log2(c), color=line.get_color(), lw=0.7, ls="--")
+for i, c in enumerate(ll["classes"]):
+    for j, rl in enumerate(roles):
+        g = tl[(tl.classes == c) & (tl.roles == rl)].sort_values("frac_bits")
+        ax[1].plot(g.frac_bits, g.test_acc, "o-" if j == 0 else "s:", ms=3, color=f"C{i}",
+                   label=f"C={c}, {rl}")
+    ax[1].axvline(math.log2(c), color=f"C{i}", lw=0.7, ls="--")
 ax[1].set(xlabel="last-layer fractional bits f", ylabel="test accuracy %",
           title="P4(b): last layer (dashed: log2 C)")
 for x in ax:
