@@ -2,6 +2,10 @@
 #   make reproduce   packages + build + `snakemake --cores all all` -> reports/report.pdf
 #   make test        packages + Release and ASan/UBSan builds + ctest + workflow lint, smoke run
 #                    and table tolerance check (this is what CI runs)
+#   make test-slurm  the cluster path: the smoke workflow through profiles/slurm on a one-node
+#                    SLURM it installs, starts and stops (root; ~12 min on 2 CPUs, so apart from
+#                    `make test`; CI runs both). SLURM_COMPARE=reports/generated also checks the
+#                    tables against the local smoke run's
 #   make build | bench | clean
 # Debian's python3 is used for everything Python (pyenv's python3, first on PATH here, has no numpy).
 SHELL := /bin/bash
@@ -10,7 +14,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CORES ?= all
 
-.PHONY: all deps build build-asan test reproduce bench clean
+.PHONY: all deps build build-asan test test-slurm reproduce bench clean
 
 all: build
 
@@ -32,6 +36,9 @@ build-asan: deps $(ASAN_BUILD)/build.ninja
 
 test: build build-asan
 	@scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
+
+test-slurm: deps
+	@tests/slurm/run_slurm_smoke.sh $(if $(SLURM_COMPARE),--compare-with $(SLURM_COMPARE))
 
 reproduce: build
 	snakemake --cores $(CORES) all
