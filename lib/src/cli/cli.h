@@ -26,6 +26,11 @@ int lb_cmd_energy(int argc, char **argv);
 int lb_cmd_lns_delta(int argc, char **argv);
 int lb_cmd_pwl_fit(int argc, char **argv);
 
+/* The text input of `lowbit quantize`: one float per line of buf[0..len) (modified in place),
+ * blank lines skipped; *vals (malloc'd) and the count, or -1 after lb_cli_error (tests/fuzz
+ * calls it directly). */
+long lb_quantize_parse_text(char *buf, size_t len, float **vals);
+
 /* Parse an integer option value in [lo, hi]; prints the error and returns nonzero if not. */
 int lb_cli_parse_int(const char *opt, const char *v, long lo, long hi, int *out);
 /* The PWL table file: LOWBIT_PWL_TABLES, else the published tables of the source tree. */
