@@ -1,5 +1,6 @@
 /* energy/energy.c — unit tables, MAC models and per-iteration energy (lowbit/energy.h states
  * every modelling rule). */
+#define _POSIX_C_SOURCE 200809L /* strtok_r; gcc -fopenmp defines it, clang does not */
 #include "lowbit/energy.h"
 
 #include <ctype.h>
