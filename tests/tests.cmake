@@ -40,3 +40,5 @@ foreach(script ${LB_CLI_TESTS})
   set_tests_properties(cli_${name} PROPERTIES LABELS quick
     ENVIRONMENT "LOWBIT_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endforeach()
+# libFuzzer harnesses and the replay of their committed corpus (tests/fuzz/fuzz.cmake)
+include(${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz.cmake)

@@ -26,8 +26,9 @@ int lb_cmd_energy(int argc, char **argv);
 int lb_cmd_lns_delta(int argc, char **argv);
 int lb_cmd_pwl_fit(int argc, char **argv);
 
-/* The text input of `lowbit quantize`: one float per line of buf[0..len) (modified in place),
- * blank lines skipped; *vals (malloc'd) and the count, or -1 after lb_cli_error (tests/fuzz
+/* The text input of `lowbit quantize`: one float per line of buf[0..len) (modified in place;
+ * buf[len] must exist: a last line without a newline gets its terminator there), blank lines
+ * skipped; *vals (malloc'd) and the count, or -1 after lb_cli_error (tests/fuzz
  * calls it directly). */
 long lb_quantize_parse_text(char *buf, size_t len, float **vals);
 
