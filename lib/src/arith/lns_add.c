@@ -133,6 +133,16 @@ lb_status lb_pwl_read(const char *path, const char *config, lb_pwl_table *t, lb_
                          path, lineno);
             break;
         }
+        /* what lb_pwl_eval can evaluate without overflow for every F <= 10 (d < 2^14): Δ+
+         * shifts right only; Δ- shifts left by at most 16; breakpoints and intercepts finite
+         * and within ±64 log2 units (Δ± of a 2^14-code range never need more) */
+        if (!(b >= 0 && b <= 64) || !(c >= -64 && c <= 64) || (f == 0 ? s < 0 : s > 16)) {
+            st = lb_fail(err, LB_ERR_DATA,
+                         "%s:%d: %s segment %ld: breakpoint %g (expected 0..64), intercept %g "
+                         "(expected -64..64) or shift %ld (expected %s) out of range",
+                         path, lineno, fn, k, b, c, s, f == 0 ? "0..31" : "-31..16");
+            break;
+        }
         if (k != t->nseg[f] || k >= LB_PWL_MAXSEG || s < -31 || s > 31) {
             st = lb_fail(err, LB_ERR_DATA,
                          "%s:%d: segment %ld out of order or beyond %d, or shift %ld beyond "
