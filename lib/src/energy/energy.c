@@ -355,6 +355,14 @@ lb_status lb_energy_rows(const lb_units *u, const lb_op_row *ops, size_t n, cons
     const double per_bit = sram_e / 64;
     for (size_t i = 0; i < n; i++) {
         const lb_op_row *o = &ops[i];
+        /* a row from a file: counts and the pass are checked before they are costed */
+        if (o->macs < 0 || o->bytes_a < 0 || o->bytes_b < 0 || o->bytes_out < 0 ||
+            (strcmp(o->pass, "forward") && strcmp(o->pass, "backward_data") &&
+             strcmp(o->pass, "backward_weight")))
+            return lb_fail(err, LB_ERR_DATA,
+                           "/ops row %zu (layer '%s', pass '%s'): negative MAC or byte count, or "
+                           "a pass other than forward, backward_data, backward_weight",
+                           i, o->layer, o->pass);
         const char *fa = o->fmt_a, *fb = o->fmt_b;
         int fwd = !strcmp(o->pass, "forward"), bwd_w = !strcmp(o->pass, "backward_weight");
         if (fwd) {
