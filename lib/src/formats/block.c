@@ -235,5 +235,6 @@ void lb_blocks_round(const lb_blocks *bl, float *out, const float *in,
 {
     round_job j = {bl, a, out, in};
     const size_t slabs = (size_t)(bl->outer * bl->nba);
+    if (!slabs) return; /* no elements (n = 0): round_slabs would divide by nba = 0 */
     lb_parallel_range(round_range, &j, slabs, threads);
 }
