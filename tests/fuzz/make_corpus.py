@@ -184,6 +184,9 @@ def corpus_units():
     put("units", "zero-bits", "\n".join(lines) + "\nint_add,0,1,1,45,x\n")
     put("units", "short-row", "\n".join(lines) + "\nreg,1\n")
     put("units", "empty", "")
+    put("units", "inf-energy", "\n".join(lines) + "\nint_add,64,inf,1,45,x\n")
+    put("units", "negative-area", "\n".join(lines) + "\nint_mult,64,5,-1,45,x\n")
+    put("units", "inf-bits", "\n".join(lines) + "\nreg,inf,1,1,45,x\n")
 
 
 def corpus_pwl():

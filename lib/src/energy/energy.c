@@ -68,9 +68,12 @@ lb_status lb_units_load(lb_units **out, const char *path, lb_error *err)
         r->bits = strtod(fld[1], &e1);
         r->e = strtod(fld[2], &e2);
         r->a = fld[3] && *fld[3] && *fld[3] != '\n' ? strtod(fld[3], &e3) : NAN;
-        if (*e1 || !(r->bits > 0) || (*e2 && *e2 != '\n') || !(r->e > 0) ||
-            (e3 && *e3 && *e3 != '\n')) {
-            st = lb_fail(err, LB_ERR_DATA, "%s:%d: bits and energy_pj must be positive numbers",
+        /* an empty area_um2 is "not given" (NaN); a given one must be a finite value >= 0 */
+        if (*e1 || !(r->bits > 0) || (*e2 && *e2 != '\n') || !(r->e > 0) || !isfinite(r->bits) ||
+            !isfinite(r->e) || (e3 && ((*e3 && *e3 != '\n') || !(r->a >= 0) || !isfinite(r->a)))) {
+            st = lb_fail(err, LB_ERR_DATA,
+                         "%s:%d: bits and energy_pj must be positive finite numbers, area_um2 "
+                         "empty or a finite number >= 0",
                          path, ln);
             break;
         }
