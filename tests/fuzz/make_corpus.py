@@ -187,6 +187,7 @@ def corpus_units():
     put("units", "inf-energy", "\n".join(lines) + "\nint_add,64,inf,1,45,x\n")
     put("units", "negative-area", "\n".join(lines) + "\nint_mult,64,5,-1,45,x\n")
     put("units", "inf-bits", "\n".join(lines) + "\nreg,inf,1,1,45,x\n")
+    put("units", "empty-energy", "\n".join(lines) + "\nint_add,64,,36,45,x\n")
 
 
 def corpus_pwl():
