@@ -43,6 +43,9 @@ if [[ ${#harnesses[@]} -eq 0 ]]; then
     harnesses+=("${h%.c}")
   done
 fi
+# harnesses that read files write every input to $TMPDIR: a tmpfs makes them ~50x faster than
+# this machine's /tmp (ext4 with discard: ~300 file writes/s)
+[[ -d /dev/shm && -w /dev/shm ]] && export TMPDIR=/dev/shm
 passed=0
 failed=0
 for h in "${harnesses[@]}"; do
