@@ -248,7 +248,54 @@ def corpus_ops():
     put("ops", "h5-empty", h5bytes(lambda f: build(f, n=0)))
 
 
-CORPORA = {"idx": corpus_idx, "cifar": corpus_cifar, "hdf5": corpus_hdf5,
+# ---- checkpoints (lib/src/io/checkpoint.h) --------------------------------------------------
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def ckpt_payload(fp=b"fuzz-run", done=2, first=0, step=None, rows=None, counters=(5, 6, 7),
+                 arrays=(16, 5)):
+    """The checkpoint layout without its trailing CRC, for fuzz_checkpoint's expectations
+    (4 epochs of 3 steps, 3 counters, arrays of 16 and 5 floats)."""
+    step = (3 * done if step is None else step) % 2**64
+    rows = [[i + 1, 0.5, 0.9, 0.6, 0.8, 1.5, 0, 0] for i in range(done)] if rows is None else rows
+    out = b"LBCKPT02" + struct.pack("<I", len(fp)) + fp + struct.pack("<iiQI", done, first, step, len(rows))
+    for r in rows:
+        out += struct.pack("<8d", *r)
+    out += struct.pack("<Q", len(counters)) + struct.pack("<%dQ" % len(counters), *counters)
+    out += struct.pack("<I", len(arrays))
+    for n in arrays:
+        out += struct.pack("<Q", n) + struct.pack("<%df" % n, *[0.25 * k for k in range(n)])
+    return out
+
+
+def corpus_checkpoint():
+    good = ckpt_payload()
+    put("checkpoint", "good", b"\x00" + good + struct.pack("<I", crc32c(good)))
+    put("checkpoint", "good-fixcrc", b"\x01" + good)
+    put("checkpoint", "zero-epochs", b"\x01" + ckpt_payload(done=0))
+    put("checkpoint", "all-epochs", b"\x01" + ckpt_payload(done=4))
+    put("checkpoint", "bad-crc", b"\x00" + good + struct.pack("<I", crc32c(good) ^ 1))
+    put("checkpoint", "other-fingerprint", b"\x01" + ckpt_payload(fp=b"other-run"))
+    put("checkpoint", "epochs-negative", b"\x01" + ckpt_payload(done=-5, rows=[]))
+    put("checkpoint", "epochs-2000", b"\x01" + ckpt_payload(done=2000, rows=[]))
+    put("checkpoint", "epochs-intmax", b"\x01" + ckpt_payload(done=2**31 - 1, rows=[]))
+    put("checkpoint", "step-mismatch", b"\x01" + ckpt_payload(step=5))
+    put("checkpoint", "nan-row", b"\x01" + ckpt_payload(rows=[[1, float("nan"), 0, 0, 0, 0, 0, 0], [2] + [0] * 7]))
+    put("checkpoint", "rows-out-of-order", b"\x01" + ckpt_payload(rows=[[2] + [0] * 7, [1] + [0] * 7]))
+    put("checkpoint", "counters-4", b"\x01" + ckpt_payload(counters=(1, 2, 3, 4)))
+    put("checkpoint", "array-size", b"\x01" + ckpt_payload(arrays=(16, 6)))
+    put("checkpoint", "truncated", b"\x01" + good[:-7])
+    put("checkpoint", "trailing", b"\x01" + good + b"xyz")
+    put("checkpoint", "empty", b"\x00")
+
+
+CORPORA = {"checkpoint": corpus_checkpoint, "idx": corpus_idx, "cifar": corpus_cifar, "hdf5": corpus_hdf5,
            "format_spec": corpus_format_spec, "gemm_spec": corpus_gemm_spec,
            "quantize_text": corpus_quantize_text, "units": corpus_units, "pwl": corpus_pwl,
            "ops": corpus_ops}

@@ -38,9 +38,8 @@ ninja -C "$build" -j2 fuzz_all > /dev/null || { ninja -C "$build" -j1 fuzz_all |
 
 harnesses=("$@")
 if [[ ${#harnesses[@]} -eq 0 ]]; then
-  for f in tests/fuzz/fuzz_*.c; do
-    h=${f##*/fuzz_}
-    harnesses+=("${h%.c}")
+  for f in "$build"/bin/fuzz_*; do # what fuzz.cmake built (fuzz_checkpoint needs io/checkpoint.h)
+    harnesses+=("${f##*/fuzz_}")
   done
 fi
 # harnesses that read files write every input to $TMPDIR: a tmpfs makes them ~50x faster than
