@@ -70,7 +70,12 @@ lb_status lb_units_load(lb_units **out, const char *path, lb_error *err)
                 lb_fail(err, LB_ERR_DATA, "%s:%d: expected primitive,bits,energy_pj,...", path, ln);
             break;
         }
-        snprintf(r->prim, sizeof r->prim, "%s", fld[0]);
+        if (strlen(fld[0]) >= sizeof r->prim) {
+            st = lb_fail(err, LB_ERR_DATA, "%s:%d: primitive name longer than %zu characters", path,
+                         ln, sizeof r->prim - 1);
+            break;
+        }
+        memcpy(r->prim, fld[0], strlen(fld[0]) + 1);
         char *e1, *e2, *e3 = NULL;
         r->bits = strtod(fld[1], &e1);
         r->e = strtod(fld[2], &e2);
