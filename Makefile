@@ -7,14 +7,17 @@
 #                    `make test`; CI runs both). SLURM_COMPARE=reports/generated also checks the
 #                    tables against the local smoke run's
 #   make build | bench | clean
+#   make fuzz [FUZZ_SECONDS=60]  clang libFuzzer harnesses (tests/fuzz), each run that long
 # Debian's python3 is used for everything Python (pyenv's python3, first on PATH here, has no numpy).
 SHELL := /bin/bash
 export PYENV_VERSION := system
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 CORES ?= all
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build build-asan test test-slurm reproduce bench clean
+.PHONY: all deps build build-asan test test-slurm reproduce bench fuzz clean
 
 all: build
 
@@ -47,5 +50,8 @@ reproduce: build
 bench: build
 	$(BUILD)/bin/lowbit_bench --benchmark_min_time=0.2
 
+fuzz: deps
+	@tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-portable
+	rm -rf $(BUILD) $(ASAN_BUILD) build-portable $(FUZZ_BUILD)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # scripts/run-tests.sh BUILD ASAN_BUILD — the test suite behind `make test` and CI:
 #   1. ctest on the Release build (labels quick + exhaustive)
-#   2. ctest on the ASan/UBSan build (all labels: the exhaustive test takes seconds there too)
+#   2. ctest on the ASan/UBSan build (all labels: the exhaustive test takes seconds there too);
+#      both ctest runs replay the committed fuzz corpus (tests/fuzz, fuzz_replay_*; the fuzzers
+#      themselves run with `make fuzz`)
 #   3. the portable build (LOWBIT_NATIVE=OFF: -march=x86-64-v3, i.e. AVX2) compiles with -Werror
 #      (vector code that only builds with AVX-512 would otherwise go unnoticed on this machine)
 #   4. the Python tests (tests/python, Debian's python3-pytest)

@@ -44,3 +44,5 @@ endforeach()
 add_test(NAME workflow_registry_names
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/workflow/test_registry_names.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(workflow_registry_names PROPERTIES LABELS quick)
+# libFuzzer harnesses and the replay of their committed corpus (tests/fuzz/fuzz.cmake)
+include(${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz.cmake)

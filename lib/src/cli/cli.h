@@ -33,6 +33,12 @@ int lb_cmd_optimizers(int argc, char **argv);
 int lb_cmd_schedules(int argc, char **argv);
 int lb_cmd_kernels(int argc, char **argv);
 
+/* The text input of `lowbit quantize`: one float per line of buf[0..len) (modified in place;
+ * buf[len] must exist: a last line without a newline gets its terminator there), blank lines
+ * skipped; *vals (malloc'd) and the count, or -1 after lb_cli_error (tests/fuzz
+ * calls it directly). */
+long lb_quantize_parse_text(char *buf, size_t len, float **vals);
+
 /* Parse an integer option value in [lo, hi]; prints the error and returns nonzero if not. */
 int lb_cli_parse_int(const char *opt, const char *v, long lo, long hi, int *out);
 /* The PWL table file: LOWBIT_PWL_TABLES, else the published tables of the source tree. */

@@ -38,7 +38,7 @@ static int read_all(FILE *fp, char **buf, size_t *len)
 }
 
 /* Parse text floats; returns count or -1 after printing the error. */
-static long parse_text(char *buf, size_t len, float **vals)
+long lb_quantize_parse_text(char *buf, size_t len, float **vals)
 {
     size_t cap = 1024, n = 0, line = 0;
     float *v = malloc(cap * sizeof *v);
@@ -174,7 +174,7 @@ int lb_cmd_quantize(int argc, char **argv)
         vals = (float *)(void *)buf;
         buf = NULL;
     } else {
-        n = parse_text(buf, len, &vals);
+        n = lb_quantize_parse_text(buf, len, &vals);
         free(buf);
         if (n < 0) return LB_EXIT_USAGE;
     }

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "data/internal.h"
 #include "lowbit/data.h"
 
 #define CIFAR_PIXELS  3072
@@ -33,6 +34,8 @@ static lb_status cifar_split(lb_dataset *d, const char *dir, const char *const *
         int len = snprintf(path[i], sizeof path[i], "%s/%s", dir, names[i]);
         if (len < 0 || (size_t)len >= sizeof path[i])
             return lb_fail(err, LB_ERR_ARG, "%s: data directory path too long", dir);
+        lb_status st = lb_data_check_file(path[i], "a CIFAR batch file", err);
+        if (st) return st;
         FILE *f = fopen(path[i], "rb");
         if (!f) return lb_fail(err, LB_ERR_IO, "%s: no such readable file", path[i]);
         off_t size = fseeko(f, 0, SEEK_END) == 0 ? ftello(f) : -1;

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "data/internal.h"
 #include "lowbit/data.h"
 
 /* Large pixel arrays (a float copy of Fashion-MNIST is 188 MB) spend most of their load time
@@ -62,6 +64,15 @@ void lb_dataset_free(lb_dataset *d)
     free(d->x);
     free(d->y);
     memset(d, 0, sizeof *d);
+}
+
+lb_status lb_data_check_file(const char *path, const char *what, lb_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb)) return lb_fail(err, LB_ERR_IO, "%s: no such readable file", path);
+    if (S_ISDIR(sb.st_mode))
+        return lb_fail(err, LB_ERR_IO, "%s: is a directory, not %s", path, what);
+    return LB_OK;
 }
 
 void lb_dataset_truncate(lb_dataset *d, int64_t k)
@@ -138,17 +149,24 @@ static lb_status load_idx_pair(lb_dataset *train, lb_dataset *test, const char *
     static const char *const stems[2][2] = {{"train-images-idx3-ubyte", "train-labels-idx1-ubyte"},
                                             {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}};
     lb_dataset *out[2] = {train, test};
+    char p[2][2][4096]; /* [split][images, labels] */
     for (int s = 0; s < 2; s++) {
-        char p[2][4096];
         for (int k = 0; k < 2; k++) { /* the plain file if it exists, else the .gz */
-            int len = snprintf(p[k], sizeof p[k], "%s/%s", dir, stems[s][k]);
-            if (len < 0 || (size_t)len + 3 >= sizeof p[k])
+            int len = snprintf(p[s][k], sizeof p[s][k], "%s/%s", dir, stems[s][k]);
+            if (len < 0 || (size_t)len + 3 >= sizeof p[s][k])
                 return lb_fail(err, LB_ERR_ARG, "%s: data directory path too long", dir);
-            if (access(p[k], F_OK)) strcat(p[k], ".gz");
+            if (access(p[s][k], F_OK)) strcat(p[s][k], ".gz");
         }
-        lb_status st = lb_idx_load(out[s], p[0], p[1], 10, err);
+        lb_status st = lb_idx_load(out[s], p[s][0], p[s][1], 10, err);
+        /* the model is built for the training images: test images of another size would be
+         * read past their end */
+        if (!st && s == 1 && (test->h != train->h || test->w != train->w))
+            st = lb_fail(err, LB_ERR_DATA,
+                         "%s: test images are %dx%d but the training images %s are %dx%d", p[1][0],
+                         test->h, test->w, p[0][0], train->h, train->w);
         if (st) {
             lb_dataset_free(train);
+            lb_dataset_free(test);
             return st;
         }
     }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "data/internal.h"
 #include "lowbit/data.h"
 
 #define H5_BLOCK_BYTES ((size_t)8 << 20) /* uint8 pixels read per hyperslab */
@@ -171,11 +172,13 @@ out:
 static lb_status h5_load_quiet(lb_dataset *train, lb_dataset *test, const char *path, lb_error *err)
 {
     if (access(path, R_OK)) return lb_fail(err, LB_ERR_IO, "%s: no such readable file", path);
+    lb_status st = lb_data_check_file(path, "an HDF5 file", err);
+    if (st) return st;
     if (H5Fis_hdf5(path) <= 0) return lb_fail(err, LB_ERR_DATA, "%s: not an HDF5 file", path);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return lb_fail(err, LB_ERR_IO, "%s: cannot open as HDF5", path);
     int classes = 0;
-    lb_status st = h5_classes(f, path, &classes, err);
+    st = h5_classes(f, path, &classes, err);
     if (!st) st = h5_split(train, f, path, "train", classes, err);
     if (!st) st = h5_split(test, f, path, "test", classes, err);
     if (!st && (train->c != test->c || train->h != test->h || train->w != test->w))

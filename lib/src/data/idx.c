@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <zlib.h>
 
+#include "data/internal.h"
 #include "lowbit/data.h"
 
 #define IDX_IMAGES_MAGIC 0x00000803u /* unsigned byte, 3 dimensions */
@@ -61,6 +62,8 @@ static lb_status idx_open(idx_file *x, const char *path, uint32_t magic, int nwo
 {
     memset(x, 0, sizeof *x);
     x->path = path;
+    lb_status st = lb_data_check_file(path, "an IDX file", err);
+    if (st) return st;
     FILE *p = fopen(path, "rb");
     if (!p) return lb_fail(err, LB_ERR_IO, "%s: no such readable file", path);
     unsigned char m2[2] = {0}, tail[4] = {0};
@@ -82,7 +85,6 @@ static lb_status idx_open(idx_file *x, const char *path, uint32_t magic, int nwo
     unsigned char head[16];
     size_t want = 4 * (size_t)(nwords + 1);
     int64_t got = gz_read_n(x->f, head, want);
-    lb_status st = LB_OK;
     if (got < 0)
         st = lb_fail(err, LB_ERR_DATA, "%s: corrupt gzip data (%s)", path, gz_msg(x->f));
     else if ((size_t)got != want)

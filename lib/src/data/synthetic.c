@@ -106,6 +106,11 @@ lb_status lb_synthetic_load(lb_dataset *train, lb_dataset *test, const char *par
                        classes);
     if (size < 1 || size > 1024)
         return lb_fail(err, LB_ERR_ARG, "synthetic: size=%lld out of range [1, 1024]", size);
+    /* named by their keys here: lb_synthetic_make only knows a split's n */
+    if (n < 1 || n > INT32_MAX)
+        return lb_fail(err, LB_ERR_ARG, "synthetic: n=%lld out of range [1, 2^31-1]", n);
+    if (ntest < 1 || ntest > INT32_MAX)
+        return lb_fail(err, LB_ERR_ARG, "synthetic: test=%lld out of range [1, 2^31-1]", ntest);
     lb_status st =
         lb_synthetic_make(train, (int)classes, n, (int)size, noise, (uint64_t)seed, 0, err);
     if (!st)

@@ -1,5 +1,6 @@
 /* energy/energy.c — unit tables, MAC models and per-iteration energy (lowbit/energy.h states
  * every modelling rule). */
+#define _POSIX_C_SOURCE 200809L /* strtok_r; gcc -fopenmp defines it, clang does not */
 #include "lowbit/energy.h"
 
 #include <ctype.h>
@@ -12,6 +13,10 @@
 #include "lowbit/format.h"
 
 #define MAX_ROWS 64
+/* plausibility bounds of a unit-table row (the 45 nm table's largest: DRAM, 1300 pJ) */
+#define LB_UNITS_MAX_BITS 4096.0
+#define LB_UNITS_MAX_PJ   1e6
+#define LB_UNITS_MAX_UM2  1e12
 
 typedef struct unit_row {
     char prim[32];
@@ -55,23 +60,35 @@ lb_status lb_units_load(lb_units **out, const char *path, lb_error *err)
         }
         unit_row *r = &u->r[u->n];
         char *fld[4] = {0};
-        char *save = NULL, *tok = strtok_r(p, ",", &save);
-        for (int i = 0; i < 4 && tok; i++, tok = strtok_r(NULL, ",", &save))
-            fld[i] = tok;
+        /* fields split at every comma: an empty field stays in its column (strtok would skip
+         * it and shift the next value, e.g. an area, into the energy column) */
+        for (int i = 0; i < 4 && p; i++) {
+            fld[i] = p;
+            if ((p = strchr(p, ','))) *p++ = 0;
+        }
         if (!fld[0] || !fld[1] || !fld[2]) {
             st =
                 lb_fail(err, LB_ERR_DATA, "%s:%d: expected primitive,bits,energy_pj,...", path, ln);
             break;
         }
-        snprintf(r->prim, sizeof r->prim, "%s", fld[0]);
+        if (strlen(fld[0]) >= sizeof r->prim) {
+            st = lb_fail(err, LB_ERR_DATA, "%s:%d: primitive name longer than %zu characters", path,
+                         ln, sizeof r->prim - 1);
+            break;
+        }
+        memcpy(r->prim, fld[0], strlen(fld[0]) + 1);
         char *e1, *e2, *e3 = NULL;
         r->bits = strtod(fld[1], &e1);
         r->e = strtod(fld[2], &e2);
         r->a = fld[3] && *fld[3] && *fld[3] != '\n' ? strtod(fld[3], &e3) : NAN;
-        if (*e1 || !(r->bits > 0) || (*e2 && *e2 != '\n') || !(r->e > 0) ||
-            (e3 && *e3 && *e3 != '\n')) {
-            st = lb_fail(err, LB_ERR_DATA, "%s:%d: bits and energy_pj must be positive numbers",
-                         path, ln);
+        /* an empty area_um2 is "not given" (NaN); a given one must be a finite value >= 0 */
+        if (*e1 || !(r->bits > 0 && r->bits <= LB_UNITS_MAX_BITS) || (*e2 && *e2 != '\n') ||
+            !(r->e > 0 && r->e <= LB_UNITS_MAX_PJ) ||
+            (e3 && ((*e3 && *e3 != '\n') || !(r->a >= 0 && r->a <= LB_UNITS_MAX_UM2)))) {
+            st = lb_fail(err, LB_ERR_DATA,
+                         "%s:%d: expected bits in (0, %g], energy_pj in (0, %g], area_um2 empty "
+                         "or in [0, %g]",
+                         path, ln, LB_UNITS_MAX_BITS, LB_UNITS_MAX_PJ, LB_UNITS_MAX_UM2);
             break;
         }
         u->n++;
@@ -84,6 +101,18 @@ lb_status lb_units_load(lb_units **out, const char *path, lb_error *err)
         if (!found)
             st = lb_fail(err, LB_ERR_DATA, "%s: no row for the primitive '%s'", path, required[i]);
     }
+    /* the law through each primitive's rows must stay in range over the widths the MAC models
+     * use (two rows at nearly the same width give an absurd exponent: inf or 0 pJ) */
+    for (int j = 0; !st && j < u->n; j++)
+        for (double b = 1; !st && b <= 1024; b *= 2) {
+            double e, a;
+            lb_units_cost(u, u->r[j].prim, b, &e, &a);
+            if (!(e > 0 && e <= LB_UNITS_MAX_PJ * 1e3) || a > LB_UNITS_MAX_UM2 * 1e3)
+                st = lb_fail(err, LB_ERR_DATA,
+                             "%s: the rows of '%s' give %g pJ, %g um2 at %g bits (rows at nearly "
+                             "the same width?)",
+                             path, u->r[j].prim, e, a, b);
+        }
     if (st) return free(u), st;
     *out = u;
     return LB_OK;
@@ -343,6 +372,14 @@ lb_status lb_energy_rows(const lb_units *u, const lb_op_row *ops, size_t n, cons
     const double per_bit = sram_e / 64;
     for (size_t i = 0; i < n; i++) {
         const lb_op_row *o = &ops[i];
+        /* a row from a file: counts and the pass are checked before they are costed */
+        if (o->macs < 0 || o->bytes_a < 0 || o->bytes_b < 0 || o->bytes_out < 0 ||
+            (strcmp(o->pass, "forward") && strcmp(o->pass, "backward_data") &&
+             strcmp(o->pass, "backward_weight")))
+            return lb_fail(err, LB_ERR_DATA,
+                           "/ops row %zu (layer '%s', pass '%s'): negative MAC or byte count, or "
+                           "a pass other than forward, backward_data, backward_weight",
+                           i, o->layer, o->pass);
         const char *fa = o->fmt_a, *fb = o->fmt_b;
         int fwd = !strcmp(o->pass, "forward"), bwd_w = !strcmp(o->pass, "backward_weight");
         if (fwd) {

@@ -236,5 +236,6 @@ void lb_blocks_round(const lb_blocks *bl, float *out, const float *in,
     if (bl->nblocks == 0) return; /* an empty call (n = 0): no block, nothing to divide by */
     round_job j = {bl, a, out, in};
     const size_t slabs = (size_t)(bl->outer * bl->nba);
+    if (!slabs) return; /* no elements (n = 0): round_slabs would divide by nba = 0 */
     lb_parallel_range(round_range, &j, slabs, threads);
 }

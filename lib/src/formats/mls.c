@@ -171,7 +171,9 @@ static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const
         }
     }
     for (size_t b = 0; b < bl->nblocks; b++) {
-        int k = S[b] > 0 ? floor_log2_ratio(st, S[b]) : kmax;
+        /* st = 0 (a tensor of subnormals whose scale underflows): S_g is 0 whatever k is, and
+         * floor_log2_ratio needs two positive values (ilogbf(0) is INT_MIN) */
+        int k = S[b] > 0 && st > 0 ? floor_log2_ratio(st, S[b]) : kmax;
         k = k < 0 ? 0 : k > kmax ? kmax : k;
         if (kk) kk[b] = k;
         S[b] = st > 0 ? lb_ldexp_pos(st, -k) : 0.0f;

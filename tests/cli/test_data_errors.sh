@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# tests/cli/test_data_errors.sh LOWBIT — `lowbit train` on data that a loader must refuse with
+# exit 2, one stderr line naming the right thing, and no result file: IDX test images of
+# another size than the training images (the model is built for the training size; the test
+# pass used to read past the images), an IDX image path and a CIFAR batch that are directories
+# (they used to be reported as "corrupt gzip data" and as a 2^63-1-byte truncated file), and
+# synthetic:test=0 / n=0 (the key must be named: test=0 used to be reported as "n=0").
+set -u
+lb=$1
+source "$(dirname "$0")/lib.sh"
+
+be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
+idx_images() { # PATH N ROWS COLS
+  { be32 $((0x803)); be32 "$2"; be32 "$3"; be32 "$4"; head -c $(($2 * $3 * $4)) /dev/zero; } > "$1"
+}
+idx_labels() { # PATH N (labels all 0)
+  { be32 $((0x801)); be32 "$2"; head -c "$2" /dev/zero; } > "$1"
+}
+train() { # DATASET DATA_DIR OUT: a one-epoch run; stdout in $tmp/o, stderr in $tmp/e
+  "$lb" train --model mlp --dataset "$1" --data-dir "$2" --epochs 1 --batch 8 --out "$3" \
+    > "$tmp/o" 2> "$tmp/e"
+}
+has() { grep -qF -- "$1" "$tmp/e" && ok || bad "$2: stderr lacks '$1': $(head -c 300 "$tmp/e")"; }
+hasnt() { grep -qF -- "$1" "$tmp/e" && bad "$2: stderr says '$1': $(head -c 300 "$tmp/e")" || ok; }
+
+# IDX: 28x28 training images, 12x12 test images
+d=$tmp/mismatch
+mkdir -p "$d"
+idx_images "$d/train-images-idx3-ubyte" 16 28 28
+idx_labels "$d/train-labels-idx1-ubyte" 16
+idx_images "$d/t10k-images-idx3-ubyte" 8 12 12
+idx_labels "$d/t10k-labels-idx1-ubyte" 8
+train mnist "$d" "$tmp/m.h5"
+check_usage_error $? "IDX train/test sizes" "$tmp/m.h5"
+has "$d/t10k-images-idx3-ubyte" "IDX sizes: test file"
+has "$d/train-images-idx3-ubyte" "IDX sizes: training file"
+has "12x12" "IDX sizes: test size"
+has "28x28" "IDX sizes: training size"
+
+# IDX: the training image path is a directory
+d=$tmp/idxdir
+mkdir -p "$d/train-images-idx3-ubyte"
+idx_labels "$d/train-labels-idx1-ubyte" 16
+idx_images "$d/t10k-images-idx3-ubyte" 8 28 28
+idx_labels "$d/t10k-labels-idx1-ubyte" 8
+train mnist "$d" "$tmp/i.h5"
+check_usage_error $? "IDX path is a directory" "$tmp/i.h5"
+has "$d/train-images-idx3-ubyte: is a directory" "IDX directory"
+hasnt "gzip" "IDX directory"
+
+# CIFAR-10: data_batch_1.bin is a directory
+d=$tmp/cifardir
+mkdir -p "$d/data_batch_1.bin"
+train cifar10 "$d" "$tmp/c.h5"
+check_usage_error $? "CIFAR batch is a directory" "$tmp/c.h5"
+has "$d/data_batch_1.bin: is a directory" "CIFAR directory"
+hasnt "9223372036854775807" "CIFAR directory"
+
+# synthetic: the key that is out of range is named
+train synthetic:classes=3,n=64,test=0,size=8 "$tmp" "$tmp/s.h5"
+check_usage_error $? "synthetic test=0" "$tmp/s.h5"
+has "test=0" "synthetic test=0"
+train synthetic:classes=3,n=0,size=8 "$tmp" "$tmp/s.h5"
+check_usage_error $? "synthetic n=0" "$tmp/s.h5"
+has "n=0" "synthetic n=0"
+
+summary test_data_errors
