@@ -6,6 +6,7 @@
 #include "fuzz_util.h"
 
 #include "lowbit/gemm.h"
+#include "lowbit/gemm_lns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
