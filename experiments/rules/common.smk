@@ -118,23 +118,9 @@ ENV = "../../environment.yml"  # conda environment for non-Debian machines (--us
 
 # The models, optimizers and schedules the binary registers (lowbit models|optimizers|schedules
 # --csv), and every name the config uses checked against them before any job runs.
-import csv
-import subprocess
-
-
 def lowbit_registry(what):
-    """name -> CSV row of `lowbit WHAT --csv`, from the built binary (built first if missing)."""
-    exe = os.path.join(BUILD, "bin", "lowbit")
-    if not os.path.exists(exe):
-        print(f"common.smk: building {exe} to read its registries", file=sys.stderr)
-        os.makedirs("logs", exist_ok=True)
-        with open("logs/registry-build.log", "w") as log:
-            subprocess.run(["cmake", "-S", ".", "-B", BUILD, "-G", "Ninja",
-                            "-DCMAKE_BUILD_TYPE=Release"], check=True, stdout=log, stderr=log)
-            subprocess.run(["cmake", "--build", BUILD, "--target", "lowbit_cli"], check=True,
-                           stdout=log, stderr=log)
-    out = subprocess.run([exe, what, "--csv"], check=True, capture_output=True, text=True).stdout
-    return {r["name"]: r for r in csv.DictReader(out.splitlines())}
+    """name -> CSV row of `lowbit WHAT --csv` (the binary was brought up to date above)."""
+    return {r["name"]: r for r in _lowbit_csv(what, "--csv")}
 
 
 MODELS = lowbit_registry("models")

@@ -15,7 +15,7 @@
  * Statistics per step (when the weights are stored in a format): the relative error between the
  * ideal update (the optimizer's float result minus the old weight) and the update that landed
  * on the grid, ||landed - ideal|| / ||ideal||, and the fraction of nonzero ideal updates that
- * vanished (landed exactly 0): the stall of docs/methods.md#p1(c)/P4(a). */
+ * vanished (landed exactly 0): the stall of docs/methods.md#p1c and #p4a. */
 #ifndef LB_OPTIM_UPDATE_H
 #define LB_OPTIM_UPDATE_H
 
