@@ -8,21 +8,13 @@ import csv
 import io
 import os
 import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("LOWBIT_BUILD_DIR", os.path.join(ROOT, "build"))
-LIB = os.path.join(BUILD, "lib", "liblowbit.so")
-CLI = os.path.join(BUILD, "bin", "lowbit")
-if not (os.path.exists(LIB) and os.path.exists(CLI)):
-    if os.environ.get("LOWBIT_BUILD_DIR"):  # set by scripts/run-tests.sh: the build must have it
-        raise RuntimeError(f"{LIB} or {CLI} is missing from the build")
-    pytest.skip(f"{LIB} not built", allow_module_level=True)
-os.environ.setdefault("LOWBIT_LIBRARY", LIB)
-sys.path.insert(0, os.path.join(ROOT, "python"))
+from lowbit_build import CLI, LIB, require
+
+require(CLI)
 import lowbit  # noqa: E402
 
 FORMATS = [r["name"] for r in lowbit.formats()]

@@ -6,16 +6,9 @@ import os
 import re
 import subprocess
 
-import pytest
+from lowbit_build import BUILD, LIB, ROOT, require
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("LOWBIT_BUILD_DIR", os.path.join(ROOT, "build"))
-LIB = os.path.join(BUILD, "lib", "liblowbit.so")
-
-if not os.path.exists(LIB):
-    if os.environ.get("LOWBIT_BUILD_DIR"):  # set by scripts/run-tests.sh: the build must have it
-        raise RuntimeError(f"{LIB} is missing from the build")
-    pytest.skip(f"{LIB} not built", allow_module_level=True)
+require()
 
 
 def run(*cmd):
