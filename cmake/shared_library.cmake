@@ -9,6 +9,8 @@ if(LOWBIT_SANITIZE)
   return()
 endif()
 file(GLOB LB_PUBLIC_HEADERS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/lib/include/lowbit/*.h)
+# an edited header (a new function) regenerates the version script
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${LB_PUBLIC_HEADERS})
 set(LB_EXPORTS "")
 foreach(h ${LB_PUBLIC_HEADERS})
   file(READ ${h} text)

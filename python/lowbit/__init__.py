@@ -336,17 +336,28 @@ def lns_delta(bits, frac, approx="exact", tables=None):
     return dp, dm
 
 
-def energy(mac, units=None, k=256, acc_bits=0):
-    """Energy and area of one multiply-accumulate (`lowbit energy --mac SPEC`): mac is any format
-    spec or an explicit "mac:KIND,..." model; units a unit-cost CSV (default: LOWBIT_UNITS,
-    else the shipped horowitz45.csv). Returns a dict: model, multiply_pj, accumulate_pj,
-    other_pj, energy_pj, area_um2."""
+def _units(path):
     err, u = _lib.Error(), _C.c_void_p()
-    if _l.lb_units_load(_C.byref(u), (units or _lib.UNITS).encode(), _C.byref(err)):
+    if _l.lb_units_load(_C.byref(u), (path or _lib.UNITS).encode(), _C.byref(err)):
         raise ValueError(err.msg.decode())
+    return u
+
+
+def energy(run_or_mac, units=None, k=256, acc_bits=0, w=None, a=None, e=None):
+    """The cost model (`lowbit energy`). With a format spec or an explicit "mac:KIND,..."
+    model: one multiply-accumulate, a dict of model, multiply_pj, accumulate_pj, other_pj,
+    energy_pj, area_um2 (k: dot-product length for amortised work). With a run file (*.h5 of
+    `lowbit train`): its /ops rows costed, optionally with the W, A, E formats overridden
+    (`--formats w=,a=,e=`), as a dict of rows (layer, pass, mac, macs, mac_pj, compute_pj,
+    memory_pj), compute_pj, memory_pj, total_pj. units: a unit-cost CSV (default LOWBIT_UNITS,
+    else the shipped horowitz45.csv); acc_bits 0: each model's default accumulator."""
+    spec = str(run_or_mac)
+    if spec.endswith(".h5"):
+        return _energy_run(spec, units, acc_bits, w, a, e)
+    u, err = _units(units), _lib.Error()
     try:
         m, c = _lib.Mac(), _lib.MacCost()
-        if _l.lb_mac_parse(_C.byref(m), str(mac).encode(), _C.byref(err)):
+        if _l.lb_mac_parse(_C.byref(m), spec.encode(), _C.byref(err)):
             raise ValueError(err.msg.decode())
         m.k, m.acc_bits = int(k), int(acc_bits)
         if _l.lb_mac_cost_get(u, _C.byref(m), _C.byref(c), _C.byref(err)):
@@ -358,3 +369,26 @@ def energy(mac, units=None, k=256, acc_bits=0):
     _l.lb_mac_model_spec(_C.byref(mm), buf, 128)
     return dict(model=buf.value.decode(), multiply_pj=c.mult_pj, accumulate_pj=c.add_pj,
                 other_pj=c.other_pj, energy_pj=c.energy_pj, area_um2=c.area_um2)
+
+
+def _energy_run(run, units, acc_bits, w, a, e):
+    err, ops, n = _lib.Error(), _C.POINTER(_lib.OpRow)(), _C.c_size_t()
+    if _l.lb_results_read_ops(run.encode(), _C.byref(ops), _C.byref(n), _C.byref(err)):
+        raise ValueError(err.msg.decode())
+    u = None
+    try:
+        u = _units(units)
+        rows = (_lib.EnergyRow * max(n.value, 1))()
+        enc = [f.encode() if f else None for f in (w, a, e)]
+        if _l.lb_energy_rows(u, ops, n.value, *enc, int(acc_bits), rows, _C.byref(err)):
+            raise ValueError(f"{run}: {err.msg.decode()}")
+    finally:
+        _lib.libc.free(_C.cast(ops, _C.c_void_p))
+        if u:
+            _l.lb_units_free(u)
+    out = [{"layer": r.layer.decode(), "pass": r.pass_.decode(), "mac": r.mac.decode(),
+            "macs": r.macs, "mac_pj": r.mac_pj, "compute_pj": r.compute_pj,
+            "memory_pj": r.memory_pj} for r in rows[:n.value]]
+    comp = sum(r["compute_pj"] for r in out)
+    mem = sum(r["memory_pj"] for r in out)
+    return dict(rows=out, compute_pj=comp, memory_pj=mem, total_pj=comp + mem)

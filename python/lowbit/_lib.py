@@ -82,6 +82,18 @@ class LnsAdder(C.Structure):  # lb_lns_adder
                 ("dp", C.POINTER(C.c_int32)), ("dm", C.POINTER(C.c_int32))]
 
 
+class OpRow(C.Structure):  # lb_op_row
+    _fields_ = [("layer", C.c_char * 48), ("pass_", C.c_char * 24), ("macs", C.c_int64),
+                ("fmt_a", C.c_char * 96), ("fmt_b", C.c_char * 96), ("bytes_a", C.c_int64),
+                ("bytes_b", C.c_int64), ("bytes_out", C.c_int64), ("batch", C.c_int64)]
+
+
+class EnergyRow(C.Structure):  # lb_energy_row
+    _fields_ = [("layer", C.c_char * 48), ("pass_", C.c_char * 24), ("mac", C.c_char * 96),
+                ("macs", C.c_double), ("mac_pj", C.c_double), ("compute_pj", C.c_double),
+                ("memory_pj", C.c_double)]
+
+
 def _candidates():
     env = os.environ.get("LOWBIT_LIBRARY")
     if env:
@@ -164,6 +176,11 @@ _sig("lb_lns_adder_free", None, _P(LnsAdder))
 _sig("lb_units_load", C.c_int, _P(C.c_void_p), C.c_char_p, _P(Error))
 _sig("lb_units_free", None, C.c_void_p)
 _sig("lb_mac_parse", C.c_int, _P(Mac), C.c_char_p, _P(Error))
+_sig("lb_results_read_ops", C.c_int, C.c_char_p, _P(_P(OpRow)), _P(C.c_size_t), _P(Error))
+_sig("lb_energy_rows", C.c_int, C.c_void_p, _P(OpRow), C.c_size_t, C.c_char_p, C.c_char_p,
+     C.c_char_p, C.c_int, _P(EnergyRow), _P(Error))
+libc = C.CDLL(None)  # free() for the rows lb_results_read_ops allocates
+libc.free.argtypes = [C.c_void_p]
 _sig("lb_mac_cost_get", C.c_int, C.c_void_p, _P(Mac), _P(MacCost), _P(Error))
 
 # Defaults the command sets from its environment, here from the same variables, else the data

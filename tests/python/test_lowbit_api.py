@@ -273,6 +273,38 @@ def test_energy_equals_cli(mac, tmp_path):
     assert e["energy_pj"] > 0
 
 
+@pytest.fixture(scope="module")
+def run_file(tmp_path_factory):
+    """A tiny real LeNet-5 run (its /ops table is what energy costs)."""
+    path = tmp_path_factory.mktemp("run") / "r.h5"
+    cli_ok("train", "--model", "lenet5", "--epochs", "1", "--train-subset", "256",
+           "--test-subset", "128", "--batch", "32", "--threads", "2", "--out", str(path))
+    return str(path)
+
+
+@pytest.mark.parametrize("override", [None, "w=fp8_e4m3,a=fp8_e4m3,e=bf16"])
+def test_energy_of_a_run_equals_cli(run_file, tmp_path, override):
+    out = tmp_path / "e.csv"
+    cli_ok("energy", run_file, "--csv", str(out), *(["--formats", override] if override else []))
+    rows = list(csv.DictReader(open(out)))
+    kw = dict(kv.split("=") for kv in override.split(",")) if override else {}
+    got = lowbit.energy(run_file, **kw)
+    assert len(got["rows"]) == len(rows) - 1 >= 8 and rows[-1]["layer"] == "total"
+    for c, p in zip(rows, got["rows"]):
+        assert (c["layer"], c["pass"], c["mac"]) == (p["layer"], p["pass"], p["mac"])
+        assert float(c["macs"]) == p["macs"] > 0
+        for k in ("mac_pj", "compute_pj", "memory_pj"):
+            assert float(c[k]) == float(f"{p[k]:.9g}"), k
+    assert float(rows[-1]["compute_pj"]) == pytest.approx(got["compute_pj"], rel=1e-8)
+    assert float(rows[-1]["memory_pj"]) == pytest.approx(got["memory_pj"], rel=1e-8)
+    if override:
+        assert got["total_pj"] < lowbit.energy(run_file)["total_pj"]
+    missing = str(tmp_path / "none.h5")
+    with pytest.raises(ValueError) as e:
+        lowbit.energy(missing)
+    assert cli_error("energy", missing) == f"lowbit: energy: {e.value}"
+
+
 def test_library_found_and_versioned():
     assert os.path.samefile(lowbit.library_path(), os.path.realpath(LIB))
     v, sha, comp = lowbit.version()
