@@ -22,10 +22,6 @@ from ._lib import lib as _l
 __all__ = ["Format", "Kernel", "formats", "kernels", "quantize", "encode", "decode", "gemm",
            "lns_delta", "energy", "version", "library_path"]
 
-ROUNDS = ("rne", "rna", "rtz", "sr")
-_FORMAT_COLUMNS = ("name", "family", "spec", "bits", "block", "scale_bits", "bits_per_element",
-                   "max", "min_pos", "min_normal", "scaled", "has_inf", "has_nan", "encodable",
-                   "precision", "precision_kind", "mac_model", "description")
 library_path = _lib.library_path
 
 
@@ -151,7 +147,7 @@ def _round_code(name):
 
 
 def _ctx(x, f, round, seed, tensor, step, axis, threads):
-    ctx = _lib.QCtx(seed, tensor, step, 0, threads)
+    ctx = _lib.QCtx(int(seed), int(tensor), int(step), 0, int(threads))
     if round is not None:
         ctx.round_override = 1 + _round_code(round)
     if axis is not None:
