@@ -283,9 +283,9 @@ static lb_status fp_decode(const lb_format *f, float *out, const uint16_t *codes
         uint32_t c = codes[i], sign = ((c >> (E + M)) & 1u) << 31;
         uint32_t ex = (c >> M) & top, mant = c & mmask, v;
         if (ex == top && f->p.fp.specials == LB_SPECIALS_IEEE)
-            v = mant ? 0x7fc00000u : (sign | 0x7f800000u);
+            v = sign | (mant ? 0x7fc00000u : 0x7f800000u);
         else if (ex == top && f->p.fp.specials == LB_SPECIALS_FN && mant == mmask)
-            v = 0x7fc00000u;
+            v = sign | 0x7fc00000u; /* the sign of the code, as quantize keeps it on overflow */
         else if (ex == 0)
             v = sign | lb_f2u(f->p.fp.subnormals ? (float)mant * (float)d.min_sub : 0.0f);
         else
