@@ -12,6 +12,7 @@
 #include "check.h"
 #include "lowbit/energy.h"
 #include "lowbit/format.h"
+#include "lowbit/gemm.h"
 
 static const char *write_tmp(const char *text)
 {
@@ -70,24 +71,137 @@ int main(void)
     /* the same with a 64-entry LUT of F+2 = 7 bits: 63*7 mux = 44.1 replacing 4+1 adds and
      * the shifter */
     NEAR(mac_pj(u, "mac:lns-lut,bits=13,frac=5", 0), 4 * 13.0 / 8 + 44.1);
-    /* LNS-Madam lns8 (L = 7, F = 3, acc 24, K = 64): add(8) + decode(8) 0.8 + shifter(24)
-     * 24*5*0.1 = 12 + add(24) 3 + per dot product [8 mult(24) = 8*9 + 8 add(32) = 8*4 +
-     * lzd(32) = 32*5/2*0.1 = 8 + 8 add(30) = 8*3.75] / 64 */
-    NEAR(mac_pj(u, "lns8", 64), 1 + 0.8 + 12 + 3 + (72 + 32 + 8 + 30) / 64.0);
-    /* MLS e2 m1, group 16, G 8: acc a = 2*2 + 2^3 + 4 = 16: mult(2) 1/16 + add(3) 3/8 +
-     * shifter(16) 16*4*0.1 = 6.4 + add(16) 2 + [add(9) 9/8 + shifter(48) 48*6*0.1 = 28.8 +
-     * add(48) 6] / 16 */
+    /* FP16 accumulation (acc=16: ea 5, ma 10, w = 14): mult(11) + add(6) + [add(5) +
+     * shifter(14) 14*4*0.1 + add(14) + lzd(14) 14*4/2*0.1 + shifter(14) + add(5)] */
+    NEAR(mac_pj(u, "mac:fp,e=5,m=10,acc=16", 0),
+         121.0 / 64 + 0.75 + 0.625 + 5.6 + 14.0 / 8 + 2.8 + 5.6 + 0.625);
+    NEAR(mac_pj(u, "mac:fp,e=5,m=10,acc=32", 0), mac_pj(u, "fp16", 0));
+    {
+        lb_mac m;
+        lb_mac_cost c;
+        CHECK(lb_mac_parse(&m, "mac:fp,e=4,m=3,acc=24", &err) == LB_OK, "%s", err.msg);
+        CHECK(lb_mac_cost_get(u, &m, &c, &err) == LB_ERR_SPEC && strstr(err.msg, "acc"),
+              "an FP accumulator of 24 bits is refused: %s", err.msg);
+    }
+    /* LNS-Madam lns8 (L = 7, F = 3) at the kernel's defaults acc 40, table 8, K = 64:
+     * add(8) 1 + decode(8) 0.8 + shifter(40) 40*6*0.1 = 24 + add(40) 5 + per dot product
+     * [8 mult(sqrt(40*9)) = 8*360/64 = 45 + 8 add(48) = 48 + lzd(48) = 48*6/2*0.1 = 14.4 +
+     * 8 add(30) = 30] / 64 */
+    NEAR(mac_pj(u, "lns8", 64), 1 + 0.8 + 24 + 5 + (45 + 48 + 14.4 + 30) / 64.0);
+    /* 24-bit bins: shifter(24) 12 + add(24) 3 + [8 mult(sqrt(24*9)) = 8*216/64 = 27 + 8 add(32)
+     * = 32 + lzd(32) = 8 + 30] / 64 */
+    NEAR(mac_pj(u, "mac:lns-binned,bits=8,frac=3,acc=24", 64),
+         1 + 0.8 + 12 + 3 + (27 + 32 + 8 + 30) / 64.0);
+    /* the per-dot-product work shrinks with K: K = 4 costs (137.4 - 0) / 4 more than K = 64 */
+    NEAR(mac_pj(u, "lns8", 4) - mac_pj(u, "lns8", 64), 137.4 / 4 - 137.4 / 64);
+    /* MLS e2 m1, group 16, G 8 at the kernel's defaults gacc 32, acc 64: mult(2) 1/16 + add(3)
+     * 3/8 + shifter(32) 32*5*0.1 = 16 + add(32) 4 + [add(9) 9/8 + shifter(64) 64*6*0.1 = 38.4 +
+     * add(64) 8] / 16 */
     NEAR(mac_pj(u, "mac:mls,e=2,m=1,group=16,gbits=8", 0),
+         1.0 / 16 + 3.0 / 8 + 16 + 4 + (9.0 / 8 + 38.4 + 8) / 16);
+    /* gacc 16, acc 48: shifter(16) 6.4 + add(16) 2 + [9/8 + shifter(48) 28.8 + add(48) 6] / 16 */
+    NEAR(mac_pj(u, "mac:mls,e=2,m=1,group=16,gbits=8,gacc=16,acc=48", 0),
          1.0 / 16 + 3.0 / 8 + 6.4 + 2 + (9.0 / 8 + 28.8 + 6) / 16);
-    /* /ops rows: forward of a 10-MAC layer, int8 x int8, bytes as float32 storage */
-    lb_op_row op = {"fc", "forward", 10, "int8", "int8", 40, 80, 20, 1};
+
+    /* GEMM shapes from /ops rows: a linear layer B = 2, 4 -> 3 (n_w 12) in all three passes
+     * and a conv (1 image, 1x3x3 in, 2 maps of 2x2, 2x2 kernels: n_w 8, K = 4, P = 4) */
+    struct {
+        lb_op_row o;
+        int64_t M, N, K;
+    } shp[] = {{{"fc", "forward", 24, "int8", "int8", 32, 48, 24, 2}, 2, 3, 4},
+               {{"fc", "backward_data", 24, "int8", "int8", 24, 48, 32, 2}, 2, 4, 3},
+               {{"fc", "backward_weight", 24, "int8", "int8", 24, 32, 48, 2}, 3, 4, 2},
+               {{"cv", "forward", 32, "int8", "int8", 36, 32, 32, 1}, 4, 2, 4}};
+    for (size_t i = 0; i < sizeof shp / sizeof shp[0]; i++) {
+        int64_t M, N, K;
+        CHECK(lb_energy_shape(&shp[i].o, &M, &N, &K, &err) == LB_OK, "%s", err.msg);
+        CHECK(M == shp[i].M && N == shp[i].N && K == shp[i].K,
+              "%s %s: (%lld, %lld, %lld), want (%lld, %lld, %lld)", shp[i].o.layer, shp[i].o.pass,
+              (long long)M, (long long)N, (long long)K, (long long)shp[i].M, (long long)shp[i].N,
+              (long long)shp[i].K);
+    }
+    {
+        lb_op_row bad = shp[0].o;
+        int64_t M, N, K;
+        bad.macs = 25;
+        CHECK(lb_energy_shape(&bad, &M, &N, &K, &err) == LB_ERR_DATA, "inconsistent row");
+    }
+    /* int8 x int8 forward of the linear layer (M 2, N 3, K 4): compute 24 MACs x 4 pJ. Memory
+     * (0.1 pJ per bit): the default buffer holds every output (C = 32768/24 accumulators), so
+     * A (8 elements) and B (12) are read once and C (6) written once, 8 bits each */
+    lb_op_row op = shp[0].o;
     lb_energy_row r;
-    CHECK(lb_energy_rows(u, &op, 1, NULL, NULL, NULL, 0, &r, &err) == LB_OK, "%s", err.msg);
-    NEAR(r.compute_pj, 40.0);
-    NEAR(r.memory_pj, 0.1 * (10 * 8 + 20 * 8 + 5 * 8)); /* 6.4/64 per bit */
+    CHECK(lb_energy_rows(u, &op, 1, NULL, &r, &err) == LB_OK, "%s", err.msg);
+    NEAR(r.compute_pj, 96.0);
+    NEAR(r.memory_pj, 0.1 * 8 * (8 + 12 + 6));
+    CHECK(r.m == 2 && r.n == 3 && r.k == 4 && r.tile_m == 2 && r.tile_n == 3, "tile %lld x %lld",
+          (long long)r.tile_m, (long long)r.tile_n);
+    /* a buffer of one accumulator (3 bytes = 24 bits): A read once per output column (3 x 8),
+     * B once per output row (2 x 12) */
+    lb_energy_opts eo = {0};
+    eo.buffer_bytes = 3;
+    CHECK(lb_energy_rows(u, &op, 1, &eo, &r, &err) == LB_OK, "%s", err.msg);
+    NEAR(r.memory_pj, 0.1 * 8 * (24 + 24 + 6));
+    /* bits per element from the format: MLS e2m1 group 16 G 8 is 4 + 8/16 = 4.5 bits; the
+     * output at the wider operand's */
+    op = shp[0].o;
+    snprintf(op.fmt_a, sizeof op.fmt_a, "mls:e=2,m=1,gbits=8,group=16");
+    snprintf(op.fmt_b, sizeof op.fmt_b, "int8");
+    CHECK(lb_energy_rows(u, &op, 1, NULL, &r, &err) == LB_OK, "%s", err.msg);
+    NEAR(r.memory_pj, 0.1 * (8 * 4.5 + 12 * 8 + 6 * 8));
     /* overriding W with fp32 makes the MAC fp32 (the wider operand decides) */
-    CHECK(lb_energy_rows(u, &op, 1, "fp32", NULL, NULL, 0, &r, &err) == LB_OK, "%s", err.msg);
+    op = shp[0].o;
+    eo = (lb_energy_opts){0};
+    eo.w_fmt = "fp32";
+    CHECK(lb_energy_rows(u, &op, 1, &eo, &r, &err) == LB_OK, "%s", err.msg);
     CHECK(!strcmp(r.mac, "fp32"), "override: %s", r.mac);
+    /* FP accumulator as an option: fp16 operands, FP16 accumulation */
+    eo = (lb_energy_opts){0};
+    eo.w_fmt = eo.a_fmt = eo.e_fmt = "fp16";
+    eo.acc_bits = 16;
+    CHECK(lb_energy_rows(u, &op, 1, &eo, &r, &err) == LB_OK, "%s", err.msg);
+    NEAR(r.mac_pj, mac_pj(u, "mac:fp,e=5,m=10,acc=16", 0));
+
+    /* the datapath of a bit-true kernel, read through the kernel registry */
+    lb_gemm_kernel *gk = NULL;
+    lb_mac_model dp;
+    CHECK(lb_gemm_create(&gk, "lns-binned:frac=3,acc=24", &err) == LB_OK, "%s", err.msg);
+    CHECK(gk && lb_gemm_mac(gk, &dp, &err) == LB_OK && dp.kind == LB_MAC_LNS_BINNED &&
+              dp.acc == 24 && dp.table == 8 && dp.frac == 3 && dp.bits == 0,
+          "lns-binned datapath: kind %d acc %d table %d frac %d", dp.kind, dp.acc, dp.table,
+          dp.frac);
+    lb_gemm_destroy(gk);
+    /* an LNS-Madam run (lns8 operands, K = 4 from the row) priced with that datapath costs what
+     * the explicit 24-bit model costs at K = 4, not the 40-bit default */
+    op = shp[0].o;
+    snprintf(op.fmt_a, sizeof op.fmt_a, "lns8");
+    snprintf(op.fmt_b, sizeof op.fmt_b, "lns8");
+    eo = (lb_energy_opts){0};
+    eo.datapath = &dp;
+    CHECK(lb_energy_rows(u, &op, 1, &eo, &r, &err) == LB_OK, "%s", err.msg);
+    NEAR(r.mac_pj, mac_pj(u, "mac:lns-binned,bits=8,frac=3,acc=24", 4));
+    CHECK(strstr(r.mac, "acc=24") != NULL, "datapath named: %s", r.mac);
+    CHECK(lb_energy_rows(u, &op, 1, NULL, &r, &err) == LB_OK, "%s", err.msg);
+    NEAR(r.mac_pj, mac_pj(u, "lns8", 4));
+    /* ... and on float operands it refuses */
+    CHECK(lb_energy_rows(u, &shp[0].o, 1, &eo, &r, &err) == LB_ERR_SPEC, "binned on int8");
+    /* MLS kernel: its widths, its operands (fp32 in /ops) stored at 4.5 bits */
+    CHECK(lb_gemm_create(&gk, "mls:e=2,m=1,gbits=8,group=16,gacc=16,acc=48", &err) == LB_OK, "%s",
+          err.msg);
+    CHECK(gk && lb_gemm_mac(gk, &dp, &err) == LB_OK && dp.kind == LB_MAC_MLS && dp.gacc == 16 &&
+              dp.acc == 48 && dp.e == 2 && dp.m == 1 && dp.group == 16 && dp.gbits == 8,
+          "mls datapath");
+    lb_gemm_destroy(gk);
+    op = shp[0].o;
+    snprintf(op.fmt_a, sizeof op.fmt_a, "fp32");
+    snprintf(op.fmt_b, sizeof op.fmt_b, "fp32");
+    CHECK(lb_energy_rows(u, &op, 1, &eo, &r, &err) == LB_OK, "%s", err.msg);
+    NEAR(r.mac_pj, mac_pj(u, "mac:mls,e=2,m=1,group=16,gbits=8,gacc=16,acc=48", 0));
+    NEAR(r.memory_pj, 0.1 * 4.5 * (8 + 12 + 6));
+    /* float kernels have no datapath of their own */
+    CHECK(lb_gemm_create(&gk, "fp32", &err) == LB_OK, "%s", err.msg);
+    CHECK(gk && lb_gemm_mac(gk, &dp, &err) == LB_ERR_ARG, "fp32 has no MAC model");
+    lb_gemm_destroy(gk);
     lb_units_free(u);
 
     /* the real table: monotone in width for every model */

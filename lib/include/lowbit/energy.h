@@ -12,25 +12,41 @@
  *   lzd(b)        leading-zero detector: b·ceil(log2 b)/2 mux2
  *   lut(n, w)     n-entry ROM read as a mux tree: (n-1)·w mux2
  *   decode(n)     one-hot decoder: n mux2
- * MAC models (one multiply and one accumulate; per-dot-product work amortized over K):
- *   fp(e,m)       mantissa multiplier int_mult(m+1), exponent add int_add(e+1); accumulate
- *                 into FP32 (e 8, m 23): exponent compare, align shifter(27), add int_add(27),
- *                 normalise lzd(27) + shifter(27), exponent adjust int_add(8)
- *   int(b)        int_mult(b) + accumulator int_add(acc), acc = 2b + 8 (or --acc-bits)
+ * MAC models (one multiply and one accumulate; per-dot-product work amortized over the dot
+ * product's length K: the K of each /ops row's GEMM, or --k for a single MAC):
+ *   fp(e,m)       mantissa multiplier int_mult(m+1), exponent add int_add(e+1); accumulate in
+ *                 floating point of ea exponent and ma mantissa bits: exponent compare
+ *                 int_add(ea), align shifter(ma+4), add int_add(ma+4), normalise lzd(ma+4) +
+ *                 shifter(ma+4), exponent adjust int_add(ea). The accumulator is a parameter,
+ *                 acc = 32 (FP32: ea 8, ma 23; the default) or acc = 16 (FP16: ea 5, ma 10).
+ *   int(b)        int_mult(b) + accumulator int_add(acc), acc = 2b + 8 by default
  *   lns-binned(L,F)  LNS-Madam datapath: code add int_add(L+1), bin select decode(2^F),
- *                 one-hot shift shifter(acc) and add int_add(acc) into a bin (acc 24 bits);
- *                 per dot product: 2^F bin x table products int_mult(acc) and adds, lzd, 2^F
- *                 compares, amortized over K
+ *                 one-hot shift shifter(acc) and add int_add(acc) into a bin; per dot product:
+ *                 2^F bin x table products (an acc x (table+1)-bit multiplier, costed as
+ *                 int_mult(sqrt(acc·(table+1))): the same number of partial-product bits),
+ *                 2^F adds int_add(acc+table), lzd(acc+table) and 2^F compares int_add(30),
+ *                 amortized over K. Defaults acc 40, table 8: the lns-binned kernel's.
  *   lns-pwl(T,F)  QAA-LNS log-domain MAC: product int_add(T); addition compare(T) (max),
  *                 int_add(T) (d), Δ by 16-segment PWL: 4 compare(T) (binary search), a
  *                 shifter(T) and int_add(T), then the final int_add(T)
  *   lns-lut(T,F)  the same with Δ read from a 64-entry lut(64, F+2)
- *   mls(e,m,g,G)  element product int_mult(m+1) + int_add(e+1), shift into the group
- *                 accumulator shifter(a) + int_add(a), a = 2(m+1) + 2^(e+1) + log2 g; per
- *                 group pair: int_add(G) exponent add, shifter(48) + int_add(48), amortized
- *                 over g; MX formats are mls with g = 32, G = 8 and their element e, m.
- * Memory: every operand element is read once and every output written once at its format's
- * width, from a 32 KB-class SRAM (sram32k_read per 64 bits) [choice]. */
+ *   mls(e,m,g,G)  element product int_mult(m+1) + int_add(e+1), shift into the group-pair
+ *                 accumulator shifter(gacc) + int_add(gacc); per group pair: int_add(G+1)
+ *                 exponent add, shifter(acc) + int_add(acc) into the outer accumulator,
+ *                 amortized over g. Defaults gacc 32, acc 64: the mls kernel's. MX formats
+ *                 are mls with g = 32, G = 8 and their element e, m.
+ * A run made with a bit-true kernel (--gemm) is priced with the widths the kernel computed
+ * with (lb_gemm_mac fills an lb_mac_model with acc, gacc, table); a run with float GEMMs
+ * (fake quantization) with the defaults above for the operand formats it recorded.
+ * Memory (the reuse model) [choices, parameters]: each /ops row is one GEMM C(M,N) = A(M,K)
+ * B(K,N) as the simulator runs it (convolutions unrolled by im2col, no window reuse; M, N, K
+ * recovered from the row, lb_energy_shape). Output-stationary: an on-chip buffer of `buffer`
+ * bytes holds a tile of Tm x Tn output accumulators at the MAC's accumulator width (w bits; the
+ * LNS-Madam datapath keeps 2^F bins of acc bits per output), Tm = min(M, floor(sqrt(C))), Tn =
+ * min(N, floor(C / Tm)), C = floor(8·buffer / w). Per tile the A rows (Tm x K) and B columns
+ * (K x Tn) are read once from SRAM: A is read ceil(N/Tn) times, B ceil(M/Tm) times, C written
+ * once, each element at its format's bits_per_element (block scales amortized; the output at
+ * the wider operand's). SRAM cost per bit: sram32k_read / 64. No DRAM. */
 #ifndef LOWBIT_ENERGY_H
 #define LOWBIT_ENERGY_H
 
@@ -60,9 +76,11 @@ typedef struct lb_mac {
     int bits;         /* int: operand bits; lns: total bits T (or L+1 for binned) */
     int frac;         /* lns: F */
     int group, gbits; /* mls: elements per group, group-exponent bits */
-    int acc_bits;     /* 0: the model's default */
+    int acc_bits;     /* accumulator bits; 0: the model's default */
+    int gacc;         /* mls: group-pair accumulator bits; 0: default */
+    int table;        /* lns-binned: table fraction bits; 0: default */
     int k;            /* dot-product length for amortized per-output work (default 256) */
-    char name[96];
+    char name[128];
 } lb_mac;
 
 /* A MAC model from a spec: any format spec of the library, registered or family:key=value (its
@@ -70,9 +88,13 @@ typedef struct lb_mac {
  * lns with a zero flag (QAA-LNS) -> lns-pwl, with a zero code (LNS-Madam) -> lns-binned; mx ->
  * mls(e, m, 32, 8), MXINT8 as e 0, m 6; mls -> mls(e, m, group, gbits)), or an explicit model
  * "mac:KIND,key=value..." with KIND fp (e, m), int (bits), lns-binned / lns-pwl / lns-lut
- * (bits, frac), mls (e, m, group, gbits), mx (e, m), and optional acc, k. Unknown specs, keys
- * or out-of-range values: LB_ERR_SPEC naming them. */
+ * (bits, frac), mls (e, m, group, gbits), mx (e, m), and optional acc, gacc (mls), table
+ * (lns-binned), k. Unknown specs, keys or out-of-range values: LB_ERR_SPEC naming them. */
 lb_status lb_mac_parse(lb_mac *mac, const char *spec, lb_error *err);
+/* The MAC of a model (lb_format_mac, lb_gemm_mac), its widths included; name as given. */
+void lb_mac_from_model(lb_mac *mac, const lb_mac_model *mm, const char *name);
+/* Bits of one output accumulator of the model (the reuse model's tile size). */
+int lb_mac_acc_width(const lb_mac *mac);
 
 typedef struct lb_mac_cost {
     double energy_pj, area_um2;
@@ -80,20 +102,36 @@ typedef struct lb_mac_cost {
 } lb_mac_cost;
 lb_status lb_mac_cost_get(const lb_units *u, const lb_mac *mac, lb_mac_cost *c, lb_error *err);
 
-/* Bits per stored element of an operand format (format spec), for memory traffic. */
-lb_status lb_energy_format_bits(const char *spec, double *bits, lb_error *err);
+/* The GEMM of one /ops row, C(M,N) = A(M,K) B(K,N), from its pass, MACs and float32 byte
+ * counts (lowbit/results.h: the weight tensor has n_w elements, the layer's output e, its input
+ * x; B·P output positions): forward M = B·P, N = e/(B·P), K = n_w/N; backward_data M = B·P,
+ * K = e/(B·P), N = n_w/K; backward_weight M = e/(B·P), N = n_w/M, K = B·P; B·P = macs/n_w.
+ * LB_ERR_DATA if the row is not consistent (M·N·K != macs). */
+lb_status lb_energy_shape(const lb_op_row *o, int64_t *M, int64_t *N, int64_t *K, lb_error *err);
+
+#define LB_ENERGY_BUFFER_DEFAULT 4096 /* bytes of output tile: 1024 FP32 accumulators */
+
+typedef struct lb_energy_opts {
+    const char *w_fmt, *a_fmt, *e_fmt; /* overrides of the W, A, E roles; NULL: as recorded */
+    const lb_mac_model *datapath;      /* the run's kernel (lb_gemm_mac); NULL: the formats' */
+    int acc_bits; /* accumulator bits of every MAC; 0: the model's (or the datapath's) */
+    int fp_acc;   /* accumulator of the floating-point MACs only: 32 (FP32), 16 (FP16); 0: 32 */
+    double buffer_bytes; /* reuse model's buffer; 0: LB_ENERGY_BUFFER_DEFAULT */
+} lb_energy_opts;
 
 /* One /ops row costed: the MAC model of the pair of operand formats (the operand with more
- * bits decides; fp32 with fp32 is fp(8,23)). */
+ * bits decides; fp32 with fp32 is fp(8,23)) or of the datapath, with K from the row. */
 typedef struct lb_energy_row {
-    char layer[48], pass[24], mac[96];
+    char layer[48], pass[24], mac[128];
     double macs, mac_pj, compute_pj, memory_pj;
+    int64_t m, n, k;        /* the GEMM */
+    int64_t tile_m, tile_n; /* the reuse model's output tile */
+    double bits_a, bits_b;  /* stored bits per operand element */
 } lb_energy_row;
 
-/* Cost every row; overrides (NULL: as recorded): formats of the W, A, E roles. */
-lb_status lb_energy_rows(const lb_units *u, const lb_op_row *ops, size_t n, const char *w_fmt,
-                         const char *a_fmt, const char *e_fmt, int acc_bits, lb_energy_row *out,
-                         lb_error *err);
+/* Cost every row (opts NULL: everything as recorded, defaults). */
+lb_status lb_energy_rows(const lb_units *u, const lb_op_row *ops, size_t n,
+                         const lb_energy_opts *opts, lb_energy_row *out, lb_error *err);
 
 #ifdef __cplusplus
 }

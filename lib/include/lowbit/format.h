@@ -160,6 +160,10 @@ typedef struct lb_mac_model {
     int bits;         /* int: operand bits; lns: total bits */
     int frac;         /* lns: F */
     int group, gbits; /* mls: elements per group, group-exponent bits */
+    /* datapath widths a GEMM kernel simulates (lb_gemm_mac); 0: the cost model's default
+     * (lowbit/energy.h). acc: accumulator bits (fp: 16 or 32, the FP accumulator format);
+     * gacc: MLS group-pair accumulator bits; table: LNS-Madam table fraction bits */
+    int acc, gacc, table;
 } lb_mac_model;
 
 /* "fp", "int", "lns-binned", "lns-pwl", "lns-lut", "mls"; NULL for an unknown kind. */

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "lowbit/format.h"
 #include "lowbit/status.h"
 
 #ifdef __cplusplus
@@ -54,6 +55,12 @@ void lb_gemm_destroy(lb_gemm_kernel *k);
 const char *lb_gemm_spec(const lb_gemm_kernel *k);
 /* 1 for the plain float kernel (layers may then use their own fast paths). */
 int lb_gemm_is_float(const lb_gemm_kernel *k);
+
+/* The datapath the kernel simulates, for the cost model (lowbit/energy.h): its MAC model with
+ * the widths it computes with (accumulator, group accumulator, table bits; lowbit/format.h).
+ * bits 0 means "the operands' own width" (lns-binned takes its operands as given). Float
+ * kernels (fp32, fp64) and kernels without a hardware model: LB_ERR_ARG naming the kernel. */
+lb_status lb_gemm_mac(const lb_gemm_kernel *k, lb_mac_model *m, lb_error *err);
 
 /* Run one GEMM. k NULL: BLIS sgemm. */
 lb_status lb_gemm_run(const lb_gemm_kernel *k, const lb_gemm_call *c);

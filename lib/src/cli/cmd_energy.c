@@ -1,9 +1,17 @@
 /* cli/cmd_energy.c — `lowbit energy`: the hardware cost model (lowbit/energy.h).
  *   lowbit energy RUN.h5 [--units TABLE.csv] [--csv OUT.csv] [--formats w=S,a=S,e=S]
- *                        [--acc-bits N]
+ *                        [--acc-bits N | --acc fp32|fp16] [--buffer BYTES] [--datapath D]
  *     one line per /ops row (layer, pass, MAC model, MACs, pJ/MAC, compute and memory pJ),
  *     then "compute", "memory" and a last line "total <pJ per training iteration>".
- *   lowbit energy --mac SPEC [--units TABLE.csv] [--k K] [--acc-bits N] [--csv OUT.csv]
+ *     The datapath priced is the run's: a run made with a bit-true --gemm kernel (attribute
+ *     `gemm`) is costed with that kernel's widths (lb_gemm_create + lb_gemm_mac on the recorded
+ *     spec), a run with float GEMMs with the defaults of its operand formats' MAC models.
+ *     --datapath formats ignores the kernel (format defaults); --datapath KERNEL:params prices
+ *     another kernel on the run's op counts. --formats implies --datapath formats. --acc fp16
+ *     gives the floating-point MACs (only those) an FP16 accumulator; --acc-bits N sets the
+ *     accumulator of every MAC. --buffer: the reuse model's on-chip output buffer (bytes).
+ *   lowbit energy --mac SPEC [--units TABLE.csv] [--k K] [--acc-bits N | --acc fp16]
+ *                 [--csv OUT.csv]
  *     energy (pJ) and area (µm²) of one MAC, with the breakdown. SPEC: any format spec (its
  *     family's MAC model) or an explicit model mac:KIND,key=value,...
  * --csv OUT.csv (or - for standard output, then nothing else is printed) writes the table with
@@ -21,7 +29,9 @@
 
 #include "cli/cli.h"
 #include "lowbit/energy.h"
+#include "lowbit/gemm.h"
 #include "lowbit/info.h"
+#include "lowbit/results.h"
 
 static int parse_formats(const char *v, char *w, char *a, char *e, size_t len)
 {
@@ -65,7 +75,8 @@ static int close_out(FILE *f, const char *csv, const char *tmp)
 int lb_cmd_energy(int argc, char **argv)
 {
     char tmp[4096];
-    const char *run = NULL, *csv = NULL, *mac_spec = NULL, *fmts = NULL;
+    const char *run = NULL, *csv = NULL, *mac_spec = NULL, *fmts = NULL, *datapath = NULL;
+    double buffer = 0;
     /* default unit table: LOWBIT_UNITS, else the one shipped beside the executable */
     char units_default[4096] = "horowitz45.csv";
     const char *units_path = getenv("LOWBIT_UNITS");
@@ -73,7 +84,7 @@ int lb_cmd_energy(int argc, char **argv)
         lb_data_path("horowitz45.csv", units_default, sizeof units_default);
         units_path = units_default;
     }
-    int acc = 0, k = 256;
+    int acc = 0, fp_acc = 0, k = 256;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-') {
@@ -92,7 +103,18 @@ int lb_cmd_energy(int argc, char **argv)
             mac_spec = v;
         else if (!strcmp(a, "--formats"))
             fmts = v;
-        else if (!strcmp(a, "--acc-bits") || !strcmp(a, "--k")) {
+        else if (!strcmp(a, "--datapath"))
+            datapath = v;
+        else if (!strcmp(a, "--acc")) {
+            if (strcmp(v, "fp32") && strcmp(v, "fp16"))
+                return lb_cli_error("energy: --acc '%s': fp32 or fp16", v);
+            fp_acc = v[2] == '3' ? 32 : 16;
+        } else if (!strcmp(a, "--buffer")) {
+            char *e;
+            buffer = strtod(v, &e);
+            if (*e || !(buffer >= 1 && buffer <= 1e12))
+                return lb_cli_error("energy: --buffer '%s' is not a byte count in [1, 1e12]", v);
+        } else if (!strcmp(a, "--acc-bits") || !strcmp(a, "--k")) {
             char *e;
             long x = strtol(v, &e, 10);
             if (*e || x < 1 || x > (a[2] == 'k' ? 1L << 30 : 128))
@@ -113,12 +135,17 @@ int lb_cmd_energy(int argc, char **argv)
         lb_mac m;
         lb_mac_cost c;
         if (lb_mac_parse(&m, mac_spec, &err) ||
-            ((m.k = k), (m.acc_bits = acc), lb_mac_cost_get(u, &m, &c, &err))) {
+            ((m.k = k),
+             (m.acc_bits = acc                             ? acc
+                           : fp_acc && m.kind == LB_MAC_FP ? fp_acc
+                                                           : m.acc_bits),
+             lb_mac_cost_get(u, &m, &c, &err))) {
             lb_units_free(u);
             return lb_cli_error("energy: --mac: %s", err.msg);
         }
         lb_units_free(u);
-        lb_mac_model mm = {m.kind, m.e, m.m, m.bits, m.frac, m.group, m.gbits};
+        lb_mac_model mm = {m.kind,  m.e,     m.m,        m.bits, m.frac,
+                           m.group, m.gbits, m.acc_bits, m.gacc, m.table};
         char model[128];
         lb_mac_model_spec(&mm, model, sizeof model);
         if (csv) {
@@ -142,17 +169,51 @@ int lb_cmd_energy(int argc, char **argv)
     lb_op_row *ops = NULL;
     size_t n = 0;
     lb_energy_row *rows = NULL;
+    lb_results *res = NULL;
+    lb_mac_model dp;
+    int use_dp = 0;
+    char kspec[256] = "";
     if (lb_results_read_ops(run, &ops, &n, &err)) {
         rc = lb_cli_error("energy: %s", err.msg);
         goto out;
+    }
+    /* the datapath: --datapath, else the run's recorded kernel (format-only if float) */
+    if (datapath && strcmp(datapath, "formats"))
+        snprintf(kspec, sizeof kspec, "%s", datapath);
+    else if (!datapath && !fmts) {
+        res = lb_results_new();
+        if (!res || lb_results_read(res, run, &err)) {
+            rc = lb_cli_error("energy: %s", res ? err.msg : "out of memory");
+            goto out;
+        }
+        const char *g = lb_results_get_str(res, "gemm");
+        snprintf(kspec, sizeof kspec, "%s", g ? g : "fp32");
+    }
+    if (kspec[0]) {
+        lb_gemm_kernel *gk;
+        if (lb_gemm_create(&gk, kspec, &err)) {
+            rc = lb_cli_error("energy: %s: kernel '%s': %s", run, kspec, err.msg);
+            goto out;
+        }
+        if (!lb_gemm_is_float(gk) && strncmp(kspec, "fp64", 4)) {
+            if (lb_gemm_mac(gk, &dp, &err)) {
+                lb_gemm_destroy(gk);
+                rc = lb_cli_error("energy: %s: %s", run, err.msg);
+                goto out;
+            }
+            use_dp = 1;
+        }
+        lb_gemm_destroy(gk);
     }
     rows = calloc(n, sizeof *rows);
     if (!rows) {
         rc = lb_cli_error("energy: out of memory");
         goto out;
     }
-    if (lb_energy_rows(u, ops, n, w[0] ? w : NULL, a[0] ? a : NULL, e[0] ? e : NULL, acc, rows,
-                       &err)) {
+    lb_energy_opts eo = {
+        w[0] ? w : NULL, a[0] ? a : NULL, e[0] ? e : NULL, use_dp ? &dp : NULL, acc,
+        fp_acc,          buffer};
+    if (lb_energy_rows(u, ops, n, &eo, rows, &err)) {
         rc = lb_cli_error("energy: %s: %s", run, err.msg);
         goto out;
     }
@@ -185,6 +246,7 @@ int lb_cmd_energy(int argc, char **argv)
         rc = 0;
 out:
     free(ops), free(rows);
+    lb_results_free(res);
     lb_units_free(u);
     return rc;
 }

@@ -72,9 +72,10 @@ static const lb_cmd cmds[] = {
     {"optimizers", lb_cmd_optimizers, "list the optimizers `train --optimizer` accepts (--csv)"},
     {"schedules", lb_cmd_schedules, "list the schedules `train --schedule` accepts (--csv)"},
     {"energy", lb_cmd_energy,
-     "energy per training iteration of a run: RUN.h5 [--units TABLE.csv] [--csv OUT|-] "
-     "[--formats w=SPEC,a=SPEC,e=SPEC] [--acc-bits N]; or one MAC: --mac SPEC [--k K] "
-     "[--csv OUT|-]"},
+     "energy per training iteration of a run, with the datapath it simulated: RUN.h5 "
+     "[--units TABLE.csv] [--csv OUT|-] [--formats w=SPEC,a=SPEC,e=SPEC] "
+     "[--datapath formats|KERNEL:params] [--acc fp32|fp16] [--acc-bits N] [--buffer BYTES]; or "
+     "one MAC: --mac SPEC [--k K] [--acc fp32|fp16] [--csv OUT|-]"},
     {"lns-delta", lb_cmd_lns_delta,
      "LNS addition tables: --bits T --frac F --approx exact|lut|pwl:NAME [--tables FILE]; CSV "
      "d,dplus,dminus (integer codes) for every d in [0, 16*2^F)"},

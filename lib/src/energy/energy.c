@@ -212,11 +212,37 @@ static void put(lb_mac_cost *c, double *part, acc2 x, double times)
 }
 
 /* ---- MAC specs --------------------------------------------------------------------------- */
-static void mac_from_model(lb_mac *mac, const lb_mac_model *mm)
+void lb_mac_from_model(lb_mac *mac, const lb_mac_model *mm, const char *name)
 {
+    memset(mac, 0, sizeof *mac);
+    mac->k = 256;
     mac->kind = mm->kind;
     mac->e = mm->e, mac->m = mm->m, mac->bits = mm->bits, mac->frac = mm->frac;
     mac->group = mm->group, mac->gbits = mm->gbits;
+    mac->acc_bits = mm->acc, mac->gacc = mm->gacc, mac->table = mm->table;
+    snprintf(mac->name, sizeof mac->name, "%s", name);
+}
+
+/* Defaults: the bit-true kernels' (lb_gemm_mac of lns-binned and mls without keys). */
+enum { BINNED_ACC = 40, BINNED_TABLE = 8, MLS_GACC = 32, MLS_ACC = 64 };
+
+int lb_mac_acc_width(const lb_mac *m)
+{
+    switch (m->kind) {
+    case LB_MAC_FP:
+        return m->acc_bits ? m->acc_bits : 32;
+    case LB_MAC_INT:
+        return m->acc_bits ? m->acc_bits : 2 * m->bits + 8;
+    case LB_MAC_LNS_BINNED:
+        return (m->acc_bits ? m->acc_bits : BINNED_ACC) << m->frac; /* 2^F bins per output */
+    case LB_MAC_LNS_PWL:
+    case LB_MAC_LNS_LUT:
+        return m->bits;
+    case LB_MAC_MLS:
+        return m->acc_bits ? m->acc_bits : MLS_ACC;
+    default:
+        return 32;
+    }
 }
 
 /* "mac:KIND,key=value,...": every key named in its error. "mx" is mls with group 32, gbits 8. */
@@ -251,6 +277,8 @@ static lb_status mac_parse_explicit(lb_mac *mac, const char *spec, lb_error *err
                 {"group", 1, 1 << 20, &mac->group},
                 {"gbits", 0, 16, &mac->gbits},
                 {"acc", 1, 128, &mac->acc_bits},
+                {"gacc", 1, 128, &mac->gacc},
+                {"table", 1, 32, &mac->table},
                 {"k", 1, 1 << 30, &mac->k}};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (mx && (!strcmp(keys[i].key, "group") || !strcmp(keys[i].key, "gbits"))) continue;
@@ -282,7 +310,7 @@ lb_status lb_mac_parse(lb_mac *mac, const char *spec, lb_error *err)
     lb_error e2;
     if (lb_format_parse(&f, spec, &e2)) return lb_fail(err, LB_ERR_SPEC, "%s", e2.msg);
     if (lb_format_mac(&f, &mm, &e2)) return lb_fail(err, LB_ERR_SPEC, "%s", e2.msg);
-    mac_from_model(mac, &mm);
+    lb_mac_from_model(mac, &mm, spec);
     return LB_OK;
 }
 
@@ -292,15 +320,20 @@ lb_status lb_mac_cost_get(const lb_units *u, const lb_mac *m, lb_mac_cost *c, lb
     const double K = m->k > 0 ? m->k : 256;
     switch (m->kind) {
     case LB_MAC_FP: {
+        if (m->acc_bits && m->acc_bits != 16 && m->acc_bits != 32)
+            return lb_fail(err, LB_ERR_SPEC,
+                           "MAC '%s': a floating-point accumulator is acc=32 (FP32) or acc=16 "
+                           "(FP16), not %d",
+                           m->name, m->acc_bits);
+        const int ea = m->acc_bits == 16 ? 5 : 8, w = (m->acc_bits == 16 ? 10 : 23) + 4;
         put(c, &c->mult_pj, mult(u, m->m + 1), 1);
         put(c, &c->other_pj, add(u, m->e + 1), 1);
-        /* accumulate in FP32 */
-        put(c, &c->other_pj, add(u, 8), 1); /* exponent compare */
-        put(c, &c->other_pj, shifter(u, 27), 1);
-        put(c, &c->add_pj, add(u, 27), 1);
-        put(c, &c->other_pj, lzd(u, 27), 1);
-        put(c, &c->other_pj, shifter(u, 27), 1);
-        put(c, &c->other_pj, add(u, 8), 1);
+        put(c, &c->other_pj, add(u, ea), 1); /* exponent compare */
+        put(c, &c->other_pj, shifter(u, w), 1);
+        put(c, &c->add_pj, add(u, w), 1);
+        put(c, &c->other_pj, lzd(u, w), 1);
+        put(c, &c->other_pj, shifter(u, w), 1);
+        put(c, &c->other_pj, add(u, ea), 1);
         break;
     }
     case LB_MAC_INT: {
@@ -310,15 +343,16 @@ lb_status lb_mac_cost_get(const lb_units *u, const lb_mac *m, lb_mac_cost *c, lb
         break;
     }
     case LB_MAC_LNS_BINNED: {
-        int g = 1 << m->frac, acc = m->acc_bits ? m->acc_bits : 24, L = m->bits - 1;
+        int g = 1 << m->frac, acc = m->acc_bits ? m->acc_bits : BINNED_ACC, L = m->bits - 1;
+        int W = m->table ? m->table : BINNED_TABLE;
         put(c, &c->other_pj, add(u, L + 1), 1);
         put(c, &c->other_pj, decode(u, g), 1);
         put(c, &c->other_pj, shifter(u, acc), 1);
         put(c, &c->add_pj, add(u, acc), 1);
         /* per dot product: g bin x table products, g adds, lzd, g compares */
-        put(c, &c->mult_pj, mult(u, acc), g / K);
-        put(c, &c->add_pj, add(u, acc + 8), g / K);
-        put(c, &c->other_pj, lzd(u, acc + 8), 1 / K);
+        put(c, &c->mult_pj, mult(u, sqrt((double)acc * (W + 1))), g / K);
+        put(c, &c->add_pj, add(u, acc + W), g / K);
+        put(c, &c->other_pj, lzd(u, acc + W), 1 / K);
         put(c, &c->other_pj, add(u, 30), g / K);
         break;
     }
@@ -338,14 +372,14 @@ lb_status lb_mac_cost_get(const lb_units *u, const lb_mac *m, lb_mac_cost *c, lb
         break;
     }
     case LB_MAC_MLS: {
-        int a = m->acc_bits ? m->acc_bits : 2 * (m->m + 1) + (1 << (m->e + 1)) + clog2(m->group);
+        int a = m->gacc ? m->gacc : MLS_GACC, outer = m->acc_bits ? m->acc_bits : MLS_ACC;
         put(c, &c->mult_pj, mult(u, m->m + 1), 1);
         put(c, &c->other_pj, add(u, m->e + 1), 1);
         put(c, &c->other_pj, shifter(u, a), 1);
         put(c, &c->add_pj, add(u, a), 1);
         put(c, &c->other_pj, add(u, m->gbits + 1), 1.0 / m->group);
-        put(c, &c->other_pj, shifter(u, 48), 1.0 / m->group);
-        put(c, &c->add_pj, add(u, 48), 1.0 / m->group);
+        put(c, &c->other_pj, shifter(u, outer), 1.0 / m->group);
+        put(c, &c->add_pj, add(u, outer), 1.0 / m->group);
         break;
     }
     default:
@@ -354,19 +388,55 @@ lb_status lb_mac_cost_get(const lb_units *u, const lb_mac *m, lb_mac_cost *c, lb
     return LB_OK;
 }
 
-lb_status lb_energy_format_bits(const char *spec, double *bits, lb_error *err)
+lb_status lb_energy_shape(const lb_op_row *o, int64_t *M, int64_t *N, int64_t *K, lb_error *err)
 {
-    lb_format f;
-    lb_error e2;
-    if (lb_format_parse(&f, spec, &e2)) return lb_fail(err, LB_ERR_SPEC, "%s", e2.msg);
-    *bits = f.bits;
+    const int bw = !strcmp(o->pass, "backward_weight"), bd = !strcmp(o->pass, "backward_data");
+    const int64_t nw = (bw ? o->bytes_out : o->bytes_b) / 4,
+                  e = (bw || bd ? o->bytes_a : o->bytes_out) / 4;
+    *M = *N = *K = 0;
+    if (nw <= 0 || o->macs <= 0 || o->macs % nw)
+        return lb_fail(err, LB_ERR_DATA,
+                       "/ops row %s %s: MACs %lld not a multiple of the weights %lld", o->layer,
+                       o->pass, (long long)o->macs, (long long)nw);
+    const int64_t bp = o->macs / nw;                      /* output positions over the batch */
+    const int64_t oc = e / bp, kc = oc > 0 ? nw / oc : 0; /* output channels, K of forward */
+    if (bw)
+        *M = oc, *N = kc, *K = bp;
+    else if (bd)
+        *M = bp, *N = kc, *K = oc;
+    else
+        *M = bp, *N = oc, *K = kc;
+    if (*M <= 0 || *N <= 0 || *K <= 0 || *M * *N * *K != o->macs)
+        return lb_fail(err, LB_ERR_DATA,
+                       "/ops row %s %s: MACs %lld and byte counts give no GEMM shape", o->layer,
+                       o->pass, (long long)o->macs);
     return LB_OK;
 }
 
-lb_status lb_energy_rows(const lb_units *u, const lb_op_row *ops, size_t n, const char *w_fmt,
-                         const char *a_fmt, const char *e_fmt, int acc_bits, lb_energy_row *out,
-                         lb_error *err)
+/* stored bits per element of a format (block scales amortized) */
+static lb_status format_bits(const lb_format *f, double *bits)
 {
+    lb_format_info fi;
+    lb_format_info_get(f, &fi);
+    *bits = fi.bits_per_element > 0 ? fi.bits_per_element : f->bits;
+    return LB_OK;
+}
+
+/* The operands' bits when a kernel quantizes them itself (the role formats are then fp32):
+ * MLS elements 1+e+m plus the group exponent per group; QAA-LNS T bits; 0: as recorded. */
+static double datapath_bits(const lb_mac_model *d)
+{
+    if (d->kind == LB_MAC_MLS) return 1 + d->e + d->m + (double)d->gbits / d->group;
+    if (d->kind == LB_MAC_LNS_PWL || d->kind == LB_MAC_LNS_LUT) return d->bits;
+    return 0;
+}
+
+lb_status lb_energy_rows(const lb_units *u, const lb_op_row *ops, size_t n,
+                         const lb_energy_opts *opts, lb_energy_row *out, lb_error *err)
+{
+    const lb_energy_opts none = {0};
+    const lb_energy_opts *op = opts ? opts : &none;
+    const double buffer = op->buffer_bytes > 0 ? op->buffer_bytes : LB_ENERGY_BUFFER_DEFAULT;
     double sram_e, sram_a;
     lb_units_cost(u, "sram32k_read", 64, &sram_e, &sram_a);
     const double per_bit = sram_e / 64;
@@ -383,28 +453,46 @@ lb_status lb_energy_rows(const lb_units *u, const lb_op_row *ops, size_t n, cons
         const char *fa = o->fmt_a, *fb = o->fmt_b;
         int fwd = !strcmp(o->pass, "forward"), bwd_w = !strcmp(o->pass, "backward_weight");
         if (fwd) {
-            if (a_fmt) fa = a_fmt;
-            if (w_fmt) fb = w_fmt;
+            if (op->a_fmt) fa = op->a_fmt;
+            if (op->w_fmt) fb = op->w_fmt;
         } else {
-            if (e_fmt) fa = e_fmt;
-            if (bwd_w ? a_fmt != NULL : w_fmt != NULL) fb = bwd_w ? a_fmt : w_fmt;
+            if (op->e_fmt) fa = op->e_fmt;
+            if (bwd_w ? op->a_fmt != NULL : op->w_fmt != NULL) fb = bwd_w ? op->a_fmt : op->w_fmt;
         }
+        int64_t M, N, K;
+        lb_status st = lb_energy_shape(o, &M, &N, &K, err);
+        if (st) return st;
         /* each operand spec parsed once; the operand with more bits decides the MAC model */
         lb_format ff[2];
         lb_error e2;
         if (lb_format_parse(&ff[0], fa, &e2) || lb_format_parse(&ff[1], fb, &e2))
             return lb_fail(err, LB_ERR_SPEC, "%s", e2.msg);
-        const double ba = ff[0].bits, bb = ff[1].bits;
-        const int wide = ba >= bb ? 0 : 1;
+        double ba, bb;
+        format_bits(&ff[0], &ba), format_bits(&ff[1], &bb);
+        const int wide = ff[0].bits >= ff[1].bits ? 0 : 1;
         lb_mac mac;
         lb_mac_model mm;
-        memset(&mac, 0, sizeof mac);
-        mac.k = 256;
-        snprintf(mac.name, sizeof mac.name, "%s", wide ? fb : fa);
-        lb_status st = lb_format_mac(&ff[wide], &mm, &e2);
-        if (st) return lb_fail(err, LB_ERR_SPEC, "%s", e2.msg);
-        mac_from_model(&mac, &mm);
-        mac.acc_bits = acc_bits;
+        if ((st = lb_format_mac(&ff[wide], &mm, &e2)))
+            return lb_fail(err, LB_ERR_SPEC, "%s", e2.msg);
+        if (op->datapath) {
+            /* the kernel's datapath; a width it leaves at 0 is the operands' (lns-binned) */
+            lb_mac_model d = *op->datapath;
+            if (!d.bits) d.bits = mm.bits;
+            if (d.kind == LB_MAC_LNS_BINNED && mm.kind != LB_MAC_LNS_BINNED)
+                return lb_fail(err, LB_ERR_SPEC,
+                               "/ops row %s %s: the LNS-Madam datapath needs LNS operands, the run "
+                               "recorded '%s'",
+                               o->layer, o->pass, wide ? fb : fa);
+            const double db = datapath_bits(&d);
+            if (db > 0) ba = bb = db;
+            char name[128];
+            lb_mac_model_spec(&d, name, sizeof name);
+            lb_mac_from_model(&mac, &d, name);
+        } else
+            lb_mac_from_model(&mac, &mm, wide ? fb : fa);
+        if (op->acc_bits) mac.acc_bits = op->acc_bits;
+        if (op->fp_acc && mac.kind == LB_MAC_FP) mac.acc_bits = op->fp_acc;
+        mac.k = K > (1 << 30) ? 1 << 30 : (int)K;
         lb_mac_cost mc;
         if ((st = lb_mac_cost_get(u, &mac, &mc, err))) return st;
         lb_energy_row *r = &out[i];
@@ -415,10 +503,20 @@ lb_status lb_energy_rows(const lb_units *u, const lb_op_row *ops, size_t n, cons
         r->macs = (double)o->macs;
         r->mac_pj = mc.energy_pj;
         r->compute_pj = r->macs * mc.energy_pj;
-        /* elements = float32 bytes / 4; stored at the format's bits; output at the wider one */
-        double bits_out = ba > bb ? ba : bb;
-        r->memory_pj = per_bit * ((double)o->bytes_a / 4 * ba + (double)o->bytes_b / 4 * bb +
-                                  (double)o->bytes_out / 4 * bits_out);
+        /* output-stationary reuse model (lowbit/energy.h) */
+        double C = floor(8 * buffer / lb_mac_acc_width(&mac));
+        if (C < 1) C = 1;
+        int64_t tm = (int64_t)floor(sqrt(C));
+        if (tm > M) tm = M;
+        int64_t tn = (int64_t)(C / (double)tm);
+        if (tn > N) tn = N;
+        if (tn < 1) tn = 1;
+        const double reads_a = (double)M * K * (double)((N + tn - 1) / tn);
+        const double reads_b = (double)K * N * (double)((M + tm - 1) / tm);
+        const double bits_out = ba > bb ? ba : bb;
+        r->m = M, r->n = N, r->k = K, r->tile_m = tm, r->tile_n = tn;
+        r->bits_a = ba, r->bits_b = bb;
+        r->memory_pj = per_bit * (reads_a * ba + reads_b * bb + (double)M * N * bits_out);
     }
     return LB_OK;
 }

@@ -222,7 +222,13 @@ void lb_mac_model_spec(const lb_mac_model *m, char *s, size_t n)
         break;
     default:
         snprintf(s, n, "?");
+        return;
     }
+    /* the datapath widths a kernel set (lb_gemm_mac) */
+    size_t len = strlen(s);
+    if (m->acc && len < n) len += (size_t)snprintf(s + len, n - len, ",acc=%d", m->acc);
+    if (m->gacc && len < n) len += (size_t)snprintf(s + len, n - len, ",gacc=%d", m->gacc);
+    if (m->table && len < n) snprintf(s + len, n - len, ",table=%d", m->table);
 }
 
 lb_status lb_format_mac(const lb_format *f, lb_mac_model *m, lb_error *err)

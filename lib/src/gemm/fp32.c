@@ -51,9 +51,11 @@ static lb_status fp64_run(const void *state, const lb_gemm_call *c, lb_gemm_coun
 const lb_gemm_vtable lb_gemm_fp32 = {"fp32",   "BLIS sgemm on the (fake-quantized) float operands",
                                      "",       none_create,
                                      fp32_run, none_destroy,
-                                     NULL,     NULL};
+                                     NULL,     NULL,
+                                     NULL};
 const lb_gemm_vtable lb_gemm_fp64 = {
     "fp64",   "float operands, products and sums in double, one rounding to float per output",
     "",       none_create,
     fp64_run, none_destroy,
-    NULL,     NULL};
+    NULL,     NULL,
+    NULL};

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "core/internal.h"
+#include "lowbit/format.h"
 #include "lowbit/gemm.h"
 
 /* Counters a kernel adds to once per call (the registry owns them; atomic adds). */
@@ -28,6 +29,8 @@ typedef struct lb_gemm_vtable {
     size_t (*histogram)(const void *state, uint64_t *counts, size_t cap);
     /* optional (NULL): see lb_gemm_lns_adder */
     const struct lb_lns_adder *(*lns_adder)(const void *state, int *bits);
+    /* optional (NULL: no hardware model): see lb_gemm_mac */
+    void (*mac)(const void *state, lb_mac_model *m);
 } lb_gemm_vtable;
 
 /* Per-thread scratch buffer `slot` (0 .. LB_GEMM_SCRATCH_SLOTS-1) of at least `bytes`, grown as

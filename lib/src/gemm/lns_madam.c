@@ -366,6 +366,15 @@ done:
     return st;
 }
 
+/* The binned datapath's widths (lowbit/energy.h prices them); the operand width is the
+ * operands' own (the kernel takes LNS codes as given). */
+static void binned_mac(const void *state, lb_mac_model *m)
+{
+    const lnsk *k = state;
+    m->kind = LB_MAC_LNS_BINNED;
+    m->frac = k->F, m->acc = k->A, m->table = k->W;
+}
+
 const lb_gemm_vtable lb_gemm_lns_exact = {
     "lns-exact",
     "LNS products (code add), exact conversion to linear, FP64 sum, one rounding back to LNS",
@@ -373,6 +382,7 @@ const lb_gemm_vtable lb_gemm_lns_exact = {
     exact_create,
     run,
     destroy,
+    NULL,
     NULL,
     NULL};
 const lb_gemm_vtable lb_gemm_lns_binned = {
@@ -384,7 +394,8 @@ const lb_gemm_vtable lb_gemm_lns_binned = {
     run,
     destroy,
     NULL,
-    NULL};
+    NULL,
+    binned_mac};
 const lb_gemm_vtable lb_gemm_lns_binned_ref = {
     "lns-binned-ref",
     "lns-binned computed literally with bins (scalar reference; slow)",
@@ -393,4 +404,5 @@ const lb_gemm_vtable lb_gemm_lns_binned_ref = {
     run,
     destroy,
     NULL,
-    NULL};
+    NULL,
+    binned_mac};

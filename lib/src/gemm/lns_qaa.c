@@ -261,29 +261,42 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
     return LB_OK;
 }
 
-#define LNSADD_VT(ID, NAME, AP, REF, DESC, KEYS)                                                   \
+/* The QAA-LNS log-domain MAC at the kernel's width T/F with its Δ± circuit (PWL or LUT).
+ * lns-exactadd has none: Δ± rounded exactly is a numerical reference, not a circuit. */
+static void pwl_mac(const void *state, lb_mac_model *m)
+{
+    const lnsadd_k *k = state;
+    m->kind = LB_MAC_LNS_PWL, m->bits = k->bits, m->frac = k->frac;
+}
+static void lut_mac(const void *state, lb_mac_model *m)
+{
+    pwl_mac(state, m);
+    m->kind = LB_MAC_LNS_LUT;
+}
+
+#define LNSADD_VT(ID, NAME, AP, REF, MAC, DESC, KEYS)                                              \
     static lb_status ID##_create(void **s, lb_kv *kv, int nkv, char *c, size_t nc, lb_error *err)  \
     {                                                                                              \
         return create_common(s, kv, nkv, c, nc, err, AP, REF);                                     \
     }                                                                                              \
-    const lb_gemm_vtable lb_gemm_##ID = {NAME, DESC,    KEYS,      ID##_create,                    \
-                                         run,  destroy, histogram, lns_adder};
+    const lb_gemm_vtable lb_gemm_##ID = {NAME,    DESC,      KEYS,      ID##_create, run,          \
+                                         destroy, histogram, lns_adder, MAC};
 
-LNSADD_VT(lns_pwl, "lns-pwl", LB_DELTA_PWL, 0,
+LNSADD_VT(lns_pwl, "lns-pwl", LB_DELTA_PWL, 0, pwl_mac,
           "bit-true QAA-LNS GEMM, PWL LNS addition, tree over blocks of 16 (vectorised)",
           "bits=8..16,frac=2..10,table=NAME,file=CSV,dhist=0|1")
-LNSADD_VT(lns_pwl_ref, "lns-pwl-ref", LB_DELTA_PWL, 1,
+LNSADD_VT(lns_pwl_ref, "lns-pwl-ref", LB_DELTA_PWL, 1, pwl_mac,
           "bit-true QAA-LNS GEMM, PWL LNS addition (scalar reference)",
           "bits=8..16,frac=2..10,table=NAME,file=CSV,dhist=0|1")
-LNSADD_VT(lns_lut, "lns-lut", LB_DELTA_LUT, 0,
+LNSADD_VT(lns_lut, "lns-lut", LB_DELTA_LUT, 0, lut_mac,
           "bit-true QAA-LNS GEMM, 64-entry LUT LNS addition (vectorised)",
           "bits=8..16,frac=2..10,dhist=0|1")
-LNSADD_VT(lns_lut_ref, "lns-lut-ref", LB_DELTA_LUT, 1,
+LNSADD_VT(lns_lut_ref, "lns-lut-ref", LB_DELTA_LUT, 1, lut_mac,
           "bit-true QAA-LNS GEMM, 64-entry LUT LNS addition (scalar reference)",
           "bits=8..16,frac=2..10,dhist=0|1")
-LNSADD_VT(lns_exactadd, "lns-exactadd", LB_DELTA_EXACT, 0,
+LNSADD_VT(lns_exactadd, "lns-exactadd", LB_DELTA_EXACT, 0, NULL,
           "bit-true QAA-LNS GEMM, LNS addition with Δ± rounded exactly (vectorised)",
           "bits=8..16,frac=2..10,dhist=0|1")
-LNSADD_VT(lns_exactadd_ref, "lns-exactadd-ref", LB_DELTA_EXACT, 1,
+LNSADD_VT(lns_exactadd_ref, "lns-exactadd-ref", LB_DELTA_EXACT, 1, NULL,
           "bit-true QAA-LNS GEMM, LNS addition with Δ± rounded exactly (scalar reference)",
           "bits=8..16,frac=2..10,dhist=0|1")

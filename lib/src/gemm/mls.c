@@ -302,6 +302,15 @@ out:
     return st;
 }
 
+/* The MLS datapath's widths: elements, groups, group-pair and outer accumulators. */
+static void mls_mac(const void *state, lb_mac_model *m)
+{
+    const mlsk *k = state;
+    lb_error e2;
+    lb_format_mac(&k->f, m, &e2); /* mls(e, m, group, gbits) of the operand format */
+    m->gacc = k->gacc, m->acc = k->acc;
+}
+
 const lb_gemm_vtable lb_gemm_mls = {
     "mls",
     "bit-true MLS: integer element products, group-pair sums, shifted wide accumulator",
@@ -310,7 +319,8 @@ const lb_gemm_vtable lb_gemm_mls = {
     run,
     destroy,
     NULL,
-    NULL};
+    NULL,
+    mls_mac};
 
 const lb_gemm_vtable lb_gemm_mls_ref = {
     "mls-ref",
@@ -320,4 +330,5 @@ const lb_gemm_vtable lb_gemm_mls_ref = {
     run,
     destroy,
     NULL,
-    NULL};
+    NULL,
+    mls_mac};

@@ -128,6 +128,16 @@ size_t lb_gemm_histogram(const lb_gemm_kernel *k, uint64_t *counts, size_t cap)
     return k && k->vt->histogram ? k->vt->histogram(k->state, counts, cap) : 0;
 }
 
+lb_status lb_gemm_mac(const lb_gemm_kernel *k, lb_mac_model *m, lb_error *err)
+{
+    memset(m, 0, sizeof *m);
+    if (!k || !k->vt->mac)
+        return lb_fail(err, LB_ERR_ARG, "GEMM kernel '%s' has no hardware MAC model",
+                       lb_gemm_spec(k));
+    k->vt->mac(k->state, m);
+    return LB_OK;
+}
+
 lb_status lb_gemm_run(const lb_gemm_kernel *k, const lb_gemm_call *c)
 {
     if (c->M <= 0 || c->N <= 0) return LB_OK;
