@@ -369,7 +369,8 @@ def energy(run_or_mac, units=None, k=256, acc_bits=0, w=None, a=None, e=None):
             raise ValueError(err.msg.decode())
     finally:
         _l.lb_units_free(u)
-    mm = _lib.MacModel(m.kind, m.e, m.m, m.bits, m.frac, m.group, m.gbits)
+    mm = _lib.MacModel(m.kind, m.e, m.m, m.bits, m.frac, m.group, m.gbits, m.acc_bits, m.gacc,
+                       m.table)
     buf = _C.create_string_buffer(128)
     _l.lb_mac_model_spec(_C.byref(mm), buf, 128)
     return dict(model=buf.value.decode(), multiply_pj=c.mult_pj, accumulate_pj=c.add_pj,
@@ -385,7 +386,8 @@ def _energy_run(run, units, acc_bits, w, a, e):
         u = _units(units)
         rows = (_lib.EnergyRow * max(n.value, 1))()
         enc = [f.encode() if f else None for f in (w, a, e)]
-        if _l.lb_energy_rows(u, ops, n.value, *enc, int(acc_bits), rows, _C.byref(err)):
+        opts = _lib.EnergyOpts(*enc, None, int(acc_bits), 0, 0.0)
+        if _l.lb_energy_rows(u, ops, n.value, _C.byref(opts), rows, _C.byref(err)):
             raise ValueError(f"{run}: {err.msg.decode()}")
     finally:
         _lib.libc.free(_C.cast(ops, _C.c_void_p))

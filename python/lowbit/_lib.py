@@ -51,13 +51,15 @@ class RegistryEntry(C.Structure):  # lb_registry_entry
 
 class MacModel(C.Structure):  # lb_mac_model
     _fields_ = [("kind", C.c_int), ("e", C.c_int), ("m", C.c_int), ("bits", C.c_int),
-                ("frac", C.c_int), ("group", C.c_int), ("gbits", C.c_int)]
+                ("frac", C.c_int), ("group", C.c_int), ("gbits", C.c_int), ("acc", C.c_int),
+                ("gacc", C.c_int), ("table", C.c_int)]
 
 
 class Mac(C.Structure):  # lb_mac
     _fields_ = [("kind", C.c_int), ("e", C.c_int), ("m", C.c_int), ("bits", C.c_int),
                 ("frac", C.c_int), ("group", C.c_int), ("gbits", C.c_int),
-                ("acc_bits", C.c_int), ("k", C.c_int), ("name", C.c_char * 96)]
+                ("acc_bits", C.c_int), ("gacc", C.c_int), ("table", C.c_int), ("k", C.c_int),
+                ("name", C.c_char * 128)]
 
 
 class MacCost(C.Structure):  # lb_mac_cost
@@ -89,9 +91,17 @@ class OpRow(C.Structure):  # lb_op_row
 
 
 class EnergyRow(C.Structure):  # lb_energy_row
-    _fields_ = [("layer", C.c_char * 48), ("pass_", C.c_char * 24), ("mac", C.c_char * 96),
+    _fields_ = [("layer", C.c_char * 48), ("pass_", C.c_char * 24), ("mac", C.c_char * 128),
                 ("macs", C.c_double), ("mac_pj", C.c_double), ("compute_pj", C.c_double),
-                ("memory_pj", C.c_double)]
+                ("memory_pj", C.c_double), ("m", C.c_int64), ("n", C.c_int64), ("k", C.c_int64),
+                ("tile_m", C.c_int64), ("tile_n", C.c_int64), ("bits_a", C.c_double),
+                ("bits_b", C.c_double)]
+
+
+class EnergyOpts(C.Structure):  # lb_energy_opts
+    _fields_ = [("w_fmt", C.c_char_p), ("a_fmt", C.c_char_p), ("e_fmt", C.c_char_p),
+                ("datapath", C.POINTER(MacModel)), ("acc_bits", C.c_int), ("fp_acc", C.c_int),
+                ("buffer_bytes", C.c_double)]
 
 
 def _candidates():
@@ -117,6 +127,22 @@ def _load():
 
 
 lib = _load()
+
+# The layouts above mirror the public headers; the library says its own sizes, so a header
+# change that the mirror missed stops the import here, naming the struct, instead of corrupting
+# memory later.
+lib.lb_abi_sizeof.restype = C.c_size_t
+lib.lb_abi_sizeof.argtypes = [C.c_char_p]
+for _name, _cls in (("lb_error", Error), ("lb_format", Format), ("lb_qctx", QCtx),
+                    ("lb_format_info", FormatInfo), ("lb_registry_entry", RegistryEntry),
+                    ("lb_mac_model", MacModel), ("lb_mac", Mac), ("lb_mac_cost", MacCost),
+                    ("lb_gemm_call", GemmCall), ("lb_gemm_stats", GemmStats),
+                    ("lb_lns_adder", LnsAdder), ("lb_op_row", OpRow),
+                    ("lb_energy_row", EnergyRow), ("lb_energy_opts", EnergyOpts)):
+    _c = lib.lb_abi_sizeof(_name.encode())
+    if _c != C.sizeof(_cls):
+        raise ImportError(f"lowbit: {_name} is {_c} bytes in the library, {C.sizeof(_cls)} in "
+                          f"python/lowbit/_lib.py: update the mirror of the header")
 
 
 def library_path():
@@ -177,8 +203,8 @@ _sig("lb_units_load", C.c_int, _P(C.c_void_p), C.c_char_p, _P(Error))
 _sig("lb_units_free", None, C.c_void_p)
 _sig("lb_mac_parse", C.c_int, _P(Mac), C.c_char_p, _P(Error))
 _sig("lb_results_read_ops", C.c_int, C.c_char_p, _P(_P(OpRow)), _P(C.c_size_t), _P(Error))
-_sig("lb_energy_rows", C.c_int, C.c_void_p, _P(OpRow), C.c_size_t, C.c_char_p, C.c_char_p,
-     C.c_char_p, C.c_int, _P(EnergyRow), _P(Error))
+_sig("lb_energy_rows", C.c_int, C.c_void_p, _P(OpRow), C.c_size_t, _P(EnergyOpts),
+     _P(EnergyRow), _P(Error))
 libc = C.CDLL(None)  # free() for the rows lb_results_read_ops allocates
 libc.free.argtypes = [C.c_void_p]
 _sig("lb_mac_cost_get", C.c_int, C.c_void_p, _P(Mac), _P(MacCost), _P(Error))

@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_format_spec.c — format spec strings (lb_format_parse of lowbit/format.h)
- * and the MAC model specs of lowbit/energy.h (lb_mac_parse, lb_energy_format_bits), which
+ * and the MAC model specs of lowbit/energy.h (lb_mac_parse), which
  * take the same strings. For a spec that parses: lb_format_info_get, and a small quantize
  * (RNE and SR, flat and with a 2x4 shape) of values that cover zero, subnormals, ±max-ish
  * magnitudes, ±inf and NaN, then encode/decode where the format has codes.
@@ -49,8 +49,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     lb_mac mac;
     if (lb_mac_parse(&mac, spec, &err)) fuzz_check_error(err.msg, 0);
-    double bits;
-    if (lb_energy_format_bits(spec, &bits, &err)) fuzz_check_error(err.msg, 0);
     lb_round r;
     (void)lb_round_parse(&r, spec);
     free(spec);

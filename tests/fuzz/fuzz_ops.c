@@ -90,8 +90,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     lb_energy_row *out = calloc(n ? n : 1, sizeof *out);
     if (!out) abort();
-    lb_status st = lb_energy_rows(units, rows, n, ov[0][0] ? ov[0] : NULL, ov[1][0] ? ov[1] : NULL,
-                                  ov[2][0] ? ov[2] : NULL, acc, out, &err);
+    lb_energy_opts opts = {
+        ov[0][0] ? ov[0] : NULL, ov[1][0] ? ov[1] : NULL, ov[2][0] ? ov[2] : NULL, NULL, acc, 0, 0};
+    lb_status st = lb_energy_rows(units, rows, n, &opts, out, &err);
     if (st)
         fuzz_check_error(err.msg, 0);
     else

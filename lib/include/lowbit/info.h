@@ -11,6 +11,9 @@ extern "C" {
 const char *lb_version(void);  /* "0.1.0" */
 const char *lb_git_sha(void);  /* short SHA of the source tree at build time, or "unknown" */
 const char *lb_compiler(void); /* compiler id and version */
+/* sizeof the public struct named (e.g. "lb_format", "lb_mac"), 0 for an unknown name: language
+ * bindings that mirror the layouts (python/lowbit/_lib.py) check theirs against it on load. */
+size_t lb_abi_sizeof(const char *type_name);
 
 /* BLIS 0.9 picks kernels from the CPU id and falls back to slow generic kernels on CPUs it
  * does not know (on a Zen 5 machine it picked "generic", 3-4x slower sgemm). If BLIS_ARCH_TYPE is

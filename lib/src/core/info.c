@@ -6,7 +6,14 @@
 #include <unistd.h>
 
 #include "lb_gitsha.h" /* generated at build time: LB_GIT_SHA */
+#include "lowbit/data.h"
+#include "lowbit/energy.h"
+#include "lowbit/format.h"
+#include "lowbit/gemm.h"
 #include "lowbit/info.h"
+#include "lowbit/lnsadd.h"
+#include "lowbit/results.h"
+#include "lowbit/status.h"
 
 #ifndef LB_VERSION
 #define LB_VERSION "0.0.0"
@@ -74,4 +81,26 @@ int lb_data_path(const char *file, char *out, size_t n)
     *slash = 0;
     int w = snprintf(out, n, "%s/../share/lowbit/%s", exe, file);
     return (w < 0 || (size_t)w >= n) ? -1 : 0;
+}
+
+size_t lb_abi_sizeof(const char *type_name)
+{
+#define LB_ABI(t)                                                                                  \
+    if (type_name && !strcmp(type_name, #t)) return sizeof(t);
+    LB_ABI(lb_error)
+    LB_ABI(lb_format)
+    LB_ABI(lb_qctx)
+    LB_ABI(lb_format_info)
+    LB_ABI(lb_registry_entry)
+    LB_ABI(lb_mac_model)
+    LB_ABI(lb_mac)
+    LB_ABI(lb_mac_cost)
+    LB_ABI(lb_gemm_call)
+    LB_ABI(lb_gemm_stats)
+    LB_ABI(lb_lns_adder)
+    LB_ABI(lb_op_row)
+    LB_ABI(lb_energy_row)
+    LB_ABI(lb_energy_opts)
+#undef LB_ABI
+    return 0;
 }
