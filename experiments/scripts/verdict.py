@@ -198,7 +198,8 @@ def judge(entry, values, run, smoke=False, unit=None, what=None):
     r_lo, r_hi = region_of(rule["regions"], lo), region_of(rule["regions"], hi)
     if r_lo == r_hi:
         return Verdict(cid, r_lo, span, mean, lo, hi, n, smoke)
-    why = ("depends on the unit table: " if rule.get("over") == "unit tables" else
+    over = rule.get("over", "")
+    why = (f"depends on the {_tex(over)}: " if over.startswith("unit tables") else
            "the interval straddles a threshold: ")
     return Verdict(cid, "inconclusive", why + span + f" (spans {r_lo} and {r_hi})", mean, lo, hi, n, smoke)
 
