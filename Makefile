@@ -1,11 +1,11 @@
 # Makefile — the front door for people. Every target installs what is missing first.
 #   make reproduce   packages + build + `snakemake --cores all all` -> reports/report.pdf
-#   make test        packages + Release and ASan/UBSan builds + ctest + workflow lint, smoke run
-#                    and table tolerance check (this is what CI runs)
-#   make test-slurm  the cluster path: the smoke workflow through profiles/slurm on a one-node
-#                    SLURM it installs, starts and stops (root; ~12 min on 2 CPUs, so apart from
-#                    `make test`; CI runs both). SLURM_COMPARE=reports/generated also checks the
-#                    tables against the local smoke run's
+#   make test        packages + Release and ASan/UBSan builds + ctest + Python tests + workflow
+#                    lint, smoke run and table tolerance check + the smoke workflow on a one-node
+#                    SLURM (root; LOWBIT_TEST_SLURM=0 leaves it out). This is what CI runs.
+#   make test-slurm  the SLURM step alone: the smoke workflow through profiles/slurm on a one-node
+#                    SLURM it installs, starts and stops; SLURM_COMPARE=reports/generated also
+#                    checks the tables against the local smoke run's
 #   make build | bench | clean
 #   make fuzz [FUZZ_SECONDS=60]  clang libFuzzer harnesses (tests/fuzz), each run that long
 # Debian's python3 is used for everything Python (pyenv's python3, first on PATH here, has no numpy).

@@ -73,5 +73,16 @@ LOWBIT_BUILD_DIR=$(cd "$build" && pwd) \
 if [[ -x tests/workflow/run_smoke.sh ]]; then
   step "workflow (lint, dry run, smoke run, tolerance check)" tests/workflow/run_smoke.sh
 fi
+# The cluster path: the same smoke workflow through profiles/slurm on a one-node SLURM the test
+# installs, starts and stops (root only: it runs daemons); its tables are also compared with the
+# smoke run's just above. LOWBIT_TEST_SLURM=0 leaves it out (say so: it is not a pass).
+if [[ "${LOWBIT_TEST_SLURM:-1}" == 0 ]]; then
+  echo "=== cluster path (SLURM): left out (LOWBIT_TEST_SLURM=0)"
+elif [[ $(id -u) -ne 0 ]]; then
+  echo "=== cluster path (SLURM): left out (needs root to run the daemons; make test-slurm as root)"
+else
+  step "cluster path (smoke workflow on a one-node SLURM, tests/slurm)" \
+    tests/slurm/run_slurm_smoke.sh --compare-with reports/generated
+fi
 echo "test: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -246,6 +246,10 @@ path, account, partition = sys.argv[1:]
 with open(path) as fh:
     prof = yaml.safe_load(fh)
 prof["default-resources"] += [f"slurm_account={account}", f"slurm_partition={partition}"]
+# one CPU per job on this 2-CPU test node, so that two jobs run at once (each job's lowbit still
+# uses the config's thread count: results do not change, only the wall time)
+prof["default-resources"] = [r for r in prof["default-resources"]
+                             if not r.startswith("cpus_per_task=")] + ["cpus_per_task=1"]
 with open(path, "w") as fh:
     yaml.safe_dump(prof, fh, sort_keys=False)
 EOF
