@@ -8,6 +8,9 @@
 //                                           the per-call operand encoding
 //   BM_mls_gemm/<e2m1|e2m4|e2m1_ref>/<M>x<N>x<K>  bit-true MLS kernels (lib/src/gemm/mls.c) on
 //                                           float operands, including the per-call MLS encoding
+//   BM_gemm/fpacc/<e5m10_p128|e5m10_p128_ref|e5m10_rne_p128>/<M>x<N>x<K>  floating-point
+//                                           accumulation kernels (lib/src/gemm/fpacc.c) on lns8
+//                                           operands, FP32 promotion every 128 products
 // Counter items_per_second = multiply-accumulates per second (MAC/s).
 // Filter, e.g.: lowbit_bench --benchmark_filter='BM_(sgemm|lns_gemm)/.*'
 #include <benchmark/benchmark.h>
@@ -91,6 +94,10 @@ int register_gemm()
         {"lut/13_5", "lns-lut:bits=13,frac=5"},
         {"exactadd/13_5", "lns-exactadd:bits=13,frac=5"},
         {"pwl/16_8", "lns-pwl:bits=16,frac=8"}};
+    const std::pair<const char *, const char *> fpacc[] = {
+        {"e5m10_p128", "fpacc:acc=e5m10,promote=128"},
+        {"e5m10_p128_ref", "fpacc-ref:acc=e5m10,promote=128"},
+        {"e5m10_rne_p128", "fpacc:acc=e5m10,align=rne,promote=128"}};
     for (const Shape &s : kShapes) {
         std::string dims =
             std::to_string(s.M) + "x" + std::to_string(s.N) + "x" + std::to_string(s.K);
@@ -106,6 +113,10 @@ int register_gemm()
         for (auto &kv : mls)
             benchmark::RegisterBenchmark(
                 (std::string("BM_mls_gemm/") + kv.first + "/" + dims).c_str(), BM_kernel,
+                std::string(kv.second), s);
+        for (auto &kv : fpacc)
+            benchmark::RegisterBenchmark(
+                (std::string("BM_gemm/fpacc/") + kv.first + "/" + dims).c_str(), BM_kernel,
                 std::string(kv.second), s);
     }
     return 0;
