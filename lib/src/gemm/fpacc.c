@@ -253,12 +253,20 @@ typedef union {
     uint64_t u;
 } dbits;
 
+/* trunc(x) through rint (gcc 12 vectorises rint here, not trunc); exact: rint(|x|) is |x| rounded
+ * to an integer, one too large when it rounded up; the sign of x, zero included, as trunc */
+static inline __attribute__((always_inline)) double trunc_small(double x)
+{
+    double ax = __builtin_fabs(x), t = __builtin_rint(ax);
+    return __builtin_copysign(t > ax ? t - 1 : t, x);
+}
+
 /* rint(t + err) for t + err exact (TwoSum), |err| <= ulp(t)/2: a tie of t decided by err */
 static inline __attribute__((always_inline)) double rne_tie(double t, double err)
 {
     double n = __builtin_rint(t), d = t - n;
-    n = (d == 0.5 && err > 0) ? n + 1 : n;
-    return (d == -0.5 && err < 0) ? n - 1 : n;
+    n = ((d == 0.5) & (err > 0)) ? n + 1 : n;
+    return ((d == -0.5) & (err < 0)) ? n - 1 : n;
 }
 
 /* r = a ⊕ b for W lanes, branch-free; the same rules and results as ref_add (trunc, rne). */
@@ -271,35 +279,37 @@ static inline __attribute__((always_inline)) void lane_add(const fpk *f, int ali
     const int m = f->m;
     const double carry = f->carry, max = f->max, half = f->carry / 2;
     uint64_t sw = 0, ov = 0;
-    for (int l = 0; l < W; l++) {
-        dbits A = {a[l]}, B = {b[l]}, Sm = {a[l] + b[l]};
+    for (int l = 0; l < W; l++) { /* & and | instead of && and ||: no control flow */
+        const double fa = __builtin_fabs(a[l]), fb = __builtin_fabs(b[l]);
+        dbits A = {a[l]}, B = {b[l]}, Sm = {align == AL_TRUNC ? (fa > fb ? fa : fb) : a[l] + b[l]};
         int64_t ea = (int64_t)((A.u >> 52) & 0x7ff), eb = (int64_t)((B.u >> 52) & 0x7ff);
-        int64_t E = align == AL_TRUNC ? (ea > eb ? ea : eb) : (int64_t)((Sm.u >> 52) & 0x7ff);
+        int64_t E = (int64_t)((Sm.u >> 52) & 0x7ff);
         E = E < emin_b ? emin_b : E; /* biased */
         E = E > 2046 ? 2046 : E;     /* non-finite: replaced below */
         dbits q = {.u = (uint64_t)(E - m) << 52}, iq = {.u = (uint64_t)(2046 - E + m) << 52};
         double x = a[l] * iq.d, y = b[l] * iq.d, S;
         if (align == AL_TRUNC) {
-            S = __builtin_trunc(x) + __builtin_trunc(y);
-            double S2 = 2 * __builtin_trunc(S * 0.5);
+            S = trunc_small(x) + trunc_small(y);
+            double S2 = 2 * trunc_small(S * 0.5);
             S = __builtin_fabs(S) >= carry ? S2 : S;
         } else {
             double t = x + y, bp = t - x;
             double err = (x - (t - bp)) + (y - bp);
             double n = rne_tie(t, err), n2 = rne_tie(t * 0.5, err * 0.5),
                    n3 = rne_tie(t * 2, err * 2);
-            S = __builtin_fabs(n) >= carry               ? 2 * n2
-                : __builtin_fabs(n) < half && E > emin_b ? n3 / 2
-                                                         : n;
+            int down = (__builtin_fabs(n) < half) & (E > emin_b);
+            S = down ? n3 * 0.5 : n;
+            S = __builtin_fabs(n) >= carry ? 2 * n2 : S;
         }
         double v = S * q.d;
-        int fin = ea != 0x7ff && eb != 0x7ff; /* else a + b, uncounted, as in ref_add */
-        int o = fin && __builtin_fabs(v) > max;
-        ov += o;
-        v = o ? (v < 0 ? -max : max) : v;
+        int fin = (ea != 0x7ff) & (eb != 0x7ff); /* else a + b, uncounted, as in ref_add */
+        int o = fin & (__builtin_fabs(v) > max);
+        ov += (uint64_t)o;
+        v = o ? __builtin_copysign(max, v) : v;
         v = fin ? v : a[l] + b[l];
-        sw += fin &&
-              ((count >= 1 && b[l] != 0 && v == a[l]) | (count == 2 && a[l] != 0 && v == b[l]));
+        int lost = count >= 1 ? (b[l] != 0) & (v == a[l]) : 0;
+        lost |= count == 2 ? (a[l] != 0) & (v == b[l]) : 0;
+        sw += (uint64_t)(fin & lost);
         r[l] = v;
     }
     *swamp += sw, *ovf += ov;
