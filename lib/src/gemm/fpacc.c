@@ -246,7 +246,7 @@ static double ref_output(const fpk *f, const float *x, const float *y, int K, oc
 
 /* ---------------------------------------------------------------- fast: W columns at once */
 
-enum { W = 16 };
+enum { W = 32 };
 
 typedef union {
     double d;
