@@ -36,7 +36,7 @@
  *                   c = (t ⊖ s) ⊖ y, s = t. Not with pairwise.
  * C = alpha·sum + beta·C in double, rounded once to float (lb_gemm_store).
  * Two implementations with identical results: "fpacc-ref" (one output at a time, frexp/ldexp
- * and branches, literally the rules above) and "fpacc" (16 output columns at a time, the same
+ * and branches, literally the rules above) and "fpacc" (32 output columns at a time, the same
  * rules branch-free on the exponent bits, vectorised; pairwise order uses the reference loop).
  * Not modelled: accumulators wider than X=10, Y=50 (the exact-in-double bound), infinities
  * in the accumulator (saturation instead), separate product rounding (products are exact). */
