@@ -11,6 +11,7 @@ typedef struct lb_mls_params {
     int group; /* elements per group along the axis (<= 0: the whole axis) */
     int flat;  /* 1: groups of consecutive elements, ignoring the shape */
     int emin;  /* 2^e - 1: the smallest element is 2^-emin */
+    int rule;  /* lb_scale_rule (formats/block.h) of the group exponent */
 } lb_mls_params;
 
 void lb_mls_params_get(const lb_format *f, lb_mls_params *p);

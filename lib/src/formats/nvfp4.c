@@ -1,5 +1,6 @@
 /* formats/nvfp4.c — NVFP4, two-level scaled FP4 (NVIDIA's NVFP4 as described for Blackwell
- * and in Transformer Engine's NVFP4 recipe): "nvfp4[:block=16][,2d][,tscale=amax|one][,flat]".
+ * and in Transformer Engine's NVFP4 recipe):
+ * "nvfp4[:block=16][,2d][,tscale=amax|one][,scale_rule=even|floor|ceil][,flat]".
  *
  * Elements are OCP FP4 E2M1 (sign, 2-bit exponent with bias 1, 1-bit mantissa, subnormal 0.5,
  * no inf/NaN: values 0, 0.5, 1, 1.5, 2, 3, 4, 6; OCP MX v1.0 §5.3.3). Every block of `block`
@@ -9,8 +10,12 @@
  *     S  = fl32(amax_t / (6 · 448)) truncated to 18 significant bits   (tscale=amax, default;
  *                                              1 if amax_t = 0)
  *     S  = 1                                   (tscale=one: the E4M3 scale alone)
- *     sb = E4M3_sat(fl32(fl32(amax_b / 6) / S))  rounded to nearest even (rtz calls: toward
- *                                              zero); the block's largest value lands near 6
+ *     sb = E4M3_sat(fl32(fl32(amax_b / 6) / S))  the block's largest value lands near 6,
+ *          rounded to E4M3 by the key scale_rule:
+ *            even  (default, NVIDIA's recipe) nearest, ties to the even code (rtz calls: toward
+ *                  zero, see below)
+ *            floor toward zero: amax_b / X >= 6, the block maximum saturates to 6·X
+ *            ceil  toward +inf: amax_b / X <= 6, no element of the block saturates
  *     X  = fl32(sb · S)                        the block's decode scale
  *     element = E2M1(fl32(x / X)) in the call's rounding mode, saturating at ±6
  *     value   = fl32(element · X)
@@ -38,11 +43,12 @@
 
 #include "formats/block.h"
 
-/* f->p.reserved: [0] block, [1] 2d, [2] 1 = tscale amax, [3] flat */
+/* f->p.reserved: [0] block, [1] 2d, [2] 1 = tscale amax, [3] flat, [4] scale rule */
 #define NV_BLOCK(f) ((int)(f)->p.reserved[0])
 #define NV_2D(f)    ((int)(f)->p.reserved[1])
 #define NV_TAMAX(f) ((int)(f)->p.reserved[2])
 #define NV_FLAT(f)  ((int)(f)->p.reserved[3])
+#define NV_RULE(f)  ((lb_scale_rule)(f)->p.reserved[4])
 
 enum { NV_EMAX_E2M1 = 6, NV_MAX_E4M3 = 448 };
 
@@ -54,6 +60,9 @@ static lb_status nv_parse(lb_format *f, lb_kv *kv, int nkv, lb_error *err)
     const char *t = lb_kv_get(kv, nkv, "tscale");
     if (t && strcmp(t, "amax") && strcmp(t, "one"))
         return lb_fail(err, LB_ERR_SPEC, "nvfp4: tscale='%s' (accepted: amax, one)", t);
+    lb_scale_rule rule;
+    if ((st = lb_scale_rule_parse(kv, nkv, "nvfp4", LB_SCALE_EVEN, &rule, err))) return st;
+    f->p.reserved[4] = (uint64_t)rule;
     f->bits = 4;
     f->scale = LB_SCALE_CHANNEL;
     f->p.reserved[0] = (uint64_t)block;
@@ -114,9 +123,24 @@ static lb_status block_scales(const lb_format *f, float *X, const unsigned char 
         X[b] = (X[b] / (float)NV_EMAX_E2M1) / S;
     lb_qctx q;
     memset(&q, 0, sizeof q);
-    q.round_override = 1 + (r == LB_ROUND_RTZ ? LB_ROUND_RTZ : LB_ROUND_RNE);
+    const lb_scale_rule rule = NV_RULE(f);
+    const int down = rule == LB_SCALE_FLOOR || rule == LB_SCALE_CEIL ||
+                     (rule == LB_SCALE_EVEN && r == LB_ROUND_RTZ);
+    float *v = rule == LB_SCALE_CEIL ? malloc((nb + 1) * sizeof *v) : NULL;
+    if (rule == LB_SCALE_CEIL) {
+        if (!v) return LB_ERR_NOMEM;
+        memcpy(v, X, nb * sizeof *v);
+    }
+    q.round_override = 1 + (down ? LB_ROUND_RTZ : LB_ROUND_RNE);
     lb_status st = lb_quantize(&e4m3, X, X, nb, &q);
-    if (st) return st;
+    if (st) return free(v), st;
+    if (rule == LB_SCALE_CEIL) /* toward zero, then one E4M3 step up where that was below */
+        for (size_t b = 0; b < nb; b++) {
+            if (!(X[b] < v[b]) || X[b] >= (float)NV_MAX_E4M3) continue;
+            const float ulp = X[b] < 0x1p-6f ? 0x1p-9f : ldexpf(1.0f, ilogbf(X[b]) - 3);
+            X[b] += ulp;
+        }
+    free(v);
     for (size_t b = 0; b < nb; b++)
         X[b] = bad[b] ? NAN : X[b] * S;
     return LB_OK;
@@ -239,7 +263,7 @@ static double nv_ref_value(const lb_format *f, uint32_t c, double scale, int *ca
 const lb_family lb_family_nvfp4 = {
     .key = "nvfp4",
     .description = "NVFP4: E2M1 elements, E4M3 scale per block of 16 (or 16x16), FP32 tensor scale",
-    .keys_help = "block, 2d, tscale=amax|one, flat, round",
+    .keys_help = "block, 2d, tscale=amax|one, scale_rule=even|floor|ceil, flat, round",
     .parse = nv_parse,
     .info = nv_info,
     .quantize = nv_quantize,
