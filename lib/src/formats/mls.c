@@ -46,6 +46,7 @@ void lb_mls_params_get(const lb_format *f, lb_mls_params *p)
     p->flat = (int)f->p.reserved[4];
     p->emin = (1 << p->e) - 1;
     p->rule = (int)f->p.reserved[5];
+    p->sr_drop = lb_sr_drop(f);
 }
 
 static lb_status mls_parse(lb_format *f, lb_kv *kv, int nkv, lb_error *err)
@@ -211,6 +212,7 @@ static void to_elements(const lb_mls_params *p, const lb_blocks *bl, float *out,
     lb_blocks_round_args a;
     memset(&a, 0, sizeof a);
     elem_params(p, &a.p);
+    a.p.sr_drop = p->sr_drop;
     a.plus_zero = 1;
     a.mode = r;
     a.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);

@@ -155,7 +155,8 @@ static lb_status mx_quantize(const lb_format *f, float *out, const float *in, si
         lb_fx_rc_params(&ef, &a.p);
     else
         lb_fp_rc_params(&ef, &a.p);
-    a.plus_zero = MX_INT(f); /* fixed point has no -0 */
+    a.p.sr_drop = lb_sr_drop(f); /* the element format is internal: srbits is the block's */
+    a.plus_zero = MX_INT(f);     /* fixed point has no -0 */
     a.mode = r;
     a.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
     a.div = X, a.mult = X;

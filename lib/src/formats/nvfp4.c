@@ -187,6 +187,7 @@ static lb_status quantize_2d(const lb_format *f, float *out, const float *in, si
     if (elem_format(&ef)) return free(X), free(bad), LB_ERR_ARG;
     lb_rc_params p;
     lb_fp_rc_params(&ef, &p);
+    p.sr_drop = lb_sr_drop(f);
     const lb_rng_key key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
     for (int64_t i = 0; i < t.R; i++)
         for (int64_t j = 0; j < t.C; j++) {
@@ -225,6 +226,7 @@ static lb_status nv_quantize(const lb_format *f, float *out, const float *in, si
     lb_blocks_round_args a;
     memset(&a, 0, sizeof a);
     lb_fp_rc_params(&ef, &a.p);
+    a.p.sr_drop = lb_sr_drop(f); /* the element format is internal: srbits is nvfp4's */
     a.mode = r;
     a.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
     a.div = div, a.mult = X;
