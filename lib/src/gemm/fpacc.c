@@ -49,6 +49,10 @@
 #include "gemm/internal.h"
 #include "lowbit/rng.h"
 
+/* Results never depend on floating-point exception flags here; without this GCC 12 does not
+ * vectorise trunc() (it may raise "inexact"), which the lane addition needs. */
+#pragma GCC optimize("no-trapping-math")
+
 enum { AL_TRUNC, AL_RNE, AL_SR };
 enum { OR_SEQ, OR_PAIRWISE, OR_BLOCKED };
 static const char *const align_names[] = {"trunc", "rne", "sr"};
@@ -257,8 +261,7 @@ typedef union {
  * to an integer, one too large when it rounded up; the sign of x, zero included, as trunc */
 static inline __attribute__((always_inline)) double trunc_small(double x)
 {
-    double ax = __builtin_fabs(x), t = __builtin_rint(ax);
-    return __builtin_copysign(t > ax ? t - 1 : t, x);
+    return __builtin_trunc(x);
 }
 
 /* rint(t + err) for t + err exact (TwoSum), |err| <= ulp(t)/2: a tie of t decided by err */
@@ -281,8 +284,7 @@ static inline __attribute__((always_inline)) void lane_add(const fpk *f, int ali
     uint64_t sw = 0, ov = 0;
     for (int l = 0; l < W; l++) { /* & and | instead of && and ||: no control flow */
         const double fa = __builtin_fabs(a[l]), fb = __builtin_fabs(b[l]);
-        dbits A = {a[l]}, B = {b[l]}, Sm = {align == AL_TRUNC ? (fa > fb ? fa : fb) : a[l] + b[l]};
-        int64_t ea = (int64_t)((A.u >> 52) & 0x7ff), eb = (int64_t)((B.u >> 52) & 0x7ff);
+        dbits Sm = {align == AL_TRUNC ? (fa > fb ? fa : fb) : a[l] + b[l]};
         int64_t E = (int64_t)((Sm.u >> 52) & 0x7ff);
         E = E < emin_b ? emin_b : E; /* biased */
         E = E > 2046 ? 2046 : E;     /* non-finite: replaced below */
@@ -302,7 +304,7 @@ static inline __attribute__((always_inline)) void lane_add(const fpk *f, int ali
             S = __builtin_fabs(n) >= carry ? 2 * n2 : S;
         }
         double v = S * q.d;
-        int fin = (ea != 0x7ff) & (eb != 0x7ff); /* else a + b, uncounted, as in ref_add */
+        int fin = (fa <= DBL_MAX) & (fb <= DBL_MAX); /* else a + b, uncounted, as in ref_add */
         int o = fin & (__builtin_fabs(v) > max);
         ov += (uint64_t)o;
         v = o ? __builtin_copysign(max, v) : v;
