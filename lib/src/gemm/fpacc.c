@@ -37,7 +37,8 @@
  * C = alpha·sum + beta·C in double, rounded once to float (lb_gemm_store).
  * Two implementations with identical results: "fpacc-ref" (one output at a time, frexp/ldexp
  * and branches, literally the rules above) and "fpacc" (32 output columns at a time, the same
- * rules branch-free on the exponent bits, vectorised; pairwise order uses the reference loop).
+ * rules branch-free on the exponent bits, vectorised; align=sr, order=pairwise and the last
+ * N mod 32 columns use the reference loop).
  * Not modelled: accumulators wider than X=10, Y=50 (the exact-in-double bound), infinities
  * in the accumulator (saturation instead), separate product rounding (products are exact). */
 #include <float.h>
