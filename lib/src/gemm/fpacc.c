@@ -282,6 +282,7 @@ static inline __attribute__((always_inline)) void lane_add(const fpk *f, int ali
     const int64_t emin_b = f->emin + 1023;
     const int m = f->m;
     const double carry = f->carry, max = f->max, half = f->carry / 2;
+    const uint64_t vmask = ~((UINT64_C(1) << (52 - m)) - 1);
     uint64_t sw = 0, ov = 0;
     for (int l = 0; l < W; l++) { /* & and | instead of && and ||: no control flow */
         const double fa = __builtin_fabs(a[l]), fb = __builtin_fabs(b[l]);
@@ -291,10 +292,8 @@ static inline __attribute__((always_inline)) void lane_add(const fpk *f, int ali
         E = E > 2046 ? 2046 : E;     /* non-finite: replaced below */
         dbits q = {.u = (uint64_t)(E - m) << 52}, iq = {.u = (uint64_t)(2046 - E + m) << 52};
         double x = a[l] * iq.d, y = b[l] * iq.d, S;
-        if (align == AL_TRUNC) {
+        if (align == AL_TRUNC) { /* a carry's lost bit: masked off v below */
             S = trunc_small(x) + trunc_small(y);
-            double S2 = 2 * trunc_small(S * 0.5);
-            S = __builtin_fabs(S) >= carry ? S2 : S;
         } else {
             double t = x + y, bp = t - x;
             double err = (x - (t - bp)) + (y - bp);
@@ -305,6 +304,11 @@ static inline __attribute__((always_inline)) void lane_add(const fpk *f, int ali
             S = __builtin_fabs(n) >= carry ? 2 * n2 : S;
         }
         double v = S * q.d;
+        if (align == AL_TRUNC) { /* v to Y + 1 significant bits toward zero (exact double) */
+            dbits V = {v};
+            V.u &= vmask;
+            v = V.d;
+        }
         int fin = (fa <= DBL_MAX) & (fb <= DBL_MAX); /* else a + b, uncounted, as in ref_add */
         int o = fin & (__builtin_fabs(v) > max);
         ov += (uint64_t)o;
