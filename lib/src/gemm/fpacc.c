@@ -55,6 +55,7 @@
 #pragma GCC optimize("no-trapping-math")
 
 enum { AL_TRUNC, AL_RNE, AL_SR };
+enum { AL_FINITE = 4 }; /* or-ed into the lane functions' align: every operand is finite */
 enum { OR_SEQ, OR_PAIRWISE, OR_BLOCKED };
 static const char *const align_names[] = {"trunc", "rne", "sr"};
 static const char *const order_names[] = {"seq", "pairwise", "blocked"};
@@ -279,6 +280,7 @@ static inline __attribute__((always_inline)) void lane_add(const fpk *f, int ali
                                                            uint64_t *swamp, uint64_t *ovf,
                                                            int count)
 {
+    const int mode = align & 3, known_finite = align & AL_FINITE;
     const int64_t emin_b = f->emin + 1023;
     const int m = f->m;
     const double carry = f->carry, max = f->max, half = f->carry / 2;
@@ -286,13 +288,13 @@ static inline __attribute__((always_inline)) void lane_add(const fpk *f, int ali
     uint64_t sw = 0, ov = 0;
     for (int l = 0; l < W; l++) { /* & and | instead of && and ||: no control flow */
         const double fa = __builtin_fabs(a[l]), fb = __builtin_fabs(b[l]);
-        dbits Sm = {align == AL_TRUNC ? (fa > fb ? fa : fb) : a[l] + b[l]};
+        dbits Sm = {mode == AL_TRUNC ? (fa > fb ? fa : fb) : a[l] + b[l]};
         int64_t E = (int64_t)((Sm.u >> 52) & 0x7ff);
         E = E < emin_b ? emin_b : E; /* biased */
         E = E > 2046 ? 2046 : E;     /* non-finite: replaced below */
         dbits q = {.u = (uint64_t)(E - m) << 52}, iq = {.u = (uint64_t)(2046 - E + m) << 52};
         double x = a[l] * iq.d, y = b[l] * iq.d, S;
-        if (align == AL_TRUNC) { /* a carry's lost bit: masked off v below */
+        if (mode == AL_TRUNC) { /* a carry's lost bit: masked off v below */
             S = trunc_small(x) + trunc_small(y);
         } else {
             double t = x + y, bp = t - x;
@@ -304,12 +306,14 @@ static inline __attribute__((always_inline)) void lane_add(const fpk *f, int ali
             S = __builtin_fabs(n) >= carry ? 2 * n2 : S;
         }
         double v = S * q.d;
-        if (align == AL_TRUNC) { /* v to Y + 1 significant bits toward zero (exact double) */
+        if (mode == AL_TRUNC) { /* v to Y + 1 significant bits toward zero (exact double) */
             dbits V = {v};
             V.u &= vmask;
             v = V.d;
         }
-        int fin = (fa <= DBL_MAX) & (fb <= DBL_MAX); /* else a + b, uncounted, as in ref_add */
+        int fin = known_finite ? 1
+                               : (fa <= DBL_MAX) &
+                                     (fb <= DBL_MAX); /* else a + b, uncounted, as in ref_add */
         int o = fin & (__builtin_fabs(v) > max);
         ov += (uint64_t)o;
         v = o ? __builtin_copysign(max, v) : v;
@@ -409,16 +413,21 @@ static inline __attribute__((always_inline)) void lane_output(const fpk *f, int 
         out[l] = F[l];
 }
 
-static void fast_tile_trunc(const fpk *f, const float *x, const float *bkn, int N, int K,
-                            double *out, uint64_t *sw, uint64_t *ov)
-{
-    lane_output(f, AL_TRUNC, x, bkn, N, K, out, sw, ov);
-}
-static void fast_tile_rne(const fpk *f, const float *x, const float *bkn, int N, int K, double *out,
-                          uint64_t *sw, uint64_t *ov)
-{
-    lane_output(f, AL_RNE, x, bkn, N, K, out, sw, ov);
-}
+/* The four vector variants: truncation or rne, operands all finite (no inf/NaN lane logic) or
+ * not. */
+#define FAST_TILE(name, align)                                                                     \
+    static void name(const fpk *f, const float *x, const float *bkn, int N, int K, double *out,    \
+                     uint64_t *sw, uint64_t *ov)                                                   \
+    {                                                                                              \
+        lane_output(f, align, x, bkn, N, K, out, sw, ov);                                          \
+    }
+FAST_TILE(fast_tile_trunc, AL_TRUNC)
+FAST_TILE(fast_tile_rne, AL_RNE)
+FAST_TILE(fast_tile_trunc_fin, AL_TRUNC | AL_FINITE)
+FAST_TILE(fast_tile_rne_fin, AL_RNE | AL_FINITE)
+#undef FAST_TILE
+typedef void (*fast_tile_fn)(const fpk *, const float *, const float *, int, int, double *,
+                             uint64_t *, uint64_t *);
 
 /* lb_gemm_scratch slots */
 enum { SC_A, SC_BT, SC_BKN, SC_TMP };
@@ -441,6 +450,16 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
             for (int k = 0; k < K; k++)
                 bkn[(size_t)k * N + j] = bt[(size_t)j * K + k];
     }
+    int finite = 1; /* then no lane needs the inf/NaN logic */
+    if (lanes) {
+        for (size_t t = 0; t < (size_t)M * K; t++)
+            finite &= fabsf(a[t]) <= FLT_MAX;
+        for (size_t t = 0; t < (size_t)N * K; t++)
+            finite &= fabsf(bt[t]) <= FLT_MAX;
+    }
+    const fast_tile_fn tile = f->align == AL_TRUNC
+                                  ? (finite ? fast_tile_trunc_fin : fast_tile_trunc)
+                                  : (finite ? fast_tile_rne_fin : fast_tile_rne);
     uint64_t sw = 0, ov = 0;
     for (int i = 0; i < M; i++) {
         const float *x = a + (size_t)i * K;
@@ -448,8 +467,7 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
         if (lanes)
             for (; j + W <= N; j += W) {
                 double out[W];
-                (f->align == AL_TRUNC ? fast_tile_trunc : fast_tile_rne)(f, x, bkn + j, N, K, out,
-                                                                         &sw, &ov);
+                tile(f, x, bkn + j, N, K, out, &sw, &ov);
                 for (int l = 0; l < W; l++)
                     lb_gemm_store(c, i, j + l, out[l]);
             }
