@@ -37,8 +37,8 @@
  * C = alpha·sum + beta·C in double, rounded once to float (lb_gemm_store).
  * Two implementations with identical results: "fpacc-ref" (one output at a time, frexp/ldexp
  * and branches, literally the rules above) and "fpacc" (32 output columns at a time, the same
- * rules branch-free on the exponent bits, vectorised; align=sr, order=pairwise and the last
- * N mod 32 columns use the reference loop).
+ * rules branch-free on the exponent bits, vectorised; align=sr and the last N mod 32 columns
+ * use the reference loop).
  * Not modelled: accumulators wider than X=10, Y=50 (the exact-in-double bound), infinities
  * in the accumulator (saturation instead), separate product rounding (products are exact). */
 #include <float.h>
@@ -368,13 +368,33 @@ static inline __attribute__((always_inline)) void lane_seq(const fpk *f, int ali
     }
 }
 
+/* lt: (k1 - k0)·W doubles for the pairwise tree */
 static inline __attribute__((always_inline)) void lane_chunk(const fpk *f, int align,
                                                              const float *x, const float *bkn,
                                                              int N, int k0, int k1, double *s,
-                                                             uint64_t *sw, uint64_t *ov)
+                                                             double *lt, uint64_t *sw, uint64_t *ov)
 {
     if (f->order == OR_SEQ) {
         lane_seq(f, align, x, bkn, N, k0, k1, s, sw, ov);
+        return;
+    }
+    if (f->order == OR_PAIRWISE) { /* as ref_chunk: leaves 0 ⊕ p, then level by level */
+        int n = k1 - k0;
+        double p[W], zero[W] = {0};
+        for (int l = 0; l < W; l++)
+            s[l] = 0;
+        if (n <= 0) return;
+        for (int k = 0; k < n; k++) {
+            lane_prod(p, x[k0 + k], bkn + (size_t)(k0 + k) * N);
+            lane_add(f, align, zero, p, lt + (size_t)k * W, sw, ov, 1);
+        }
+        for (; n > 1; n = (n + 1) / 2) {
+            for (int i = 0; i < n / 2; i++)
+                lane_add(f, align, lt + (size_t)2 * i * W, lt + (size_t)(2 * i + 1) * W,
+                         lt + (size_t)i * W, sw, ov, 2);
+            if (n & 1) memcpy(lt + (size_t)(n / 2) * W, lt + (size_t)(n - 1) * W, W * sizeof *lt);
+        }
+        memcpy(s, lt, W * sizeof *s);
         return;
     }
     double v[W], comp[W]; /* blocked */
@@ -393,11 +413,11 @@ static inline __attribute__((always_inline)) void lane_chunk(const fpk *f, int a
 /* One row i, columns j0..j0+W-1: the output values before alpha/beta. */
 static inline __attribute__((always_inline)) void lane_output(const fpk *f, int align,
                                                               const float *x, const float *bkn,
-                                                              int N, int K, double *out,
+                                                              int N, int K, double *out, double *lt,
                                                               uint64_t *sw, uint64_t *ov)
 {
     if (!f->promote) {
-        lane_chunk(f, align, x, bkn, N, 0, K, out, sw, ov);
+        lane_chunk(f, align, x, bkn, N, 0, K, out, lt, sw, ov);
         return;
     }
     float F[W];
@@ -405,7 +425,8 @@ static inline __attribute__((always_inline)) void lane_output(const fpk *f, int 
     for (int l = 0; l < W; l++)
         F[l] = 0;
     for (int k0 = 0; k0 < K; k0 += f->promote) {
-        lane_chunk(f, align, x, bkn, N, k0, k0 + f->promote < K ? k0 + f->promote : K, s, sw, ov);
+        lane_chunk(f, align, x, bkn, N, k0, k0 + f->promote < K ? k0 + f->promote : K, s, lt, sw,
+                   ov);
         for (int l = 0; l < W; l++)
             F[l] = F[l] + (float)s[l];
     }
@@ -417,9 +438,9 @@ static inline __attribute__((always_inline)) void lane_output(const fpk *f, int 
  * not. */
 #define FAST_TILE(name, align)                                                                     \
     static void name(const fpk *f, const float *x, const float *bkn, int N, int K, double *out,    \
-                     uint64_t *sw, uint64_t *ov)                                                   \
+                     double *lt, uint64_t *sw, uint64_t *ov)                                       \
     {                                                                                              \
-        lane_output(f, align, x, bkn, N, K, out, sw, ov);                                          \
+        lane_output(f, align, x, bkn, N, K, out, lt, sw, ov);                                      \
     }
 FAST_TILE(fast_tile_trunc, AL_TRUNC)
 FAST_TILE(fast_tile_rne, AL_RNE)
@@ -427,10 +448,10 @@ FAST_TILE(fast_tile_trunc_fin, AL_TRUNC | AL_FINITE)
 FAST_TILE(fast_tile_rne_fin, AL_RNE | AL_FINITE)
 #undef FAST_TILE
 typedef void (*fast_tile_fn)(const fpk *, const float *, const float *, int, int, double *,
-                             uint64_t *, uint64_t *);
+                             double *, uint64_t *, uint64_t *);
 
 /* lb_gemm_scratch slots */
-enum { SC_A, SC_BT, SC_BKN, SC_TMP };
+enum { SC_A, SC_BT, SC_BKN, SC_TMP, SC_LTMP };
 
 static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *cnt)
 {
@@ -441,9 +462,12 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
     double *tmp = lb_gemm_scratch(SC_TMP, ((size_t)K + 1) * sizeof *tmp);
     if (!a || !bt || !tmp) return LB_ERR_NOMEM;
     lb_gemm_pack(c, a, bt);
-    const int lanes = !f->ref && f->align != AL_SR && f->order != OR_PAIRWISE && N >= W;
+    const int lanes = !f->ref && f->align != AL_SR && N >= W;
     float *bkn = NULL; /* op(B) as (K, N): W consecutive columns of one k are contiguous */
+    double *lt = NULL; /* the pairwise tree of W columns */
     if (lanes) {
+        lt = lb_gemm_scratch(SC_LTMP, ((size_t)K + 1) * W * sizeof *lt);
+        if (!lt) return LB_ERR_NOMEM;
         bkn = lb_gemm_scratch(SC_BKN, ((size_t)K * N + 1) * sizeof *bkn);
         if (!bkn) return LB_ERR_NOMEM;
         for (int j = 0; j < N; j++)
@@ -467,7 +491,7 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
         if (lanes)
             for (; j + W <= N; j += W) {
                 double out[W];
-                tile(f, x, bkn + j, N, K, out, &sw, &ov);
+                tile(f, x, bkn + j, N, K, out, lt, &sw, &ov);
                 for (int l = 0; l < W; l++)
                     lb_gemm_store(c, i, j + l, out[l]);
             }
