@@ -37,8 +37,8 @@
  * C = alpha·sum + beta·C in double, rounded once to float (lb_gemm_store).
  * Two implementations with identical results: "fpacc-ref" (one output at a time, frexp/ldexp
  * and branches, literally the rules above) and "fpacc" (32 output columns at a time, the same
- * rules branch-free on the exponent bits, vectorised; align=sr and the last N mod 32 columns
- * use the reference loop).
+ * rules branch-free on the exponent bits, vectorised; the last N mod 32 columns use the
+ * reference loop).
  * Not modelled: accumulators wider than X=10, Y=50 (the exact-in-double bound), infinities
  * in the accumulator (saturation instead), separate product rounding (products are exact). */
 #include <float.h>
@@ -266,6 +266,23 @@ static inline __attribute__((always_inline)) double trunc_small(double x)
     return __builtin_trunc(x);
 }
 
+/* ref_round's SR for t + err exact (TwoSum): up with probability (t + err) - floor */
+static inline __attribute__((always_inline)) double sr_frac(double t, double err, double u)
+{
+    double fl = __builtin_floor(t), fr = (t - fl) + err;
+    const int neg = fr < 0;
+    fl = neg ? fl - 1 : fl;
+    fr = neg ? fr + 1 : fr;
+    return u < fr ? fl + 1 : fl;
+}
+
+/* What the lane functions update: counts, and for align=sr the per-output keys (one per
+ * column) and the addition counter, the same for every column of a tile as in ref_add. */
+typedef struct lstate {
+    uint64_t sw, ov, ctr;
+    lb_rng_key key[W];
+} lstate;
+
 /* rint(t + err) for t + err exact (TwoSum), |err| <= ulp(t)/2: a tie of t decided by err */
 static inline __attribute__((always_inline)) double rne_tie(double t, double err)
 {
@@ -276,8 +293,7 @@ static inline __attribute__((always_inline)) double rne_tie(double t, double err
 
 /* r = a ⊕ b for W lanes, branch-free; the same rules and results as ref_add (trunc, rne). */
 static inline __attribute__((always_inline)) void lane_add(const fpk *f, int align, const double *a,
-                                                           const double *b, double *r,
-                                                           uint64_t *swamp, uint64_t *ovf,
+                                                           const double *b, double *r, lstate *st,
                                                            int count)
 {
     const int mode = align & 3, known_finite = align & AL_FINITE;
@@ -299,8 +315,14 @@ static inline __attribute__((always_inline)) void lane_add(const fpk *f, int ali
         } else {
             double t = x + y, bp = t - x;
             double err = (x - (t - bp)) + (y - bp);
-            double n = rne_tie(t, err), n2 = rne_tie(t * 0.5, err * 0.5),
-                   n3 = rne_tie(t * 2, err * 2);
+            double n, n2, n3;
+            if (mode == AL_RNE) {
+                n = rne_tie(t, err), n2 = rne_tie(t * 0.5, err * 0.5), n3 = rne_tie(t * 2, err * 2);
+            } else { /* one draw per addition, shared by the three grids, as in ref_add */
+                const double u = (double)lb_rng_u32(st->key[l], st->ctr) * 0x1p-32;
+                n = sr_frac(t, err, u), n2 = sr_frac(t * 0.5, err * 0.5, u),
+                n3 = sr_frac(t * 2, err * 2, u);
+            }
             int down = (__builtin_fabs(n) < half) & (E > emin_b);
             S = down ? n3 * 0.5 : n;
             S = __builtin_fabs(n) >= carry ? 2 * n2 : S;
@@ -323,7 +345,8 @@ static inline __attribute__((always_inline)) void lane_add(const fpk *f, int ali
         sw += (uint64_t)(fin & lost);
         r[l] = v;
     }
-    *swamp += sw, *ovf += ov;
+    st->sw += sw, st->ov += ov;
+    st->ctr++;
 }
 
 /* Products of W columns for reduction index k: p[l] = x_k · bT[k][j0 + l]. */
@@ -334,26 +357,25 @@ static inline __attribute__((always_inline)) void lane_prod(double *p, float xk,
 }
 
 /* Kahan step for W lanes (as ref_kahan): y = p ⊖ c, t = s ⊕ y, c = (t ⊖ s) ⊖ y, s = t. */
-static inline __attribute__((always_inline)) void lane_kahan(const fpk *f, int align, double *s,
-                                                             double *comp, const double *p,
-                                                             uint64_t *sw, uint64_t *ov)
+static inline __attribute__((always_inline)) void
+lane_kahan(const fpk *f, int align, double *s, double *comp, const double *p, lstate *st)
 {
     double y[W], t[W], u[W], nc[W], ny[W], ns[W];
     for (int l = 0; l < W; l++)
         nc[l] = -comp[l];
-    lane_add(f, align, p, nc, y, sw, ov, 0);
-    lane_add(f, align, s, y, t, sw, ov, 1);
+    lane_add(f, align, p, nc, y, st, 0);
+    lane_add(f, align, s, y, t, st, 1);
     for (int l = 0; l < W; l++)
         ns[l] = -s[l], ny[l] = -y[l];
-    lane_add(f, align, t, ns, u, sw, ov, 0);
-    lane_add(f, align, u, ny, comp, sw, ov, 0);
+    lane_add(f, align, t, ns, u, st, 0);
+    lane_add(f, align, u, ny, comp, st, 0);
     memcpy(s, t, sizeof t);
 }
 
 /* Sequential (optionally Kahan) sum of products k0..k1 for W lanes into s. */
 static inline __attribute__((always_inline)) void lane_seq(const fpk *f, int align, const float *x,
                                                            const float *bkn, int N, int k0, int k1,
-                                                           double *s, uint64_t *sw, uint64_t *ov)
+                                                           double *s, lstate *st)
 {
     double comp[W], p[W];
     for (int l = 0; l < W; l++)
@@ -361,10 +383,10 @@ static inline __attribute__((always_inline)) void lane_seq(const fpk *f, int ali
     for (int k = k0; k < k1; k++) {
         lane_prod(p, x[k], bkn + (size_t)k * N);
         if (!f->kahan) {
-            lane_add(f, align, s, p, s, sw, ov, 1);
+            lane_add(f, align, s, p, s, st, 1);
             continue;
         }
-        lane_kahan(f, align, s, comp, p, sw, ov);
+        lane_kahan(f, align, s, comp, p, st);
     }
 }
 
@@ -372,10 +394,10 @@ static inline __attribute__((always_inline)) void lane_seq(const fpk *f, int ali
 static inline __attribute__((always_inline)) void lane_chunk(const fpk *f, int align,
                                                              const float *x, const float *bkn,
                                                              int N, int k0, int k1, double *s,
-                                                             double *lt, uint64_t *sw, uint64_t *ov)
+                                                             double *lt, lstate *st)
 {
     if (f->order == OR_SEQ) {
-        lane_seq(f, align, x, bkn, N, k0, k1, s, sw, ov);
+        lane_seq(f, align, x, bkn, N, k0, k1, s, st);
         return;
     }
     if (f->order == OR_PAIRWISE) { /* as ref_chunk: leaves 0 ⊕ p, then level by level */
@@ -386,12 +408,12 @@ static inline __attribute__((always_inline)) void lane_chunk(const fpk *f, int a
         if (n <= 0) return;
         for (int k = 0; k < n; k++) {
             lane_prod(p, x[k0 + k], bkn + (size_t)(k0 + k) * N);
-            lane_add(f, align, zero, p, lt + (size_t)k * W, sw, ov, 1);
+            lane_add(f, align, zero, p, lt + (size_t)k * W, st, 1);
         }
         for (; n > 1; n = (n + 1) / 2) {
             for (int i = 0; i < n / 2; i++)
                 lane_add(f, align, lt + (size_t)2 * i * W, lt + (size_t)(2 * i + 1) * W,
-                         lt + (size_t)i * W, sw, ov, 2);
+                         lt + (size_t)i * W, st, 2);
             if (n & 1) memcpy(lt + (size_t)(n / 2) * W, lt + (size_t)(n - 1) * W, W * sizeof *lt);
         }
         memcpy(s, lt, W * sizeof *s);
@@ -401,12 +423,12 @@ static inline __attribute__((always_inline)) void lane_chunk(const fpk *f, int a
     for (int l = 0; l < W; l++)
         s[l] = 0, comp[l] = 0;
     for (int b = k0; b < k1; b += f->block) {
-        lane_seq(f, align, x, bkn, N, b, b + f->block < k1 ? b + f->block : k1, v, sw, ov);
+        lane_seq(f, align, x, bkn, N, b, b + f->block < k1 ? b + f->block : k1, v, st);
         if (!f->kahan) {
-            lane_add(f, align, s, v, s, sw, ov, 1);
+            lane_add(f, align, s, v, s, st, 1);
             continue;
         }
-        lane_kahan(f, align, s, comp, v, sw, ov);
+        lane_kahan(f, align, s, comp, v, st);
     }
 }
 
@@ -414,10 +436,10 @@ static inline __attribute__((always_inline)) void lane_chunk(const fpk *f, int a
 static inline __attribute__((always_inline)) void lane_output(const fpk *f, int align,
                                                               const float *x, const float *bkn,
                                                               int N, int K, double *out, double *lt,
-                                                              uint64_t *sw, uint64_t *ov)
+                                                              lstate *st)
 {
     if (!f->promote) {
-        lane_chunk(f, align, x, bkn, N, 0, K, out, lt, sw, ov);
+        lane_chunk(f, align, x, bkn, N, 0, K, out, lt, st);
         return;
     }
     float F[W];
@@ -425,8 +447,7 @@ static inline __attribute__((always_inline)) void lane_output(const fpk *f, int 
     for (int l = 0; l < W; l++)
         F[l] = 0;
     for (int k0 = 0; k0 < K; k0 += f->promote) {
-        lane_chunk(f, align, x, bkn, N, k0, k0 + f->promote < K ? k0 + f->promote : K, s, lt, sw,
-                   ov);
+        lane_chunk(f, align, x, bkn, N, k0, k0 + f->promote < K ? k0 + f->promote : K, s, lt, st);
         for (int l = 0; l < W; l++)
             F[l] = F[l] + (float)s[l];
     }
@@ -438,17 +459,19 @@ static inline __attribute__((always_inline)) void lane_output(const fpk *f, int 
  * not. */
 #define FAST_TILE(name, align)                                                                     \
     static void name(const fpk *f, const float *x, const float *bkn, int N, int K, double *out,    \
-                     double *lt, uint64_t *sw, uint64_t *ov)                                       \
+                     double *lt, lstate *st)                                                       \
     {                                                                                              \
-        lane_output(f, align, x, bkn, N, K, out, lt, sw, ov);                                      \
+        lane_output(f, align, x, bkn, N, K, out, lt, st);                                          \
     }
 FAST_TILE(fast_tile_trunc, AL_TRUNC)
 FAST_TILE(fast_tile_rne, AL_RNE)
 FAST_TILE(fast_tile_trunc_fin, AL_TRUNC | AL_FINITE)
 FAST_TILE(fast_tile_rne_fin, AL_RNE | AL_FINITE)
+FAST_TILE(fast_tile_sr, AL_SR)
+FAST_TILE(fast_tile_sr_fin, AL_SR | AL_FINITE)
 #undef FAST_TILE
 typedef void (*fast_tile_fn)(const fpk *, const float *, const float *, int, int, double *,
-                             double *, uint64_t *, uint64_t *);
+                             double *, lstate *);
 
 /* lb_gemm_scratch slots */
 enum { SC_A, SC_BT, SC_BKN, SC_TMP, SC_LTMP };
@@ -462,7 +485,7 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
     double *tmp = lb_gemm_scratch(SC_TMP, ((size_t)K + 1) * sizeof *tmp);
     if (!a || !bt || !tmp) return LB_ERR_NOMEM;
     lb_gemm_pack(c, a, bt);
-    const int lanes = !f->ref && f->align != AL_SR && N >= W;
+    const int lanes = !f->ref && N >= W;
     float *bkn = NULL; /* op(B) as (K, N): W consecutive columns of one k are contiguous */
     double *lt = NULL; /* the pairwise tree of W columns */
     if (lanes) {
@@ -481,9 +504,10 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
         for (size_t t = 0; t < (size_t)N * K; t++)
             finite &= fabsf(bt[t]) <= FLT_MAX;
     }
-    const fast_tile_fn tile = f->align == AL_TRUNC
-                                  ? (finite ? fast_tile_trunc_fin : fast_tile_trunc)
-                                  : (finite ? fast_tile_rne_fin : fast_tile_rne);
+    const fast_tile_fn tiles[3][2] = {{fast_tile_trunc, fast_tile_trunc_fin},
+                                      {fast_tile_rne, fast_tile_rne_fin},
+                                      {fast_tile_sr, fast_tile_sr_fin}};
+    const fast_tile_fn tile = tiles[f->align][finite];
     uint64_t sw = 0, ov = 0;
     for (int i = 0; i < M; i++) {
         const float *x = a + (size_t)i * K;
@@ -491,7 +515,12 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
         if (lanes)
             for (; j + W <= N; j += W) {
                 double out[W];
-                tile(f, x, bkn + j, N, K, out, lt, &sw, &ov);
+                lstate st = {0, 0, 0, {{0, 0}}};
+                if (f->align == AL_SR)
+                    for (int l = 0; l < W; l++)
+                        st.key[l] = lb_rng_make_key(f->seed, (uint64_t)i * N + j + l, 0);
+                tile(f, x, bkn + j, N, K, out, lt, &st);
+                sw += st.sw, ov += st.ov;
                 for (int l = 0; l < W; l++)
                     lb_gemm_store(c, i, j + l, out[l]);
             }
