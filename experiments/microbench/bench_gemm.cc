@@ -8,6 +8,11 @@
 //                                           the per-call operand encoding
 //   BM_mls_gemm/<e2m1|e2m4|e2m1_ref>/<M>x<N>x<K>  bit-true MLS kernels (lib/src/gemm/mls.c) on
 //                                           float operands, including the per-call MLS encoding
+//   BM_gemm/fpacc/<variant>/<M>x<N>x<K>     floating-point accumulation kernels
+//                                           (lib/src/gemm/fpacc.c) on lns8 operands, e5m10
+//                                           accumulator: e5m10_p128 (truncation, FP32 promotion
+//                                           every 128), e5m10_p128_ref, e5m10_rne_p128,
+//                                           e5m10_sr_p128, e5m10_pairwise (no promotion)
 // Counter items_per_second = multiply-accumulates per second (MAC/s).
 // Filter, e.g.: lowbit_bench --benchmark_filter='BM_(sgemm|lns_gemm)/.*'
 #include <benchmark/benchmark.h>
@@ -91,6 +96,12 @@ int register_gemm()
         {"lut/13_5", "lns-lut:bits=13,frac=5"},
         {"exactadd/13_5", "lns-exactadd:bits=13,frac=5"},
         {"pwl/16_8", "lns-pwl:bits=16,frac=8"}};
+    const std::pair<const char *, const char *> fpacc[] = {
+        {"e5m10_p128", "fpacc:acc=e5m10,promote=128"},
+        {"e5m10_p128_ref", "fpacc-ref:acc=e5m10,promote=128"},
+        {"e5m10_rne_p128", "fpacc:acc=e5m10,align=rne,promote=128"},
+        {"e5m10_sr_p128", "fpacc:acc=e5m10,align=sr,promote=128"},
+        {"e5m10_pairwise", "fpacc:acc=e5m10,order=pairwise"}};
     for (const Shape &s : kShapes) {
         std::string dims =
             std::to_string(s.M) + "x" + std::to_string(s.N) + "x" + std::to_string(s.K);
@@ -106,6 +117,10 @@ int register_gemm()
         for (auto &kv : mls)
             benchmark::RegisterBenchmark(
                 (std::string("BM_mls_gemm/") + kv.first + "/" + dims).c_str(), BM_kernel,
+                std::string(kv.second), s);
+        for (auto &kv : fpacc)
+            benchmark::RegisterBenchmark(
+                (std::string("BM_gemm/fpacc/") + kv.first + "/" + dims).c_str(), BM_kernel,
                 std::string(kv.second), s);
     }
     return 0;

@@ -61,6 +61,7 @@ typedef struct lb_format {
     char name[LB_NAME_LEN]; /* canonical spec string, e.g. "fp:e=5,m=2,sub,inf" or a preset name */
     int bits;               /* storage bits per element */
     lb_round round;         /* default rounding (spec key round=); a call may override it */
+    int srbits;             /* SR draws only this many random bits (spec key srbits=1..32); 0: 32 */
     lb_scale_mode scale;
     union {
         struct {

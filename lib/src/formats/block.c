@@ -5,6 +5,28 @@
 
 #include "formats/block.h"
 
+static const char *const scale_rule_names[] = {"floor", "ceil", "even"};
+
+const char *lb_scale_rule_name(lb_scale_rule r)
+{
+    return scale_rule_names[r];
+}
+
+lb_status lb_scale_rule_parse(lb_kv *kv, int nkv, const char *family, lb_scale_rule def,
+                              lb_scale_rule *rule, lb_error *err)
+{
+    const char *v = lb_kv_get(kv, nkv, "scale_rule");
+    *rule = def;
+    if (!v) return LB_OK;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(v, scale_rule_names[i])) {
+            *rule = (lb_scale_rule)i;
+            return LB_OK;
+        }
+    return lb_fail(err, LB_ERR_SPEC, "%s: scale_rule='%s' (accepted: floor, ceil, even)", family,
+                   v);
+}
+
 lb_status lb_blocks_get(const lb_qctx *ctx, size_t n, int block, int flat, lb_blocks *bl,
                         lb_error *err)
 {

@@ -37,6 +37,15 @@ static inline float lb_ldexp_pos(float a, int k)
     return (e && e + k >= 1 && e + k <= 254) ? lb_u2f(b + ((uint32_t)k << 23)) : ldexpf(a, k);
 }
 
+/* How a block's shared scale is chosen from its amax (spec key scale_rule=floor|ceil|even);
+ * each family documents the formula for its scale next to its code (mx.c, nvfp4.c). */
+typedef enum lb_scale_rule { LB_SCALE_FLOOR = 0, LB_SCALE_CEIL, LB_SCALE_EVEN } lb_scale_rule;
+/* Parse the key scale_rule (absent: *rule = def); LB_ERR_SPEC naming the value otherwise. */
+lb_status lb_scale_rule_parse(lb_kv *kv, int nkv, const char *family, lb_scale_rule def,
+                              lb_scale_rule *rule, lb_error *err);
+/* "floor", "ceil", "even" */
+const char *lb_scale_rule_name(lb_scale_rule r);
+
 lb_status lb_blocks_get(const lb_qctx *ctx, size_t n, int block, int flat, lb_blocks *bl,
                         lb_error *err);
 

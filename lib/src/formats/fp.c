@@ -164,6 +164,7 @@ void lb_fp_rc_params(const lb_format *f, lb_rc_params *p)
     p->sub = d.emin - M < -126; /* the min normal binade has step 2^(emin-M) */
     p->m_zero = M == 0;
     p->exp_par = f->p.fp.bias - 127; /* exponent field = ex - 127 + bias */
+    p->sr_drop = lb_sr_drop(f);
 }
 
 typedef struct fp_job {

@@ -61,6 +61,7 @@ void lb_fx_rc_params(const lb_format *f, lb_rc_params *p)
     p->ovf_neg = p->inf_neg = p->max_neg;
     p->nan_out = 0;
     p->sub = f->p.fx.fl > 126;
+    p->sr_drop = lb_sr_drop(f);
 }
 
 typedef struct fx_job {

@@ -104,7 +104,7 @@ static inline double int_round_q(double q, lb_round mode, uint32_t rnd)
 
 #define INT_K(MODE)                                                                                \
     float x = in[i];                                                                               \
-    uint32_t rnd = (MODE) == LB_ROUND_SR ? lb_rng_u32(key, i) : 0u;                                \
+    uint32_t rnd = (MODE) == LB_ROUND_SR ? lb_rng_u32(key, i) & srmask : 0u;                       \
     double k = int_round_q((double)x / sd, (MODE), rnd);                                           \
     k = k > qmax ? qmax : (k < -qmax ? -qmax : k);                                                 \
     k = x != x ? 0.0 : k; /* NaN -> 0; +-inf saturated by the clamp */
@@ -130,6 +130,7 @@ static void int_range(void *arg, size_t lo, size_t hi)
     float *out = j->out;
     uint16_t *codes = j->codes;
     const lb_rng_key key = j->key;
+    const uint32_t srmask = lb_sr_mask(j->f);
     /* runs of elements sharing one channel scale */
     for (size_t a = lo; a < hi;) {
         size_t b = (a / inner + 1) * inner;

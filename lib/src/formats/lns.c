@@ -239,7 +239,7 @@ static inline int32_t lns_round1(const lns_job *j, float x, size_t i, int *zero)
         float lo = kf < j->kmin ? 0.0f : lns_value(j->t, kf + j->o);
         int32_t kup = kf < j->kmin ? j->kmin : kf + 1;
         float hi = lns_value(j->t, kup + j->o);
-        int up = lns_sr_up(ax, lo, hi, lb_rng_u32(j->key, i));
+        int up = lns_sr_up(ax, lo, hi, lb_rng_u32(j->key, i) & lb_sr_mask(j->f));
         if (kf < j->kmin) {
             if (!j->f->p.lns.underflow_zero) return j->kmin;
             *zero = !up;
@@ -287,7 +287,7 @@ static inline float lns_value_fast(const uint32_t *tb, int32_t gm1, int F, int32
             int32_t kup = under ? kmin : (kf + 1 < kmax ? kf + 1 : kmax);                          \
             float vlo = under ? 0.0f : lns_value_fast(tb, gm1, F, (under ? kmin : kf) + o);        \
             float vhi = lns_value_fast(tb, gm1, F, kup + o);                                       \
-            int up = lns_sr_up(lb_u2f(a), vlo, vhi, lb_rng_u32(key, i));                           \
+            int up = lns_sr_up(lb_u2f(a), vlo, vhi, lb_rng_u32(key, i) & srmask);                  \
             int32_t kr = k >= kmax ? kmax : (under ? kmin : kf + up);                              \
             zero |= under & uz & !up;                                                              \
             k = kr;                                                                                \
@@ -314,6 +314,7 @@ static void lns_range_fast(const lns_job *j, size_t lo, size_t hi)
     const int sh = 23 - (t->F + 1), uz = j->f->p.lns.underflow_zero, F = t->F;
     const int32_t gm1 = g - 1;
     const lb_rng_key key = j->key;
+    const uint32_t srmask = lb_sr_mask(j->f);
     const uint32_t *npack = t->npack, *fpack = t->fpack;
     const uint32_t bmask = (2u << F) - 1, wmask = (1u << sh) - 1;
     uint32_t tb[1 << LNS_MAXF];

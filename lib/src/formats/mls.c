@@ -7,7 +7,10 @@
  *          to 23 - M bits so that element · scale products are exact), recomputed every call;
  * level 2  group exponent k_g = clamp(floor(log2(s_t / max|X_g|)), 0, 2^G - 1), a power of two
  *          per group of N elements along lb_qctx.axis (formats/block.h; N = 0: the whole
- *          axis; `flat`: N consecutive elements in memory);
+ *          axis; `flat`: N consecutive elements in memory); the key scale_rule replaces the
+ *          floor: floor (default; S_g >= max|X_g|, nothing saturates), ceil (S_g <= max|X_g|:
+ *          the group maximum may saturate at 1.0, one binade finer), even (log2 of the ratio
+ *          rounded to nearest: up when the ratio's significand exceeds 1.5, at 1.5 the even k);
  * level 3  element: sign, E-bit exponent e in [0, 2^E - 1], M-bit mantissa f.
  * Every choice above is a reconstruction (docs/methods.md#p3) and a spec key. One more is ours:
  * with this k_g rule an element's magnitude relative to its group scale, u = |x| 2^k_g / s_t,
@@ -42,6 +45,8 @@ void lb_mls_params_get(const lb_format *f, lb_mls_params *p)
     p->group = (int)(int64_t)f->p.reserved[3];
     p->flat = (int)f->p.reserved[4];
     p->emin = (1 << p->e) - 1;
+    p->rule = (int)f->p.reserved[5];
+    p->sr_drop = lb_sr_drop(f);
 }
 
 static lb_status mls_parse(lb_format *f, lb_kv *kv, int nkv, lb_error *err)
@@ -61,6 +66,9 @@ static lb_status mls_parse(lb_format *f, lb_kv *kv, int nkv, lb_error *err)
     f->p.reserved[2] = (uint64_t)g;
     f->p.reserved[3] = (uint64_t)(int64_t)group;
     f->p.reserved[4] = (uint64_t)lb_kv_flag(kv, nkv, "flat");
+    lb_scale_rule rule;
+    if ((st = lb_scale_rule_parse(kv, nkv, "mls", LB_SCALE_FLOOR, &rule, err))) return st;
+    f->p.reserved[5] = (uint64_t)rule;
     return LB_OK;
 }
 
@@ -113,6 +121,18 @@ static int floor_log2_ratio(float a, float b)
     return ea - eb - (ma < mb);
 }
 
+/* k_g for s_t / amax_g by the scale rule (the floor variant is floor_log2_ratio) */
+static int rule_log2_ratio(float a, float b, int rule)
+{
+    const int fl = floor_log2_ratio(a, b);
+    if (rule == LB_SCALE_FLOOR) return fl;
+    const int ea = ilogbf(a), eb = ilogbf(b);
+    const double ma = ldexp((double)a, -ea), mb = ldexp((double)b, -eb); /* exact, in [1, 2) */
+    const double r2 = ma < mb ? 2 * ma : ma; /* ratio significand = r2 / mb, compared exactly */
+    if (rule == LB_SCALE_CEIL) return fl + (r2 != mb);
+    return fl + (2 * r2 > 3 * mb || (2 * r2 == 3 * mb && (fl & 1)));
+}
+
 /* Group scales S (and the divisor dv: S, or inf for S = 0; k in kk if not NULL) from the data or
  * ctx->scales_in. */
 static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const float *in,
@@ -143,9 +163,11 @@ static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const
     const int kmax = (1 << p->gbits) - 1;
     const uint32_t ust = lb_f2u(st);
     const int32_t est = (int32_t)(ust >> 23);
-    if (est >= 1) { /* s_t normal: integer exponent arithmetic, vectorised; S_g into dv first
-                     * (S still holds max|X_g|), and only if every s_t 2^-k is normal too is it
-                     * kept, else the general loop below redoes everything */
+    if (est >= 1 &&
+        p->rule == LB_SCALE_FLOOR) { /* s_t normal: integer exponent arithmetic, vectorised; S_g
+                                      * into dv first (S still holds max|X_g|), and only if every
+                                      * s_t 2^-k is normal too is it kept, else the general loop
+                                      * below redoes everything */
         const uint32_t fst = ust & 0x7fffffu;
         int32_t sub = 0;
 #define LB_MLS_K_LOOP(STORE_K)                                                                     \
@@ -172,8 +194,8 @@ static lb_status group_scales(const lb_mls_params *p, const lb_blocks *bl, const
     }
     for (size_t b = 0; b < bl->nblocks; b++) {
         /* st = 0 (a tensor of subnormals whose scale underflows): S_g is 0 whatever k is, and
-         * floor_log2_ratio needs two positive values (ilogbf(0) is INT_MIN) */
-        int k = S[b] > 0 && st > 0 ? floor_log2_ratio(st, S[b]) : kmax;
+         * the log2 ratio needs two positive values (ilogbf(0) is INT_MIN) */
+        int k = S[b] > 0 && st > 0 ? rule_log2_ratio(st, S[b], p->rule) : kmax;
         k = k < 0 ? 0 : k > kmax ? kmax : k;
         if (kk) kk[b] = k;
         S[b] = st > 0 ? lb_ldexp_pos(st, -k) : 0.0f;
@@ -192,6 +214,7 @@ static void to_elements(const lb_mls_params *p, const lb_blocks *bl, float *out,
     lb_blocks_round_args a;
     memset(&a, 0, sizeof a);
     elem_params(p, &a.p);
+    a.p.sr_drop = p->sr_drop;
     a.plus_zero = 1;
     a.mode = r;
     a.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
@@ -291,7 +314,7 @@ const lb_family lb_family_mls = {
     .key = "mls",
     .description = "MLS multi-level scaling: tensor scale, group exponent, low-bit elements",
     .keys_help = "e (1..4), m (1..10), gbits (0..8), group (elements; 0 = whole axis), flat, "
-                 "round",
+                 "scale_rule=floor|ceil|even, round",
     .parse = mls_parse,
     .info = mls_info,
     .quantize = mls_quantize,

@@ -6,11 +6,13 @@
 #include "formats/block.h"
 
 typedef struct lb_mls_params {
-    int e, m;  /* element exponent and mantissa bits */
-    int gbits; /* group exponent bits: k_g in [0, 2^gbits - 1] */
-    int group; /* elements per group along the axis (<= 0: the whole axis) */
-    int flat;  /* 1: groups of consecutive elements, ignoring the shape */
-    int emin;  /* 2^e - 1: the smallest element is 2^-emin */
+    int e, m;    /* element exponent and mantissa bits */
+    int gbits;   /* group exponent bits: k_g in [0, 2^gbits - 1] */
+    int group;   /* elements per group along the axis (<= 0: the whole axis) */
+    int flat;    /* 1: groups of consecutive elements, ignoring the shape */
+    int emin;    /* 2^e - 1: the smallest element is 2^-emin */
+    int rule;    /* lb_scale_rule (formats/block.h) of the group exponent */
+    int sr_drop; /* SR random bits dropped (round_core.h lb_sr_drop) */
 } lb_mls_params;
 
 void lb_mls_params_get(const lb_format *f, lb_mls_params *p);

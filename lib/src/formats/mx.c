@@ -2,20 +2,24 @@
  * "mx:int[,block=32][,flat]" (MXINT8).
  *
  * A block of `block` elements (see formats/block.h: along lb_qctx.axis, or consecutive elements
- * without a shape or with the flag `flat`) shares one E8M0 scale
- *     X = 2^(floor(log2 amax) - emax_elem),
- * amax the largest |x| of the block, emax_elem the exponent of the element format's largest
- * normal value. Each element is x/X rounded to the element format (RNE by default; any rounding
- * mode, SR keyed by the element's index in the call) with saturation; the value is element·X.
- * Elements: FP8 E4M3 (no inf, max 448: emax 8), FP8 E5M2 (emax 15), FP6 E3M2 (emax 4),
- * FP6 E2M3 (emax 2), FP4 E2M1 (emax 2), INT8 (Q1.6, emax 0). MXINT8 elements are clamped
- * symmetrically to ±127/64, as Microsoft's microxcaling library does; the two's-complement code
- * -128 (-2) is never produced, so the grid is sign-symmetric and quantization idempotent.
- * X is clamped to the E8M0 range 2^-127..2^127. An all-zero block stays zero.
- * Non-finite inputs: a NaN or ±inf anywhere in a block makes the whole block NaN (the OCP rule:
- * amax is not finite, so the shared scale is NaN).
- * Scales: scales_out receives X per block (NaN for non-finite blocks); scales_in fixes X per
- * block (one positive float per block, in block order), which makes the format elementwise. */
+ * without a shape or with the flag `flat`) shares one E8M0 scale X = 2^x, amax the largest |x|
+ * of the block, emax_elem the exponent of the element format's largest normal value, max_elem
+ * its largest magnitude; the key scale_rule chooses x:
+ *     floor (default, OCP MX v1.0 §6.3)  x = floor(log2 amax) - emax_elem
+ *     ceil   x = ceil(log2(amax / max_elem)): the least X with amax / X <= max_elem (no element
+ *            of the block saturates; costs up to one binade of resolution)
+ *     even   x = round(amax to a power of two) - emax_elem: floor(log2 amax), plus 1 when
+ *            amax's significand exceeds 1.5; at exactly 1.5 the x that is even. Each element is x/X
+ * rounded to the element format (RNE by default; any rounding mode, SR keyed by the element's index
+ * in the call) with saturation; the value is element·X. Elements: FP8 E4M3 (no inf, max 448: emax
+ * 8), FP8 E5M2 (emax 15), FP6 E3M2 (emax 4), FP6 E2M3 (emax 2), FP4 E2M1 (emax 2), INT8 (Q1.6, emax
+ * 0). MXINT8 elements are clamped symmetrically to ±127/64, as Microsoft's microxcaling library
+ * does; the two's-complement code -128 (-2) is never produced, so the grid is sign-symmetric and
+ * quantization idempotent. X is clamped to the E8M0 range 2^-127..2^127. An all-zero block stays
+ * zero. Non-finite inputs: a NaN or ±inf anywhere in a block makes the whole block NaN (the OCP
+ * rule: amax is not finite, so the shared scale is NaN). Scales: scales_out receives X per block
+ * (NaN for non-finite blocks); scales_in fixes X per block (one positive float per block, in block
+ * order), which makes the format elementwise. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +27,14 @@
 
 #include "formats/block.h"
 
-/* f->p.reserved: [0] e, [1] m, [2] block, [3] 1 = integer elements, [4] 1 = flat blocks */
+/* f->p.reserved: [0] e, [1] m, [2] block, [3] 1 = integer elements, [4] 1 = flat blocks,
+ * [5] scale rule */
 #define MX_E(f)     ((int)(f)->p.reserved[0])
 #define MX_M(f)     ((int)(f)->p.reserved[1])
 #define MX_BLOCK(f) ((int)(f)->p.reserved[2])
 #define MX_INT(f)   ((int)(f)->p.reserved[3])
 #define MX_FLAT(f)  ((int)(f)->p.reserved[4])
+#define MX_RULE(f)  ((lb_scale_rule)(f)->p.reserved[5])
 
 static lb_status mx_parse(lb_format *f, lb_kv *kv, int nkv, lb_error *err)
 {
@@ -38,6 +44,9 @@ static lb_status mx_parse(lb_format *f, lb_kv *kv, int nkv, lb_error *err)
     if ((st = lb_kv_int(kv, nkv, "e", 2, 5, &e, err))) return st;
     if ((st = lb_kv_int(kv, nkv, "m", 1, 3, &m, err))) return st;
     if ((st = lb_kv_int(kv, nkv, "block", 1, 1 << 20, &block, err))) return st;
+    lb_scale_rule rule;
+    if ((st = lb_scale_rule_parse(kv, nkv, "mx", LB_SCALE_FLOOR, &rule, err))) return st;
+    f->p.reserved[5] = (uint64_t)rule;
     static const int ok[][2] = {{4, 3}, {5, 2}, {3, 2}, {2, 3}, {2, 1}};
     int found = 0;
     for (int i = 0; i < 5; i++)
@@ -127,7 +136,14 @@ static lb_status mx_quantize(const lb_format *f, float *out, const float *in, si
         } else if (X[b] == 0.0f) {
             X[b] = 1.0f;
         } else {
-            int ex = lb_ilogb_pos(X[b]) - emax;
+            int ex = lb_ilogb_pos(X[b]) - emax; /* floor */
+            if (MX_RULE(f) ==
+                LB_SCALE_CEIL) /* ceil is floor or floor + 1 (max_elem < 2^(emax+1)) */
+                ex += (double)X[b] > ldexp(ei.max, ex);
+            else if (MX_RULE(f) == LB_SCALE_EVEN) {
+                const double sig = ldexp((double)X[b], -lb_ilogb_pos(X[b])); /* [1, 2) */
+                ex += sig > 1.5 || (sig == 1.5 && (ex & 1));
+            }
             X[b] = lb_ldexp_pos(1.0f, ex < -127 ? -127 : ex > 127 ? 127 : ex);
         }
     }
@@ -139,7 +155,8 @@ static lb_status mx_quantize(const lb_format *f, float *out, const float *in, si
         lb_fx_rc_params(&ef, &a.p);
     else
         lb_fp_rc_params(&ef, &a.p);
-    a.plus_zero = MX_INT(f); /* fixed point has no -0 */
+    a.p.sr_drop = lb_sr_drop(f); /* the element format is internal: srbits is the block's */
+    a.plus_zero = MX_INT(f);     /* fixed point has no -0 */
     a.mode = r;
     a.key = lb_rng_make_key(ctx->seed, ctx->tensor_id, ctx->step);
     a.div = X, a.mult = X;
@@ -190,7 +207,8 @@ static double mx_ref_value(const lb_format *f, uint32_t c, double scale, int *ca
 const lb_family lb_family_mx = {
     .key = "mx",
     .description = "OCP Microscaling block formats: E8M0 scale per block of elements",
-    .keys_help = "e, m (element: 4/3, 5/2, 3/2, 2/3, 2/1) or int, block, flat, round",
+    .keys_help = "e, m (element: 4/3, 5/2, 3/2, 2/3, 2/1) or int, block, flat, "
+                 "scale_rule=floor|ceil|even, round",
     .parse = mx_parse,
     .info = mx_info,
     .quantize = mx_quantize,

@@ -134,6 +134,7 @@ static lb_status parse_family(lb_format *f, const lb_family *fam, const char *pa
     const char *r = lb_kv_get(kv, nkv, "round");
     if (r && lb_round_parse(&f->round, r))
         return lb_fail(err, LB_ERR_SPEC, "key 'round': '%s' is not one of rne, rna, rtz, sr", r);
+    if ((st = lb_kv_int(kv, nkv, "srbits", 1, 32, &f->srbits, err))) return st;
     st = fam->parse(f, kv, nkv, err);
     if (st) return st;
     for (int i = 0; i < nkv; i++)

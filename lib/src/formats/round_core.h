@@ -34,7 +34,25 @@ typedef struct lb_rc_params {
     int sub;                   /* 1: grid steps below 2^-126 occur (see lb_pow2f) */
     int m_zero;                /* minifloat with no mantissa bits: ties by exponent parity */
     int32_t exp_par;           /* the code's exponent field is ex + exp_par (mod 2) */
+    int32_t sr_drop;           /* SR keeps the top 32 - sr_drop random bits (lb_sr_drop) */
 } lb_rc_params;
+
+/* SR with N random bits (spec key srbits=N): the 32-bit draw keeps its top N bits, the rest 0
+ * (full width, N = 32, is unchanged). In the rounding core, where a value whose fraction below
+ * the grid is f rounds up when the top s bits of the draw added to it carry, this gives
+ *     P(up) = floor(f · 2^N) / 2^N      (exactly f when f is a multiple of 2^-N),
+ * so the mean result is below the exact value by ulp · frac(f · 2^N) / 2^N: at most 2^-N ulp,
+ * on average 2^-(N+1) ulp over uniformly spread f (a bias toward zero in magnitude). The int
+ * and lns families compare a uniform u < f instead: P(up) = ceil(f · 2^N) / 2^N, the same bias
+ * away from zero. tests/unit/test_format_srbits.c checks both forms. */
+static inline int32_t lb_sr_drop(const lb_format *f)
+{
+    return f->srbits > 0 && f->srbits < 32 ? 32 - f->srbits : 0;
+}
+static inline uint32_t lb_sr_mask(const lb_format *f)
+{
+    return ~0u << lb_sr_drop(f);
+}
 
 /* 2^k as float for k in [-149, 127]; with sub = 0 the caller guarantees k >= -126. A denormal
  * 2^k is only produced for grid steps below 2^-126, i.e. for rare tiny inputs of E = 8 formats. */
@@ -91,7 +109,7 @@ static inline uint32_t lb_rc_round1(const lb_rc_params *p, uint32_t bits, lb_rou
         r = sig2 >> s2;
         break;
     default:
-        r = (sig2 + (rnd >> (32 - s2))) >> s2;
+        r = (sig2 + ((rnd & (~0u << p->sr_drop)) >> (32 - s2))) >> s2;
         break;
     }
     uint32_t qb = lb_f2u((float)(int32_t)r * lb_pow2f(k, sub)); /* exact: r has <= 24 bits */
