@@ -5,9 +5,12 @@
 # energy_model/units/.
 
 
+P1_HEAD = (LP["p1"].get("a_optimizers") or ["lns_madam"])[0]  # P1(a)'s headline LNS-Madam run
+
+
 def energy_p1_runs(wildcards):
-    """P1(d): the P1(a) FP32 run and the LNS-Madam runs (fake-quantized and bit-true)."""
-    names = [n for n in ("fp32", "lns_madam", "lns_madam_bittrue") if n in LP_RUNS["p1a"]]
+    """P1(d): the P1(a) FP32 run and the headline LNS-Madam runs (fake-quantized, bit-true)."""
+    names = [n for n in ("fp32", P1_HEAD, f"{P1_HEAD}_bittrue") if n in LP_RUNS["p1a"]]
     return [f"{RESULTS}/lowprec/p1a/{n}.h5" for n in names]
 
 
@@ -48,6 +51,7 @@ rule energy_report:
         f"{GEN}/energy_macros.tex",
         f"{GEN}/fig_energy.pdf",
     params:
+        p1_head=P1_HEAD,
         scale=config["scale"],
         energy=config["energy"],
         mls_reference=lambda w: MLS["baselines"][0][0],

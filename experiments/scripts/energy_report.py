@@ -100,7 +100,7 @@ lbio.write_table(
 
 # ---------------------------------------------------------------- P1(d): the P1 runs
 p1runs = {os.path.basename(p)[:-3]: p for p in sm.input.p1_runs}
-lns_runs = [n for n in ("lns_madam_bittrue", "lns_madam") if n in p1runs]
+lns_runs = [n for n in (f"{sm.params.p1_head}_bittrue", sm.params.p1_head) if n in p1runs]
 p1 = []
 for name in lns_runs:
     for tname, tpath in tables.items():
