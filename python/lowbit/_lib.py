@@ -23,7 +23,8 @@ class Error(C.Structure):
 
 class Format(C.Structure):  # lb_format
     _fields_ = [("family", C.c_void_p), ("name", C.c_char * 96), ("bits", C.c_int),
-                ("round", C.c_int), ("scale", C.c_int), ("p", C.c_uint64 * 8)]
+                ("round", C.c_int), ("srbits", C.c_int), ("scale", C.c_int),
+                ("p", C.c_uint64 * 8)]
 
 
 class QCtx(C.Structure):  # lb_qctx

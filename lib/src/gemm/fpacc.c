@@ -549,7 +549,8 @@ const lb_gemm_vtable lb_gemm_fpacc = {
     run,
     destroy,
     NULL,
-    NULL};
+    NULL,
+    NULL}; /* mac: no cost model of an FP accumulator of arbitrary width yet */
 
 const lb_gemm_vtable lb_gemm_fpacc_ref = {
     "fpacc-ref",
@@ -559,4 +560,5 @@ const lb_gemm_vtable lb_gemm_fpacc_ref = {
     run,
     destroy,
     NULL,
-    NULL};
+    NULL,
+    NULL}; /* mac: no cost model of an FP accumulator of arbitrary width yet */
