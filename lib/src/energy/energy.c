@@ -378,6 +378,9 @@ lb_status lb_energy_rows(const lb_units *u, const lb_op_row *ops, size_t n, cons
                          const char *a_fmt, const char *e_fmt, int acc_bits, lb_energy_row *out,
                          lb_error *err)
 {
+    if (acc_bits < 0 || acc_bits > 128) /* the range of mac:...,acc= and --acc-bits */
+        return lb_fail(err, LB_ERR_ARG, "accumulator bits %d out of range [0, 128] (0: default)",
+                       acc_bits);
     double sram_e, sram_a;
     lb_units_cost(u, "sram32k_read", 64, &sram_e, &sram_a);
     const double per_bit = sram_e / 64;
