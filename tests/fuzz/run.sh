@@ -92,7 +92,9 @@ for h in "${harnesses[@]}"; do
     # libhdf5's many small allocations (seen: >2 GB, then "HDF5: infinite loop closing library")
     room=()
     [[ ${a##*/} == oom-* ]] && room=(-rss_limit_mb=8192 -malloc_limit_mb=256)
-    report=$(ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1} timeout 60 \
+    san=allocator_may_return_null=1
+    [[ $h == hdf5 ]] && san+=:detect_leaks=0 # libhdf5 leaks at exit after some corrupt files
+    report=$(ASAN_OPTIONS=${ASAN_OPTIONS:-$san} timeout 60 \
       "$build/bin/fuzz_$h" -detect_leaks=0 -timeout=20 "${room[@]}" "$a" 2>&1)
     rcr=$?
     if [[ $rcr -eq 0 && ${#room[@]} -gt 0 && $h == hdf5 ]]; then
