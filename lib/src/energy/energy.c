@@ -437,6 +437,12 @@ lb_status lb_energy_rows(const lb_units *u, const lb_op_row *ops, size_t n,
     const lb_energy_opts none = {0};
     const lb_energy_opts *op = opts ? opts : &none;
     const double buffer = op->buffer_bytes > 0 ? op->buffer_bytes : LB_ENERGY_BUFFER_DEFAULT;
+    if (op->acc_bits < 0 || op->acc_bits > 128) /* the range of mac:...,acc= and --acc-bits */
+        return lb_fail(err, LB_ERR_ARG, "accumulator bits %d out of range [0, 128] (0: default)",
+                       op->acc_bits);
+    if (!(op->buffer_bytes >= 0 && op->buffer_bytes <= 1e15))
+        return lb_fail(err, LB_ERR_ARG, "buffer of %g bytes out of range [0, 1e15] (0: default)",
+                       op->buffer_bytes);
     double sram_e, sram_a;
     lb_units_cost(u, "sram32k_read", 64, &sram_e, &sram_a);
     const double per_bit = sram_e / 64;
