@@ -50,8 +50,11 @@ step() { # name, command...
   fi
 }
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-ctest_step "ctest (Release: quick + exhaustive)" --test-dir "$build" --output-on-failure
-ASAN_OPTIONS=detect_leaks=1 ctest_step "ctest (ASan/UBSan)" --test-dir "$asan" --output-on-failure
+# two tests at a time (each test's own threads aside): most are single-threaded or wait on I/O
+jobs=$(nproc 2> /dev/null || echo 2)
+ctest_step "ctest (Release: quick + exhaustive)" --test-dir "$build" --output-on-failure -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1 ctest_step "ctest (ASan/UBSan)" --test-dir "$asan" --output-on-failure \
+  -j "$jobs"
 portable_build() {
   local log
   log=$(mktemp)
