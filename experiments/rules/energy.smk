@@ -2,26 +2,7 @@
 # the P1 and P3 experiments as they were simulated (each run's own formats and --gemm kernel
 # widths; lowprec.smk, mls.smk), on the FP32 training runs' op counts under every format
 # assignment of config["energy"], and on single MACs, for every unit table in
-# energy_model/units/.
-
-
-P1_HEAD = (LP["p1"].get("a_optimizers") or ["lns_madam"])[0]  # P1(a)'s headline LNS-Madam run
-
-
-def energy_p1_runs(wildcards):
-    """P1(d): the P1(a) FP32 run and the headline LNS-Madam runs (fake-quantized, bit-true)."""
-    names = [n for n in ("fp32", P1_HEAD, f"{P1_HEAD}_bittrue") if n in LP_RUNS["p1a"]]
-    return [f"{RESULTS}/lowprec/p1a/{n}.h5" for n in names]
-
-
-def energy_p3_runs(wildcards):
-    """P3(c): per model the MLS headline run, the FP32 reference (first baseline) and the FP8
-    baseline of config energy.p3_fp8_baseline, and the bit-true MLS run."""
-    en = config["energy"]
-    want = (en["mls_headline"], MLS["baselines"][0][0], en.get("p3_fp8_baseline", "fp8_e4m3"))
-    out = [f"{RESULTS}/mls/a/{mo}/{n}.h5" for mo, r in MLS_RUNS["a"].items() for n in want if n in r]
-    out += [f"{RESULTS}/mls/bt/{mo}/bit_true.h5" for mo, r in MLS_RUNS["bt"].items() if "bit_true" in r]
-    return out
+# energy_model/units/. Its input functions are in energy_common.smk.
 
 
 rule energy_report:
