@@ -8,11 +8,6 @@
 #                  fuzz_<name>; target fuzz_all builds them all (tests/fuzz/run.sh runs them)
 option(LOWBIT_FUZZ "Build the libFuzzer harnesses (clang, with ASan/UBSan)" OFF)
 file(GLOB LB_FUZZ_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_*.c)
-# the checkpoint reader (lib/src/io/checkpoint.h) arrives with another branch: until then its
-# harness is left out
-if(NOT EXISTS ${CMAKE_SOURCE_DIR}/lib/src/io/checkpoint.h)
-  list(FILTER LB_FUZZ_SOURCES EXCLUDE REGEX "/fuzz_checkpoint\\.c$")
-endif()
 # fuzz_quantize_text calls the CLI's text parser (lib/src/cli/cmd_quantize.c)
 set(LB_FUZZ_EXTRA_quantize_text ${CMAKE_SOURCE_DIR}/lib/src/cli/cmd_quantize.c)
 
