@@ -11,7 +11,7 @@ set -euo pipefail
 BUILD_PKGS="build-essential cmake ninja-build pkg-config git zlib1g-dev libblis-dev libhdf5-dev
 hdf5-tools libcmocka-dev libbenchmark-dev"
 WORKFLOW_PKGS="snakemake python3-pygments python3-h5py python3-numpy python3-pandas
-python3-matplotlib python3-yaml python3-jsonschema python3-pytest latexmk texlive-latex-base texlive-latex-recommended
+python3-matplotlib python3-yaml python3-jsonschema python3-pytest python3-pip python3-setuptools latexmk texlive-latex-base texlive-latex-recommended
 texlive-pictures texlive-science lmodern poppler-utils dataset-fashion-mnist"
 PEER_PKGS="python3-torch"
 SLURM_PKGS="slurm-wlm munge slurmdbd mariadb-server"
