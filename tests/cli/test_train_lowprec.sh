@@ -128,6 +128,8 @@ expect_usage_error --last-layer-format fp16 --last-layer-roles X
 expect_usage_error --last-layer-roles E
 expect_usage_error --loss-scale 3
 expect_usage_error --loss-scale -2
+expect_usage_error --dataset fashion-mnist-pairs:n=0
+expect_usage_error --dataset fashion-mnist-pairs:n=5,,test=2
 expect_usage_error --gemm nosuch
 
 summary test_train_lowprec

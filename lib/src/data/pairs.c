@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "lowbit/data.h"
 #include "lowbit/rng.h"
 
@@ -98,38 +99,33 @@ done:
     return st;
 }
 
-/* "n=N,test=M,seed=K" (each optional; defaults 60000, 10000, 1) */
+/* "n=N,test=M,seed=K" (each optional; defaults 60000, 10000, 1), split by the spec parser's
+ * lb_kv_split */
 static lb_status parse_params(const char *params, long long *n, long long *ntest, long long *seed,
                               lb_error *err)
 {
-    const char *p = params ? params : "";
-    while (*p) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        char tok[128];
-        if (len == 0 || len >= sizeof tok)
-            return lb_fail(err, LB_ERR_ARG, "pairs: bad parameter list '%s' (keys: n, test, seed)",
-                           params);
-        memcpy(tok, p, len);
-        tok[len] = 0;
-        p += len + (end ? 1 : 0);
-        char *eq = strchr(tok, '=');
-        if (!eq)
-            return lb_fail(err, LB_ERR_ARG, "pairs: '%s' is not key=value (keys: n, test, seed)",
-                           tok);
-        *eq = 0;
-        long long *v = !strcmp(tok, "n")      ? n
-                       : !strcmp(tok, "test") ? ntest
-                       : !strcmp(tok, "seed") ? seed
+    lb_kv kv[16];
+    int nkv = 0;
+    lb_error e2;
+    if (params && *params && lb_kv_split(params, kv, 16, &nkv, &e2))
+        return lb_fail(err, LB_ERR_ARG, "pairs: bad parameter list '%s' (keys: n, test, seed): %s",
+                       params, e2.msg);
+    for (int i = 0; i < nkv; i++) {
+        const char *k = kv[i].key, *v = kv[i].value;
+        long long *out = !strcmp(k, "n")      ? n
+                         : !strcmp(k, "test") ? ntest
+                         : !strcmp(k, "seed") ? seed
                                               : NULL;
-        if (!v)
-            return lb_fail(err, LB_ERR_ARG, "pairs: unknown key '%s' (accepted: n, test, seed)",
-                           tok);
+        if (!out)
+            return lb_fail(err, LB_ERR_ARG, "pairs: unknown key '%s' (accepted: n, test, seed)", k);
+        if (!*v)
+            return lb_fail(err, LB_ERR_ARG, "pairs: '%s' is not key=value (keys: n, test, seed)",
+                           k);
         char *vend = NULL;
         errno = 0;
-        *v = strtoll(eq + 1, &vend, 10);
-        if (vend == eq + 1 || *vend || errno)
-            return lb_fail(err, LB_ERR_ARG, "pairs: %s='%s' is not an integer", tok, eq + 1);
+        *out = strtoll(v, &vend, 10);
+        if (*vend || errno)
+            return lb_fail(err, LB_ERR_ARG, "pairs: %s='%s' is not an integer", k, v);
     }
     if (*n < 1 || *n > INT32_MAX)
         return lb_fail(err, LB_ERR_ARG, "pairs: n=%lld out of range [1, 2^31-1]", *n);
