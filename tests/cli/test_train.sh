@@ -11,13 +11,13 @@ py=/usr/bin/python3
 common=(--model lenet5 --train-subset 3000 --test-subset 500 --epochs 3 --batch 64 --lr 0.05
         --seed 7 --threads 2)
 
-"$lb" train "${common[@]}" --out "$tmp/a.h5" > "$tmp/a.log" && ok || bad "train a"
+"$lb" train "${common[@]}" --out "$tmp/a.h5" --save-weights "$tmp/a.npy" > "$tmp/a.log" && ok || bad "train a"
 "$lb" train "${common[@]}" --out "$tmp/b.h5" > "$tmp/b.log" && ok || bad "train b"
 [[ $(grep -c '^epoch [0-9]/3 .*ETA' "$tmp/a.log") -eq 3 ]] && ok || bad "one progress line per epoch"
 # killed right after epoch 1's checkpoint, then resumed
 "$lb" train "${common[@]}" --out "$tmp/c.h5" --stop-after-epoch 1 > /dev/null
 [[ $? -eq 3 && ! -e "$tmp/c.h5" && -e "$tmp/c.h5.ckpt" ]] && ok || bad "interrupted run left a result file or no checkpoint"
-"$lb" train "${common[@]}" --out "$tmp/c.h5" --resume > "$tmp/c.log" && ok || bad "resume"
+"$lb" train "${common[@]}" --out "$tmp/c.h5" --resume --save-weights "$tmp/c.npy" > "$tmp/c.log" && ok || bad "resume"
 [[ $(grep -c '^epoch' "$tmp/c.log") -eq 2 ]] && ok || bad "resume did not continue at epoch 2"
 [[ ! -e "$tmp/c.h5.ckpt" ]] && ok || bad "checkpoint left after a complete run"
 
@@ -48,6 +48,13 @@ assert macs[("conv2", "forward")] == 64 * 16 * 150 * 100
 assert macs[("fc1", "forward")] == 64 * 400 * 120
 assert ("conv1", "backward_data") not in macs
 assert a["epochs"]["test_acc"][-1] > 0.6, "lenet5 did not learn"
+# --save-weights: (2, parameters) float32, init then trained; a resumed run saves the same
+w, wc = np.load(f"{d}/a.npy"), np.load(f"{d}/c.npy")
+assert w.dtype == np.float32 and w.shape == (2, int(a.attrs["parameters"])), w.shape
+assert np.array_equal(w, wc), "resumed run saved other weights"
+assert not np.array_equal(w[0], w[1])
+bound = 1 / np.sqrt(25)  # conv1 (6,1,5,5) first: U(+-1/sqrt(fan_in))
+assert np.abs(w[0, :150]).max() <= bound and np.abs(w[0, :150]).max() > 0.9 * bound
 PY
 
 # quantized roles run and differ from fp32
@@ -70,6 +77,7 @@ expect_usage_error --optimizer lbfgs
 expect_usage_error --optimizer adam --lr 0
 expect_usage_error --schedule wavy
 expect_usage_error --bogus 1
+expect_usage_error --train-subset 64 --test-subset 64 --epochs 1 --save-weights /nonexistent/w.npy
 
 # --gemm alone (roles fp32): the kernel runs (gemm_macs > 0) and changes the result
 small=(--model mlp --train-subset 500 --test-subset 200 --epochs 1 --batch 50 --seed 3 --threads 1)

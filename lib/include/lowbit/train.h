@@ -64,6 +64,10 @@ typedef struct lb_train_config {
     const char *checkpoint; /* NULL: <out>.ckpt */
     int resume;
     const char *command; /* recorded in the result file */
+    /* NULL, or a NumPy .npy file written after the run: float32 (2, parameters), row 0 the
+     * parameters as initialised, row 1 as trained; each layer's weight (in PyTorch's layout)
+     * then its bias, in layer order. For cross-checks against other implementations. */
+    const char *save_weights;
 } lb_train_config;
 
 /* Defaults: mlp 256-256, fashion-mnist, 10 epochs, batch 128, lr 0.05, momentum 0.9,

@@ -78,6 +78,8 @@ int lb_cmd_train(int argc, char **argv)
             c.out = v;
         else if (!strcmp(a, "--checkpoint"))
             c.checkpoint = v;
+        else if (!strcmp(a, "--save-weights"))
+            c.save_weights = v;
         else if (!strcmp(a, "--schedule"))
             c.schedule = v;
         else if (!strcmp(a, "--w-format"))

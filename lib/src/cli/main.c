@@ -67,7 +67,7 @@ static const lb_cmd cmds[] = {
      "--w-format --a-format --e-format --g-format --gemm KERNEL --weight-format --kahan-format "
      "--madam-round nearest|sr|ghat --madam-beta --all-lns "
      "--last-layer-format [--last-layer-roles WAEG] --loss-scale 2^k --train-subset --test-subset "
-     "--data-dir --checkpoint --resume]"},
+     "--data-dir --checkpoint --resume --save-weights W.npy]"},
     {"models", lb_cmd_models, "list the models `train --model` accepts, with options (--csv)"},
     {"optimizers", lb_cmd_optimizers, "list the optimizers `train --optimizer` accepts (--csv)"},
     {"schedules", lb_cmd_schedules, "list the schedules `train --schedule` accepts (--csv)"},

@@ -164,6 +164,7 @@ typedef struct run_state {
     lb_update upd;
     size_t px;              /* floats per example */
     float *mom, *xb;        /* optimizer state (nstate x nparams); the batch (batch, px) */
+    float *init;            /* --save-weights: the parameters as initialised */
     int32_t *yb, *perm;     /* the batch's labels; the epoch's order of the examples */
     lb_ptensor *pt;         /* the parameter tensors */
     lb_epoch_row *rows;     /* epochs */
@@ -202,6 +203,11 @@ static lb_status setup(const lb_train_plan *p, run_state *r, lb_error *err)
                              err)))
         return st;
     if (p->has_last) m->q_last = &p->q_last;
+    if (c->save_weights) { /* before a checkpoint replaces them: the init is a function of seed */
+        if (!(r->init = malloc(m->nparams * sizeof *r->init)))
+            return lb_fail(err, LB_ERR_NOMEM, "out of memory");
+        memcpy(r->init, m->params, m->nparams * sizeof *r->init);
+    }
     m->loss_scale = (float)c->loss_scale;
     if (!(r->pt = malloc(2 * (size_t)m->nlayers * sizeof *r->pt + 1)))
         return lb_fail(err, LB_ERR_NOMEM, "out of memory");
@@ -239,7 +245,7 @@ static lb_status setup(const lb_train_plan *p, run_state *r, lb_error *err)
 static void teardown(run_state *r)
 {
     free(r->fp), free(r->rows), free(r->base), free(r->count), free(r->pt);
-    free(r->mom), free(r->xb), free(r->yb), free(r->perm);
+    free(r->mom), free(r->xb), free(r->yb), free(r->perm), free(r->init);
     lb_model_free(&r->m);
     if (r->data_loaded) lb_dataset_free(&r->tr), lb_dataset_free(&r->te);
     lb_update_free(&r->upd);
@@ -315,6 +321,29 @@ static lb_status train_epoch(lb_train_plan *p, run_state *r, int epoch, lb_epoch
     return LB_OK;
 }
 
+/* --save-weights: a NumPy .npy (format 1.0) of float32 (2, n): init, then trained. */
+static lb_status save_weights(const char *path, const float *init, const float *trained, size_t n,
+                              lb_error *err)
+{
+    char hdr[128];
+    int len = snprintf(hdr, sizeof hdr,
+                       "\x93NUMPY\x01%c%c%c{'descr': '<f4', 'fortran_order': False, 'shape': (2, "
+                       "%zu), }",
+                       0, 0, 0, n);
+    if (len < 0 || len + 1 > (int)sizeof hdr) return lb_fail(err, LB_ERR_ARG, "header too long");
+    while ((len + 1) % 64) /* the header, newline included, pads to a multiple of 64 bytes */
+        hdr[len++] = ' ';
+    hdr[len++] = '\n';
+    hdr[8] = (char)((len - 10) & 0xff), hdr[9] = (char)((len - 10) >> 8);
+    FILE *f = fopen(path, "wb");
+    if (!f) return lb_fail(err, LB_ERR_IO, "--save-weights %s: cannot write", path);
+    int ok = fwrite(hdr, 1, (size_t)len, f) == (size_t)len &&
+             fwrite(init, sizeof *init, n, f) == n && fwrite(trained, sizeof *trained, n, f) == n;
+    ok &= fclose(f) == 0;
+    if (!ok) return lb_fail(err, LB_ERR_IO, "--save-weights %s: writing failed", path);
+    return LB_OK;
+}
+
 /* The run of a checked plan: setup, the epochs (a checkpoint after each), the record. */
 static lb_status run(lb_train_plan *p, lb_train_progress_fn progress, void *user, lb_error *err)
 {
@@ -351,7 +380,9 @@ static lb_status run(lb_train_plan *p, lb_train_progress_fn progress, void *user
                              r.count + NC_FIXED,
                              r.ncount - NC_FIXED,
                              r.tr.classes};
-        st = lb_run_record_write(p, &r.m, &r.upd, &tot, err);
+        if (c->save_weights) /* first: no result file without its weights */
+            st = save_weights(c->save_weights, r.init, r.m.params, r.m.nparams, err);
+        if (!st) st = lb_run_record_write(p, &r.m, &r.upd, &tot, err);
         if (!st) unlink(p->ckpt); /* the result file supersedes the checkpoint */
     }
     teardown(&r);
