@@ -8,7 +8,34 @@ schedule and number of threads, for side-by-side timing and accuracy (Debian pyt
 Prints one line per epoch like lowbit and writes a CSV (epoch, train_loss, train_acc,
 test_loss, test_acc, seconds). Timing covers the same work as lowbit's epoch: one pass of
 training and the test-set evaluation. BLIS (PyTorch's BLAS on Debian) gets the same
-BLIS_ARCH_TYPE lowbit chooses and BLIS_NUM_THREADS = --threads, so the comparison is fair."""
+BLIS_ARCH_TYPE lowbit chooses and BLIS_NUM_THREADS = --threads, so the comparison is fair.
+The data are scaled and normalised as lowbit does (bytes x float32(1/255), then
+(x - float32(mean)) x float32(1/std)), so the inputs are bit-identical.
+
+Cross-validation of lowbit's training engine (--lowbit-roles W A E G: four format specs of
+`lowbit formats`, fp32 = off; the workflow passes a recipe's W, A, E, G): every Conv2d and
+Linear becomes lowbit.torch's QuantConv2d / QuantLinear (python/lowbit, which loads liblowbit:
+LOWBIT_LIBRARY, else <repo>/build/lib) with the placement of `lowbit train`
+(lib/src/nn/linear.c, conv2d.c, train.c):
+    W  the weight before the forward GEMM (and the same Q_W(W) in the backward-data GEMM)
+    A  the layer input (for the network's first layer, the images) before the forward GEMM,
+       and the same Q_A(x) in the weight-gradient GEMM
+    E  the gradient of the layer output (GEMM + bias) before both backward GEMMs and the bias
+       gradient
+    G  the summed weight gradient and the bias gradient of each layer, before the optimizer
+       (the bias gradient by a tensor hook: QuantLinear leaves the bias in float32)
+Rounding is each format's own (as `lowbit train`); stochastic rounding is keyed as in the C
+engine: seed = --seed, tensor 4·(lowbit layer index) + role (lowbit counts ReLU and pooling
+layers, not Flatten), step = the global training step (the evaluation after an epoch uses the
+step count reached). What does not match bit for bit: every float32 sum (PyTorch's convolution
+and GEMM kernels against lowbit's im2col and BLIS loops), so an operand that lands within
+rounding error of a midpoint of the low-precision grid can round the other way; the shuffle
+(torch.randperm against lowbit's counter-based shuffle) and the initial weights (torch's
+generator against lowbit's; --init-weights takes lowbit's from `lowbit train --save-weights`),
+so multi-epoch runs agree in distribution, not per step; block formats (MX, MLS), whose blocks
+lowbit lays along the channel axis while lowbit.torch quantizes flat, are refused.
+--init-weights W.npy and --save-weights W.npy use the layout of `lowbit train --save-weights`:
+float32 (2, parameters), initial then trained, each layer's weight then bias in layer order."""
 import argparse
 import csv
 import gzip
@@ -47,7 +74,18 @@ def parse():
     ap.add_argument("--train-subset", type=int, default=0)
     ap.add_argument("--test-subset", type=int, default=0)
     ap.add_argument("--out", help="CSV of per-epoch results")
+    ap.add_argument("--lowbit-roles", nargs=4, metavar=("W", "A", "E", "G"),
+                    help="quantize the four roles with lowbit formats (fp32 = off)")
+    ap.add_argument("--init-weights", help="start from row 0 of a `lowbit train "
+                    "--save-weights` file (the same model)")
+    ap.add_argument("--save-weights", help="write the initial and trained parameters (.npy)")
     return ap.parse_args()
+
+
+def die(msg):
+    """Bad input: one line naming what and where, exit 2."""
+    print(f"pytorch_baseline: {msg}", file=sys.stderr)
+    sys.exit(2)
 
 
 args = parse()
@@ -69,10 +107,10 @@ def read_idx(path, magic):
                 data = fh.read()
             break
     else:
-        sys.exit(f"pytorch_baseline: {path}[.gz]: no such file")
+        die(f"{path}[.gz]: no such file")
     m = struct.unpack(">I", data[:4])[0]
     if m != magic:
-        sys.exit(f"pytorch_baseline: {path}: bad IDX magic")
+        die(f"{path}: bad IDX magic")
     if magic == 0x803:
         n, h, w = struct.unpack(">III", data[4:16])
         return np.frombuffer(data[16:], np.uint8).reshape(n, 1, h, w)
@@ -80,7 +118,7 @@ def read_idx(path, magic):
 
 
 def load(split):
-    x = read_idx(f"{args.data_dir}/{split}-images-idx3-ubyte", 0x803).astype(np.float32) / 255
+    x = read_idx(f"{args.data_dir}/{split}-images-idx3-ubyte", 0x803) * np.float32(1 / 255)
     y = read_idx(f"{args.data_dir}/{split}-labels-idx1-ubyte", 0x801)
     return x, y
 
@@ -92,8 +130,9 @@ if args.train_subset:
 if args.test_subset:
     xte, yte = xte[: args.test_subset], yte[: args.test_subset]
 mean, std = float(xtr.mean(dtype=np.float64)), float(xtr.std(dtype=np.float64))
-xtr = torch.from_numpy((xtr - mean) / std)
-xte = torch.from_numpy((xte - mean) / std)
+m32, inv32 = np.float32(mean), np.float32(1 / std)
+xtr = torch.from_numpy((xtr - m32) * inv32)
+xte = torch.from_numpy((xte - m32) * inv32)
 ytr, yte = torch.from_numpy(ytr), torch.from_numpy(yte)
 
 torch.manual_seed(args.seed)
@@ -107,6 +146,76 @@ else:
                           nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                           nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
                           nn.Linear(84, 10))
+
+
+def lowbit_roles(model, specs, seed):
+    """model with each Conv2d / Linear replaced by lowbit.torch's layer quantizing the roles
+    (module docstring); the same parameters."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                    "python"))
+    try:
+        import lowbit
+        import lowbit.torch as lt
+    except (ImportError, OSError) as e:
+        die(f"--lowbit-roles: the lowbit Python package: {e}")
+    fmts = {}
+    for role, spec in zip("WAEG", specs):
+        try:
+            f = lowbit.Format(spec)
+        except Exception as e:
+            die(f"--lowbit-roles {role} '{spec}': {e}")
+        if f.block:
+            die(f"--lowbit-roles {role} '{spec}': block formats are not supported here")
+        fmts[role.lower()] = None if spec == "fp32" else spec
+    layers, skipped = [], 0
+    for i, m in enumerate(model):
+        if isinstance(m, nn.Flatten):  # lowbit's layers read the flattened input directly
+            skipped += 1
+        lid = i - skipped  # the layer's index in lowbit's model (its SR tensor ids)
+        kw = dict(fmts, seed=seed, layer_id=lid)
+        if isinstance(m, nn.Linear):
+            q = lt.QuantLinear(m.in_features, m.out_features, **kw)
+        elif isinstance(m, nn.Conv2d):
+            q = lt.QuantConv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding,
+                               **kw)
+        else:
+            layers.append(m)
+            continue
+        with torch.no_grad():
+            q.weight.copy_(m.weight), q.bias.copy_(m.bias)
+        if fmts["g"]:  # G on the bias gradient too, keyed as lowbit keys it (the weight's key)
+            q.bias.register_hook(lambda g, q=q: lt._q(g, q.roles["g"], *q._key("g")))
+        layers.append(q)
+    return nn.Sequential(*layers), lt.set_step
+
+
+def params_of(model):
+    return [p for m in model if isinstance(m, (nn.Linear, nn.Conv2d)) for p in (m.weight, m.bias)]
+
+
+def flat(model):
+    return torch.cat([p.detach().reshape(-1) for p in params_of(model)]).numpy()
+
+
+set_step = None
+if args.lowbit_roles:
+    model, set_step = lowbit_roles(model, args.lowbit_roles, args.seed)
+if args.init_weights:
+    try:
+        w = np.load(args.init_weights)
+    except (OSError, ValueError) as e:
+        die(f"--init-weights {args.init_weights}: {e}")
+    n = sum(p.numel() for p in params_of(model))
+    if w.dtype != np.float32 or w.ndim not in (1, 2) or w.shape[-1] != n:
+        die(f"--init-weights {args.init_weights}: {w.dtype} {w.shape}, not float32 (2, {n}) "
+            f"of {args.model}")
+    w = torch.from_numpy(np.ascontiguousarray(w.reshape(-1, n)[0]))
+    with torch.no_grad():
+        k = 0
+        for p in params_of(model):
+            p.copy_(w[k: k + p.numel()].view_as(p))
+            k += p.numel()
+init = flat(model)
 opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
                       weight_decay=args.weight_decay)
 lossf = nn.CrossEntropyLoss()
@@ -122,6 +231,7 @@ def lr_at(e):
 
 rows = []
 g = torch.Generator().manual_seed(args.seed)
+step = 0
 for epoch in range(args.epochs):
     t0 = time.perf_counter()
     for group in opt.param_groups:
@@ -132,6 +242,8 @@ for epoch in range(args.epochs):
     for i in range(0, len(ytr), args.batch):
         idx = perm[i: i + args.batch]
         xb, yb = xtr[idx], ytr[idx]
+        if set_step:
+            set_step(model, step)
         opt.zero_grad(set_to_none=True)
         out = model(xb)
         loss = lossf(out, yb)
@@ -139,7 +251,10 @@ for epoch in range(args.epochs):
         opt.step()
         tot += loss.item() * len(idx)
         hits += (out.argmax(1) == yb).sum().item()
+        step += 1
     model.eval()
+    if set_step:
+        set_step(model, step)
     with torch.no_grad():
         tl, th = 0.0, 0
         for i in range(0, len(yte), args.batch):
@@ -153,6 +268,8 @@ for epoch in range(args.epochs):
     print(f"epoch {epoch + 1}/{args.epochs}  train loss {row['train_loss']:.4f} acc "
           f"{100 * row['train_acc']:.2f}%  test loss {row['test_loss']:.4f} acc "
           f"{100 * row['test_acc']:.2f}%  {secs:.2f} s/epoch", flush=True)
+if args.save_weights:
+    np.save(args.save_weights, np.stack([init, flat(model)]))
 if args.out:
     with open(args.out, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
