@@ -108,11 +108,13 @@ check_kernel(config["lowprec"]["p1"]["bit_true_gemm"], "lowprec.p1.bit_true_gemm
 
 RESULTS = config["results_dir"]
 GEN = "reports/generated"
-for _r in config["training"]["recipes"]:
-    if _r not in config["recipes"]:
-        raise ValueError(f"training.recipes: '{_r}' is not defined in recipes ({', '.join(config['recipes'])})")
+for _k in ("recipes", "crosscheck_recipes"):
+    for _r in config["training"].get(_k, []):
+        if _r not in config["recipes"]:
+            raise ValueError(f"training.{_k}: '{_r}' is not defined in recipes ({', '.join(config['recipes'])})")
 TRAIN = config["training"]
 PEER = TRAIN["peer_epochs"] > 0
+CROSSCHECK = TRAIN.get("crosscheck_recipes", []) if PEER else []
 ENV = "../../environment.yml"  # conda environment for non-Debian machines (--use-conda)
 
 
@@ -156,16 +158,29 @@ def recipe_flags(wildcards):
             f"--g-format '{r['G']}' --optimizer {r.get('optimizer', 'sgd')}")
 
 
+def peer_flags():
+    """The flags of experiments/peers/pytorch_baseline.py that make it train what `lowbit
+    train` does with train_flags(peer_epochs), less --model and --out."""
+    return _run_flags(TRAIN["peer_epochs"])
+
+
+def lowbit_roles_flags(wildcards):
+    """--lowbit-roles W A E G of the recipe (pytorch_baseline.py)."""
+    r = config["recipes"][wildcards.recipe]
+    return "--lowbit-roles " + " ".join(f"'{r[k]}'" for k in "WAEG")
+
+
 def model_flags(wildcards):
     """--width/--depth for the models that take them (lowbit models --csv, column options)."""
     opts = MODELS[wildcards.model]["options"].split(";")
     return " ".join(f"--{o} {TRAIN[o]}" for o in ("width", "depth") if o in opts)
 
 
-def train_flags(epochs):
+def _run_flags(epochs):
+    """The run settings `lowbit train` and pytorch_baseline.py both take."""
     t = TRAIN
     f = (
-        f"--dataset fashion-mnist --data-dir {config['data']['fashion_mnist']} --epochs {epochs} "
+        f"--data-dir {config['data']['fashion_mnist']} --epochs {epochs} "
         f"--batch {t['batch']} --lr {t['lr']} --momentum {t['momentum']} "
         f"--weight-decay {t['weight_decay']} --schedule {t['schedule']} --seed {t['seed']} "
         f"--threads {config['threads']}"
@@ -175,3 +190,7 @@ def train_flags(epochs):
     if t["test_subset"]:
         f += f" --test-subset {t['test_subset']}"
     return f
+
+
+def train_flags(epochs):
+    return f"--dataset fashion-mnist {_run_flags(epochs)}"

@@ -1,5 +1,6 @@
 # train.smk — training baselines with `lowbit train` (one run per model x recipe), and the
-# side-by-side timing against PyTorch (same model, data, batch, SGD, threads), and paired
+# side-by-side timing against PyTorch (same model, data, batch, SGD, threads), the
+# cross-check of the recipes in lowbit and in PyTorch with lowbit's quantizers, and paired
 # timing runs for the speed targets.
 
 
@@ -53,23 +54,59 @@ rule peer_pytorch:
         f"{RESULTS}/peer/{{model}}_pytorch.csv",
     params:
         python=sys.executable,  # Snakemake's interpreter: Debian's python3 with torch
-        t=TRAIN,
-        threads=config["threads"],
-        data=config["data"]["fashion_mnist"],
-        epochs=TRAIN["peer_epochs"],
-        subsets=(f"--train-subset {TRAIN['train_subset']} " if TRAIN["train_subset"] else "")
-        + (f"--test-subset {TRAIN['test_subset']}" if TRAIN["test_subset"] else ""),
+        flags=peer_flags(),
     log:
         "logs/peer/{model}_pytorch.log",
     threads: workflow.cores
     conda:
         ENV
     shell:
-        "{params.python} {input.script} --model {wildcards.model} --data-dir {params.data} "
-        "--epochs {params.epochs} --batch {params.t[batch]} --lr {params.t[lr]} "
-        "--momentum {params.t[momentum]} --weight-decay {params.t[weight_decay]} "
-        "--schedule {params.t[schedule]} --seed {params.t[seed]} --threads {params.threads} "
-        "{params.subsets} --out {output} > {log} 2>&1"
+        "{params.python} {input.script} --model {wildcards.model} {params.flags} "
+        "--out {output} > {log} 2>&1"
+
+
+rule crosscheck_lowbit:
+    """A recipe on a peer model for peer_epochs in lowbit (the C side of the cross-check)."""
+    input:
+        lowbit=rules.build.output.lowbit,
+    output:
+        f"{RESULTS}/crosscheck/{{model}}_{{recipe}}_lowbit.h5",
+    params:
+        common=train_flags(TRAIN["peer_epochs"]),
+        recipe=recipe_flags,
+    log:
+        "logs/crosscheck/{model}_{recipe}_lowbit.log",
+    threads: workflow.cores  # timed: nothing else runs beside it
+    conda:
+        ENV
+    shell:
+        "{input.lowbit} train --model {wildcards.model} {params.common} {params.recipe} "
+        "--out {output} > {log} 2>&1"
+
+
+rule crosscheck_pytorch:
+    """The same recipe in PyTorch with lowbit's quantizers in the four roles (--lowbit-roles,
+    liblowbit of this build)."""
+    input:
+        script="experiments/peers/pytorch_baseline.py",
+        binding="python/lowbit/torch.py",
+        lowbit=rules.build.output.lowbit,  # the build also makes lib/liblowbit.so
+        after=f"{RESULTS}/crosscheck/{{model}}_{{recipe}}_lowbit.h5",  # one after the other
+    output:
+        f"{RESULTS}/crosscheck/{{model}}_{{recipe}}_pytorch.csv",
+    params:
+        python=sys.executable,
+        lib=f"{BUILD}/lib/liblowbit.so",
+        flags=peer_flags(),
+        roles=lowbit_roles_flags,
+    log:
+        "logs/crosscheck/{model}_{recipe}_pytorch.log",
+    threads: workflow.cores
+    conda:
+        ENV
+    shell:
+        "LOWBIT_LIBRARY={params.lib} {params.python} {input.script} --model {wildcards.model} "
+        "{params.flags} {params.roles} --out {output} > {log} 2>&1"
 
 
 rule timing_pairs:
@@ -110,6 +147,10 @@ rule training_report:
         peer_lowbit=expand(f"{RESULTS}/peer/{{model}}_lowbit.h5", model=TRAIN["peer_models"]) if PEER else [],
         peer_pytorch=expand(f"{RESULTS}/peer/{{model}}_pytorch.csv", model=TRAIN["peer_models"]) if PEER else [],
         timing=expand(f"{RESULTS}/timing/{{model}}_pairs.csv", model=TRAIN["models"]),
+        cross_lowbit=expand(f"{RESULTS}/crosscheck/{{model}}_{{recipe}}_lowbit.h5",
+                            model=TRAIN["peer_models"], recipe=CROSSCHECK),
+        cross_pytorch=expand(f"{RESULTS}/crosscheck/{{model}}_{{recipe}}_pytorch.csv",
+                             model=TRAIN["peer_models"], recipe=CROSSCHECK),
     output:
         f"{GEN}/training_table.tex",
         f"{GEN}/training_table.csv",
@@ -119,6 +160,8 @@ rule training_report:
         f"{GEN}/training_macros.tex",
         f"{GEN}/fig_training.pdf",
         f"{GEN}/timing_pairs.csv",
+        f"{GEN}/crosscheck_table.tex",
+        f"{GEN}/crosscheck_table.csv",
     params:
         recipes=config["recipes"],
         targets=TRAIN["targets"],

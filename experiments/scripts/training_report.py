@@ -1,6 +1,7 @@
 """Training results for the report (snakemake script): a table of every model x recipe run
 (final and best test accuracy, median s/epoch, overhead vs fp32), training curves, the
-side-by-side lowbit vs PyTorch table, and the training targets against the measurements."""
+side-by-side lowbit vs PyTorch table, the cross-check of the recipes in the C engine and in
+PyTorch + lowbit roles, and the training targets against the measurements."""
 import os
 import sys
 
@@ -101,6 +102,42 @@ lbio.write_table(
     fmt={"lowbit_s_per_epoch": lambda v: f"{v:.2f}", "pytorch_s_per_epoch": lambda v: f"{v:.2f}",
          "ratio": lambda v: f"{v:.2f}", "lowbit_test_acc": pct, "pytorch_test_acc": pct,
          "threads": str, "epochs": str})
+
+# ---- cross-check: each recipe in lowbit and in PyTorch with lowbit's quantizers ------------
+crow = []
+for lb_path, pt_path in zip(sm.input.cross_lowbit, sm.input.cross_pytorch):
+    model, recipe = os.path.basename(lb_path)[: -len("_lowbit.h5")].split("_", 1)
+    r, pt = load(lb_path), pd.read_csv(pt_path)
+    lb_acc, pt_acc = float(r["epochs"]["test_acc"][-1]), float(pt["test_acc"].iloc[-1])
+    crow.append({"model": model, "recipe": recipe, "epochs": len(pt),
+                 "roles": f"{r['w']} / {r['a']} / {r['e']} / {r['g']}",
+                 "lowbit_test_acc": lb_acc, "pytorch_test_acc": pt_acc,
+                 "diff_test_acc": pt_acc - lb_acc,
+                 "lowbit_s_per_epoch": float(np.median(r["epochs"]["seconds"])),
+                 "pytorch_s_per_epoch": float(pt["seconds"].median())})
+cc = pd.DataFrame(crow, columns=["model", "recipe", "epochs", "roles", "lowbit_test_acc",
+                                 "pytorch_test_acc", "diff_test_acc", "lowbit_s_per_epoch",
+                                 "pytorch_s_per_epoch"])
+lbio.write_table(
+    cc, f"{gen}/crosscheck_table",
+    [("model", "model"), ("recipe", "recipe"), ("epochs", "epochs"),
+     ("lowbit_test_acc", "C acc.\\ \\%"), ("pytorch_test_acc", "PyTorch+lowbit acc.\\ \\%"),
+     ("diff_test_acc", "diff.\\ (pp)"), ("lowbit_s_per_epoch", "C s/epoch"),
+     ("pytorch_s_per_epoch", "PyTorch+lowbit s/epoch")],
+    caption="C engine vs PyTorch + lowbit roles: each recipe trained by \\texttt{lowbit train} "
+            "and by the PyTorch peer with lowbit's quantizers in the four roles "
+            "(\\texttt{pytorch\\_baseline.py --lowbit-roles}, same placement; roles as in "
+            "Table~\\ref{tab:training}), same model, data, batch and SGD settings; final "
+            "test accuracy, PyTorch minus C engine in percentage points, and median seconds "
+            "per epoch. Initial weights and shuffling "
+            "come from each framework's own generator, so accuracies agree only within noise; "
+            "one step from the same weights and batch agrees to float32 rounding "
+            "(tests/python/test\\_lowbit\\_crosscheck.py).",
+    label="tab:crosscheck",
+    fmt={"lowbit_test_acc": pct, "pytorch_test_acc": pct,
+         "diff_test_acc": lambda v: f"{100 * v:+.2f}",
+         "lowbit_s_per_epoch": lambda v: f"{v:.2f}", "pytorch_s_per_epoch": lambda v: f"{v:.2f}",
+         "epochs": str})
 
 # ---- paired timing (the speed targets) ------------------------------------------------------
 tp = pd.concat([pd.read_csv(p).assign(model=os.path.basename(p)[: -len("_pairs.csv")])
