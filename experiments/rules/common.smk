@@ -164,6 +164,13 @@ def peer_flags():
     return _run_flags(TRAIN["peer_epochs"])
 
 
+def crosscheck_flags():
+    """The cross-check runs' settings (lowbit and the peer alike): the peer runs' settings, on
+    the first crosscheck_train_subset training examples if that is set (later flags win)."""
+    n = TRAIN.get("crosscheck_train_subset", 0)
+    return _run_flags(TRAIN["peer_epochs"]) + (f" --train-subset {n}" if n else "")
+
+
 def lowbit_roles_flags(wildcards):
     """--lowbit-roles W A E G of the recipe (pytorch_baseline.py)."""
     r = config["recipes"][wildcards.recipe]

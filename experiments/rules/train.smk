@@ -72,7 +72,7 @@ rule crosscheck_lowbit:
     output:
         f"{RESULTS}/crosscheck/{{model}}_{{recipe}}_lowbit.h5",
     params:
-        common=train_flags(TRAIN["peer_epochs"]),
+        common=f"--dataset fashion-mnist {crosscheck_flags()}",
         recipe=recipe_flags,
     log:
         "logs/crosscheck/{model}_{recipe}_lowbit.log",
@@ -97,7 +97,7 @@ rule crosscheck_pytorch:
     params:
         python=sys.executable,
         lib=f"{BUILD}/lib/liblowbit.so",
-        flags=peer_flags(),
+        flags=crosscheck_flags(),
         roles=lowbit_roles_flags,
     log:
         "logs/crosscheck/{model}_{recipe}_pytorch.log",

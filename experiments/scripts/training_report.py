@@ -27,7 +27,7 @@ def load(path):
         return {"model": lbio.h5attr(f, "model"),
                 **{r: lbio.h5attr(f, f"{r}_format") for r in "waeg"},
                 "params": int(f.attrs["parameters"]), "threads": int(f.attrs["threads"]),
-                "epochs": ep}
+                "train_n": int(f.attrs["train_examples"]), "epochs": ep}
 
 
 rows, curves = [], []
@@ -109,18 +109,18 @@ for lb_path, pt_path in zip(sm.input.cross_lowbit, sm.input.cross_pytorch):
     model, recipe = os.path.basename(lb_path)[: -len("_lowbit.h5")].split("_", 1)
     r, pt = load(lb_path), pd.read_csv(pt_path)
     lb_acc, pt_acc = float(r["epochs"]["test_acc"][-1]), float(pt["test_acc"].iloc[-1])
-    crow.append({"model": model, "recipe": recipe, "epochs": len(pt),
+    crow.append({"model": model, "recipe": recipe, "epochs": len(pt), "train_n": r["train_n"],
                  "roles": f"{r['w']} / {r['a']} / {r['e']} / {r['g']}",
                  "lowbit_test_acc": lb_acc, "pytorch_test_acc": pt_acc,
                  "diff_test_acc": pt_acc - lb_acc,
                  "lowbit_s_per_epoch": float(np.median(r["epochs"]["seconds"])),
                  "pytorch_s_per_epoch": float(pt["seconds"].median())})
-cc = pd.DataFrame(crow, columns=["model", "recipe", "epochs", "roles", "lowbit_test_acc",
+cc = pd.DataFrame(crow, columns=["model", "recipe", "epochs", "train_n", "roles", "lowbit_test_acc",
                                  "pytorch_test_acc", "diff_test_acc", "lowbit_s_per_epoch",
                                  "pytorch_s_per_epoch"])
 lbio.write_table(
     cc, f"{gen}/crosscheck_table",
-    [("model", "model"), ("recipe", "recipe"), ("epochs", "epochs"),
+    [("model", "model"), ("recipe", "recipe"), ("epochs", "epochs"), ("train_n", "train ex."),
      ("lowbit_test_acc", "C acc.\\ \\%"), ("pytorch_test_acc", "PyTorch+lowbit acc.\\ \\%"),
      ("diff_test_acc", "diff.\\ (pp)"), ("lowbit_s_per_epoch", "C s/epoch"),
      ("pytorch_s_per_epoch", "PyTorch+lowbit s/epoch")],
@@ -137,7 +137,7 @@ lbio.write_table(
     fmt={"lowbit_test_acc": pct, "pytorch_test_acc": pct,
          "diff_test_acc": lambda v: f"{100 * v:+.2f}",
          "lowbit_s_per_epoch": lambda v: f"{v:.2f}", "pytorch_s_per_epoch": lambda v: f"{v:.2f}",
-         "epochs": str})
+         "epochs": str, "train_n": str})
 
 # ---- paired timing (the speed targets) ------------------------------------------------------
 tp = pd.concat([pd.read_csv(p).assign(model=os.path.basename(p)[: -len("_pairs.csv")])
