@@ -10,7 +10,7 @@ rule mls_run:
     output:
         f"{RESULTS}/mls/{{exp}}/{{net}}/{{name}}.h5",
     wildcard_constraints:
-        exp="a|b|bt",
+        exp="a|b|bt|c",
     params:
         # the bit-true pair sets its own (shorter) --epochs, which comes last and wins
         flags=lambda w: f"--epochs {MLS['epochs']} {MLS_RUNS[w.exp][w.net][w.name]}",
@@ -37,6 +37,8 @@ rule mls_report:
         f"{GEN}/mls_p3a.csv",
         f"{GEN}/mls_p3b.tex",
         f"{GEN}/mls_p3b.csv",
+        f"{GEN}/mls_p3d.tex",
+        f"{GEN}/mls_p3d.csv",
         f"{GEN}/mls_verdicts.tex",
         f"{GEN}/mls_verdicts.csv",
         f"{GEN}/mls_macros.tex",

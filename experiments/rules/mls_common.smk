@@ -21,7 +21,7 @@ def _mls_flags(model, w, a, e, extra=""):
 def mls_runs():
     """{exp: {model: {name: flags}}}: (a) element formats and baselines on every model,
     (b) ablations on one model, and the bit-true GEMM beside fake quantization."""
-    runs = {"a": {}, "b": {}, "bt": {}}
+    runs = {"a": {}, "b": {}, "bt": {}, "c": {}}
     for model in MLS_MODELS:
         r = runs["a"][model] = {}
         for e, m in MLS["elements"]:
@@ -50,6 +50,26 @@ def mls_runs():
     if ab["e_round_alt"]:
         s = _mls_spec(e, m)
         r[f"e_{E_ALT}"] = _mls_flags(ab["model"], s, s, with_round(s, E_ALT))
+    # the difficulty axis: the same model on the 100-class task, FP32 and the seed elements
+    # over the paired seeds (c/<model>/<name>[_s<seed>]); its 10-class end is experiment (a)
+    dif = MLS.get("difficulty") or {}
+    if dif.get("model"):
+        mo = dif["model"]
+        if mo not in MLS_MODELS:
+            raise ValueError(f"mls.difficulty.model: unknown model '{mo}' (accepted: the names "
+                             f"of mls.models: {', '.join(MLS_MODELS)})")
+        r = runs["c"] = {mo: {}}
+        r = r[mo]
+        ds = f"--dataset '{dif['dataset']}'"
+        base = MLS["baselines"][0]
+        r[base[0]] = _mls_flags(mo, base[1], base[2], with_round(base[3], E_ROUND), ds)
+        for e, m in MLS.get("seed_elements", []):
+            s = _mls_spec(e, m)
+            r[f"mls_e{e}m{m}"] = _mls_flags(mo, s, s, with_round(s, E_ROUND), ds)
+        heads = list(r)
+        for sd in (MLS.get("seeds") or [MLS["seed"]])[1:]:
+            for n in heads:
+                r[f"{n}_s{sd}"] = f"{r[n]} --seed {sd}"
     # the bit-true kernel rounds every operand to nearest: its fake-quantization twin does too
     bt = MLS["bit_true"]
     if bt["epochs"] > 0:

@@ -4,6 +4,11 @@ PWL_OURS = [f"{RESULTS}/pwl/ours_{b}_{f}.csv" for b, f in PWL["bitwidths"]]
 # P2(b): all-LNS training, one run per (model, bit-width, approximation) and FP32
 PT = PWL["train"]
 PT_MODELS = dict(PT["models"])
+for _k in ("seed_models", "headline_models"):
+    for _m in PT.get(_k) or []:
+        if _m not in PT_MODELS:
+            raise ValueError(f"pwl.train.{_k}: unknown model '{_m}' (accepted: the names of "
+                             f"pwl.train.models: {', '.join(PT_MODELS)})")
 
 
 def _pwl_tag(a):
@@ -16,6 +21,8 @@ def pwl_train_runs():
     --all-lns the element-wise arithmetic (bias, batchnorm, gradient sums, SGD with momentum)
     in the same LNS, the weights stored in it."""
     runs = {}
+    narrow = min(PT["bitwidths"], key=lambda bf: bf[0])
+    heads = ["fp32"] + [f"{narrow[0]}_{narrow[1]}_{t}" for t in ("generic", "bitwidth")]
     for model in PT_MODELS:
         r = runs[model] = {"fp32": ("", [])}
         for b, f in PT["bitwidths"]:
@@ -39,10 +46,11 @@ def pwl_train_runs():
                     # LNS GEMMs only, element-wise arithmetic and master weights float32:
                     # separates the GEMMs from the rest
                     r[f"{b}_{f}_{tag}_fp32w"] = (f"--gemm '{g}' {roles}", deps)
-        # the headline pairs (FP32, generic and bitwidth-specific tables at the narrowest
-        # width) again for every further paired seed: <name>_s<seed>
-        narrow = min(PT["bitwidths"], key=lambda bf: bf[0])
-        heads = ["fp32"] + [f"{narrow[0]}_{narrow[1]}_{t}" for t in ("generic", "bitwidth")]
+        if model in (PT.get("headline_models") or []):
+            # only the headline runs (FP32, generic and bitwidth-specific tables at the
+            # narrowest width): a model that is there for the claims, not for the full table
+            runs[model] = r = {n: v for n, v in r.items() if n in heads}
+        # the headline pairs again for every further paired seed: <name>_s<seed>
         if model not in (PT.get("seed_models") or list(PT_MODELS)):
             continue
         for sd in (PT.get("seeds") or [PT["seed"]])[1:]:

@@ -49,6 +49,12 @@ def main():
         got = pd.read_csv(gpath)
         ref = pd.read_csv(epath)
         key = t["key"]
+        for p, df in ((gpath, got), (epath, ref)):
+            lacking = [c for c in key if c not in df.columns]
+            if lacking:
+                print(f"check_tables: {p}: no key column {', '.join(lacking)} (a table of another "
+                      "version? run the workflow again)", file=sys.stderr)
+                return 2
         g = got.set_index(key)
         for _, row in ref.iterrows():
             k = tuple(row[c] for c in key) if len(key) > 1 else row[key[0]]

@@ -52,6 +52,14 @@ def ours(r, e):
     mean, lo, hi = (float(r[k]) if r[k] not in ("", "nan") else math.nan for k in ("mean", "lo", "hi"))
     if n == 0 or math.isnan(mean):
         return "--"
+    div = int(r.get("diverged") or 0)
+    conv = r.get("converged") or ""
+    unconv = "plateaued" not in conv and conv != ""
+    return (_ours(n, mean, lo, hi, e) + (f", {div} diverged" if div else "")
+            + ("; baseline not plateaued" if unconv else ""))
+
+
+def _ours(n, mean, lo, hi, e):
     unit = e["rule"].get("unit", "")
     u = {"points": " pt", "%": "\\,\\%", "x": "$\\times$", "bits": " bits"}.get(unit, "")
     if n == 1 and e.get("kind") == "paired":
@@ -90,3 +98,6 @@ with open(sm.output[1], "w") as fh:
         key = "lbClaims" + "".join(w.capitalize() for w in s.split())
         fh.write(f"\\newcommand{{\\{key}}}{{{int(counts.get(s, 0))}}}\n")
     fh.write(f"\\newcommand{{\\lbClaimsScale}}{{{sm.params.scale}}}\n")
+    acc = verdict.load_settings(sm.input.ledger)
+    fh.write(f"\\newcommand{{\\lbAccLastEpochs}}{{{acc['last_epochs']}}}\n")
+    fh.write(f"\\newcommand{{\\lbAccPlateau}}{{{acc['plateau_points']:g}}}\n")

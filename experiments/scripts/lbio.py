@@ -2,6 +2,7 @@
 lowbit command, and writing tables as CSV + booktabs LaTeX (pandas' to_latex needs jinja2,
 which Debian's python3-pandas does not pull in)."""
 import gzip
+import math
 import os
 import struct
 import subprocess
@@ -127,14 +128,37 @@ def write_verdicts(path, verdicts):
         fh.write("\\end{itemize}\n")
     with open(os.path.splitext(path)[0] + ".csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["claim", "status", "label", "mean", "lo", "hi", "n", "scale", "text"])
+        w.writerow(["claim", "status", "label", "mean", "lo", "hi", "n", "scale", "diverged",
+                    "converged", "text"])
         for v in verdicts:
-            w.writerow([v.claim, v.status, v.label, v.mean, v.lo, v.hi, v.n, v.scale, v.text])
+            w.writerow([v.claim, v.status, v.label, v.mean, v.lo, v.hi, v.n, v.scale, v.diverged,
+                        v.converged, v.text])
 
 
 def model_family(model):
     """The family a claim's conditions name (vgg16 -> vgg)."""
     return "vgg" if str(model).startswith("vgg") else str(model)
+
+
+def final_acc(test_acc, last_epochs):
+    """A run's test accuracy in percent: the median over its last `last_epochs` epochs (fewer if
+    the run is shorter), so one lucky or unlucky last epoch does not decide a comparison."""
+    a = np.asarray(test_acc, dtype=float)
+    if a.size == 0:
+        raise ValueError("final_acc: a run with no epochs")
+    return 100.0 * float(np.median(a[-last_epochs:]))
+
+
+def plateau(test_acc, last_epochs, points):
+    """How far a run still moved at its end: (gain, status) with gain the median test accuracy
+    (percent) of the last `last_epochs` epochs minus that of the window before it (which may be
+    shorter, at least one epoch), and status "plateaued" (|gain| <= points), "still rising" or
+    "falling"; (nan, "too few epochs") for a run of at most `last_epochs` epochs."""
+    a = 100.0 * np.asarray(test_acc, dtype=float)
+    if a.size <= last_epochs:
+        return math.nan, "too few epochs"
+    gain = float(np.median(a[-last_epochs:]) - np.median(a[-2 * last_epochs:-last_epochs]))
+    return gain, ("plateaued" if abs(gain) <= points else "still rising" if gain > 0 else "falling")
 
 
 def diverged(epochs_group, classes):
@@ -154,15 +178,39 @@ class Claims:
     def __init__(self, ledger_path, scale):
         import verdict
         self.ledger = verdict.load_ledger(ledger_path)
+        acc = verdict.load_settings(ledger_path)
+        self.last_epochs, self.plateau_points = acc["last_epochs"], acc["plateau_points"]
         self.scale = scale
         self.smoke = scale == "smoke"
         self.out = []
 
-    def judge(self, cid, values, run, note=""):
+    def acc(self, test_acc):
+        """A run's accuracy (percent) by the ledger's rule: median of the last epochs."""
+        return final_acc(test_acc, self.last_epochs)
+
+    def converged(self, baselines, name="FP32 baseline"):
+        """A note on whether the baseline runs (their per-epoch test accuracy arrays) had
+        plateaued: the median over seeds of plateau()'s gain and its status."""
+        gains = [plateau(a, self.last_epochs, self.plateau_points)[0] for a in baselines]
+        gains = [g for g in gains if not math.isnan(g)]
+        if not gains:
+            return (f"{name}: too few epochs to tell whether it plateaued (needs more than "
+                    f"{self.last_epochs})")
+        g = float(np.median(gains))
+        st = ("plateaued" if abs(g) <= self.plateau_points else "still rising" if g > 0 else "falling")
+        return (f"{name} {st} ({g:+.2f} points between the last two {self.last_epochs}-epoch "
+                f"windows, limit {self.plateau_points:g})")
+
+    def judge(self, cid, values, run, note="", diverged=0, baselines=None):
+        """The verdict on `cid`; `baselines`: the FP32 baseline runs' test accuracy per epoch
+        (one array per seed) for the convergence note."""
         import verdict
         if cid not in self.ledger:
             raise KeyError(f"claim '{cid}' is not in the ledger")
-        v = verdict.judge(self.ledger[cid], values, run, smoke=self.smoke)
+        v = verdict.judge(self.ledger[cid], values, run, smoke=self.smoke, diverged=diverged)
+        if baselines is not None and v.status != "not tested here":
+            v.converged = self.converged(baselines)
+            v.text += "; " + v.converged
         v.statement = self.ledger[cid]["statement"]
         v.scale = self.scale
         if note:

@@ -37,7 +37,7 @@ def load(exp, name):
     with h5py.File(f"{res}/{exp}/{name}.h5", "r") as f:
         ep = {k: f["epochs"][k][:] for k in f["epochs"]}
         return {
-            "acc": 100 * float(ep["test_acc"][-1]),
+            "acc": claims.acc(ep["test_acc"]), "curve": ep["test_acc"],
             "loss": float(ep["train_loss"][-1]),
             "sec": float(np.median(ep["seconds"])),
             "epochs": len(ep["epoch"]),
@@ -112,6 +112,8 @@ o1 = p1["optimizers"][head]
 others = [n for n in bases if n not in ("fp32", head)]
 claims.judge("P1a", d1a, cond(a[head], act_bits=fmt_bits.get(p1["lns_roles"]),
                               update_bits=p1.get("update_bits", 16)),
+             diverged=sum(x["diverged"] for x in lm), baselines=[x["curve"] for x in f32],
+             note=
              f"{p1['model']}, {a['fp32']['epochs']} epochs: FP32 {ms([x['acc'] for x in f32])}\\,\\%, "
              f"LNS-Madam ({lbio.tex_escape(head)}: lr {o1['lr']:g}, step rounding "
              f"{o1.get('madam_round', 'nearest')}; W, A, E, G in {p1['lns_roles']}, weights stored in "

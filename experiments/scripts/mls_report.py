@@ -37,7 +37,7 @@ plt.rcParams.update({"font.size": 8, "figure.dpi": 150})
 def load(exp, model, name):
     with h5py.File(f"{res}/{exp}/{model}/{name}.h5", "r") as f:
         ep = f["epochs"]
-        return {"acc": 100 * float(ep["test_acc"][-1]), "loss": float(ep["train_loss"][-1]),
+        return {"acc": claims.acc(ep["test_acc"]), "curve": ep["test_acc"][:], "loss": float(ep["train_loss"][-1]),
                 "sec": float(np.median(ep["seconds"][:])), "epochs": int(len(ep["epoch"][:])),
                 **{r: lbio.h5attr(f, f"{r.lower()}_format", "") for r in "WAE"},
                 "gemm": lbio.h5attr(f, "gemm", "fp32"), "train_n": int(f.attrs["train_examples"]),
@@ -114,8 +114,11 @@ for cid, (e, m) in (("P3a_e2m1", (2, 1)), ("P3a_e2m4", (2, 4))):
     fams = {lbio.model_family(load("a", mo, name)["model"]) for mo in models}
     run = {"classes": r0["classes"], "dataset": r0["dataset"],
            "model_family": next((f for f in ("resnet", "vgg") if f in fams), r0["model"])}
+    # a seed counts as diverged when the claim's format diverged on any model
+    div = sum(any(seeds_of("a", mo, name)[i]["diverged"] for mo in models) for i in range(n))
     claims.judge(cid, worst, run, "per model, mean over seeds: " + ", ".join(
-        f"{mo} {np.mean(v):+.2f}" for mo, v in per_model.items()) + " points")
+        f"{mo} {np.mean(v):+.2f}" for mo, v in per_model.items()) + " points", diverged=div,
+        baselines=[x["curve"] for mo in models for x in seeds_of("a", mo, "fp32")])
 # smallest element format within CLOSE on every model
 ok = []
 for e, m in MLS["elements"]:
@@ -181,10 +184,73 @@ ax[0][0].legend(fontsize=5)
 fig.tight_layout()
 fig.savefig(f"{gen}/fig_p3.pdf")
 
+# ---------------------------------------------------------------- difficulty: 10 vs 100 classes
+# the claims' element formats and FP32 on one model, on its 10-class runs of (a) and again on the
+# 100-class task (c); our finding, not a claim of the paper: no ledger entry, no verdict
+drows = []
+if RUNS.get("c"):
+    import verdict
+    dmodel = next(iter(RUNS["c"]))
+    els = [f"mls_e{e}m{m}" for e, m in MLS.get("seed_elements", [])]
+
+    def iv(d):
+        mean, lo, hi, n = verdict.interval(d)
+        return {"mean": mean, "lo": lo, "hi": hi, "n": n}
+
+    for exp in ("a", "c"):
+        f32 = seeds_of(exp, dmodel, "fp32")
+        row = {"classes": f32[0]["classes"], "dataset": f32[0]["dataset"], "seeds": len(f32),
+               "fp32_acc": float(np.mean([x["acc"] for x in f32])),
+               "diverged": sum(x["diverged"] for n in els for x in seeds_of(exp, dmodel, n))}
+        for n in els:
+            d = iv([y["acc"] - x["acc"] for x, y in zip(f32, seeds_of(exp, dmodel, n))])
+            row.update({f"{n}_{k}": v for k, v in d.items() if k != "n"})
+        if len(els) == 2:  # the wider minus the narrower element format
+            lo_, hi_ = sorted(els, key=lambda n: int(n[-1]))
+            d = iv([y["acc"] - x["acc"] for x, y in zip(seeds_of(exp, dmodel, lo_), seeds_of(exp, dmodel, hi_))])
+            row.update({f"gap_{k}": v for k, v in d.items() if k != "n"})
+        drows.append(row)
+dt = pd.DataFrame(drows)
+
+
+def ci(r, k):
+    return "--" if math.isnan(r[f"{k}_mean"]) else (
+        f"{r[f'{k}_mean']:+.2f} [{r[f'{k}_lo']:+.2f}, {r[f'{k}_hi']:+.2f}]")
+
+
+dif_sentence = "not run (mls.difficulty unset)"
+if len(dt):
+    for k in els + (["gap"] if "gap_mean" in dt else []):
+        dt[f"{k}_ci"] = [ci(r, k) for _, r in dt.iterrows()]
+    cols_d = ([("classes", "C"), ("dataset", "data set"), ("seeds", "seeds"), ("fp32_acc", "FP32 \\%")]
+              + [(f"{n}_ci", f"{n.replace('mls_', '').upper()} $-$ FP32") for n in els]
+              + ([("gap_ci", "gap")] if "gap_ci" in dt else []) + [("diverged", "div.")])
+    lbio.write_table(
+        dt, f"{gen}/mls_p3d", cols_d,
+        caption=(f"P3, difficulty: {lbio.tex_escape(dmodel)} with the claims' MLS element formats "
+                 "on 10 and on 100 classes (two Fashion-MNIST items side by side); differences in "
+                 "points, mean with its 95\\,\\% interval over the paired seeds; gap: the wider "
+                 "element format minus the narrower one; div.: diverged runs."),
+        label="tab:p3d", fmt={"fp32_acc": pct, "classes": lambda v: f"{int(v)}"})
+    if "gap_mean" in dt and len(dt) == 2:
+        g10, g100 = dt.iloc[0], dt.iloc[1]
+        overlap = not (g100.gap_lo > g10.gap_hi or g100.gap_hi < g10.gap_lo)
+        dif_sentence = (f"the gap between the element formats is {g10.gap_mean:+.2f} points at "
+                        f"{int(g10.classes)} classes and {g100.gap_mean:+.2f} at {int(g100.classes)}; "
+                        + (f"with {int(min(g10.seeds, g100.seeds))} seed(s) there is no spread to "
+                           "judge a change by" if min(g10.seeds, g100.seeds) < 2 else
+                           "the intervals overlap, so whether it grows is inconclusive at this size"
+                           if overlap else ("it grows" if g100.gap_mean > g10.gap_mean else "it shrinks")
+                           + " beyond the run-to-run spread"))
+else:
+    with open(f"{gen}/mls_p3d.tex", "w") as fh:
+        fh.write("% mls.difficulty is not set in this configuration\n")
+    pd.DataFrame().to_csv(f"{gen}/mls_p3d.csv", index=False)
+
 claims.write(f"{gen}/mls_verdicts.tex")
 with open(f"{gen}/mls_macros.tex", "w") as fh:
     m = {"lbMlsClose": f"{CLOSE:g}", "lbMlsGroup": MLS["group"],
          "lbMlsGbits": MLS["gbits"], "lbMlsEpochs": MLS["epochs"],
-         "lbMlsBestBits": best if best is not None else "none"}
+         "lbMlsBestBits": best if best is not None else "none", "lbMlsDifficulty": dif_sentence}
     for k, v in m.items():
         fh.write(f"\\newcommand{{\\{k}}}{{{v}}}\n")

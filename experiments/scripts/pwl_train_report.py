@@ -40,9 +40,11 @@ def load(model, name):
     with h5py.File(f"{res}/{model}/{name}.h5", "r") as f:
         ep = f["epochs"]
         stored = lbio.h5attr(f, "weight_format", "fp32") != "fp32" and "update_zero_frac" in ep
-        return {"acc": 100 * float(ep["test_acc"][-1]), "sec": float(np.median(ep["seconds"][:])),
+        return {"acc": claims.acc(ep["test_acc"]), "curve": ep["test_acc"][:],
+                "diverged": lbio.diverged(ep, int(f.attrs["classes"]) if "classes" in f.attrs else 10),
+                "sec": float(np.median(ep["seconds"][:])),
                 "gemm": lbio.h5attr(f, "gemm", "fp32"),
-                "macs": int(f.attrs.get("gemm_macs", 0)),
+                "macs": int(f.attrs.get("gemm_macs", 0)), "epochs": int(len(ep["epoch"][:])),
                 "classes": int(f.attrs["classes"]) if "classes" in f.attrs else None,
                 "model": lbio.h5attr(f, "model", ""), "dataset": lbio.h5attr(f, "dataset", ""),
                 # the share of weight updates (vs the float32 SGD step) that landed exactly 0
@@ -55,8 +57,9 @@ label.update({f"{k}_fp32w": f"{v}, LNS GEMMs only" for k, v in list(label.items(
 rows = []
 for model, names in RUNS.items():
     base = load(model, "fp32")
-    rows.append({"model": model, "bits": "fp32", "approx": "fp32", "approx_label": "FP32",
-                 "test_acc": base["acc"], "delta": 0.0, "sec_epoch": base["sec"],
+    rows.append({"model": model, "classes": base["classes"], "epochs": base["epochs"],
+                 "bits": "fp32", "approx": "fp32", "approx_label": "FP32",
+                 "test_acc": base["acc"], "diverged": base["diverged"], "delta": 0.0, "sec_epoch": base["sec"],
                  "x_fp32": 1.0, "vanish": math.nan})
     for n in names:
         if n == "fp32" or re.search(r"_s\d+$", n):
@@ -65,25 +68,31 @@ for model, names in RUNS.items():
         r = load(model, n)
         if r["macs"] <= 0:
             raise RuntimeError(f"{model}/{n}: the bit-true GEMM did not run (gemm_macs 0)")
-        rows.append({"model": model, "bits": f"{b}/{f}", "approx": tag,
+        rows.append({"model": model, "classes": r["classes"], "epochs": r["epochs"],
+                     "bits": f"{b}/{f}", "approx": tag, "diverged": r["diverged"],
                      "approx_label": label.get(tag, tag), "test_acc": r["acc"],
                      "delta": r["acc"] - base["acc"], "sec_epoch": r["sec"],
                      "x_fp32": r["sec"] / base["sec"], "vanish": r["vanish"]})
 df = pd.DataFrame(rows)
 lbio.write_table(
     df, os.path.splitext(sm.output[0])[0],
-    [("model", "model"), ("bits", "bits/frac"), ("approx_label", "LNS addition"),
-     ("test_acc", "test acc. (\\%)"), ("delta", "vs FP32"), ("vanish", "lost upd. (\\%)"),
+    [("model", "model"), ("classes", "C"), ("epochs", "ep."), ("bits", "bits/frac"),
+     ("approx_label", "LNS addition"), ("test_acc", "test acc. (\\%)"), ("delta", "vs FP32"), ("vanish", "lost upd. (\\%)"),
      ("sec_epoch", "s/epoch"), ("x_fp32", "$\\times$ FP32 time")],
     f"P2(b): all-LNS training (bit-true LNS GEMMs, every tensor role, the element-wise "
     f"arithmetic, SGD with momentum and the stored weights in LNS; softmax float32; "
     f"``LNS GEMMs only'': element-wise arithmetic and master weights float32; lost upd.: share "
     f"of the last epoch's nonzero float32 SGD updates that left the LNS weight unchanged), "
-    f"{T['epochs']} epoch(s), SGD momentum {T['momentum']}, lr {T['lr']}, "
-    f"{T['schedule']} schedule; FP32 with the same settings. First seed; the verdicts use "
-    f"{len(T.get('seeds') or [T['seed']])} paired seed(s).",
+    f"SGD momentum {T['momentum']}, lr {T['lr']}, "
+    f"{T['schedule']} schedule; FP32 with the same settings. C: classes; test accuracy: median "
+    f"of the last {claims.last_epochs} epochs, first seed, \\emph{{diverged}} where the run "
+    f"diverged (non-finite loss or chance accuracy); the verdicts use "
+    f"{len(T.get('seeds') or [T['seed']])} paired seed(s) of "
+    f"{', '.join(lbio.tex_escape(m) for m in (T.get('seed_models') or list(RUNS)))}"
+    + (f"; {', '.join(lbio.tex_escape(m) for m in T['headline_models'])}: only the headline runs"
+       if T.get("headline_models") else "") + ".",
     "tab:p2b",
-    fmt={"test_acc": lambda v: f"{v:.2f}", "delta": lambda v: f"{v:+.2f}",
+    fmt={"test_acc": lambda v: f"{v:.2f}", "classes": lambda v: f"{int(v)}", "epochs": lambda v: f"{int(v)}", "delta": lambda v: f"{v:+.2f}",
          "vanish": lambda v: "--" if math.isnan(v) else f"{v:.0f}",
          "sec_epoch": lambda v: f"{v:.1f}", "x_fp32": lambda v: f"{v:.1f}"})
 
@@ -112,9 +121,13 @@ if narrow:
         run = {"classes": f32[0]["classes"], "model_family": lbio.model_family(f32[0]["model"]),
                "lns_bits": narrow[0]}
         d = [y["acc"] - x["acc"] for x, y in zip(f32, spec)]
-        claims.judge("P2b_loss", d, run, f"{model} on {f32[0]['dataset']}" + master_note(nb))
+        base_curves = [x["curve"] for x in f32]
+        claims.judge("P2b_loss", d, run, f"{lbio.tex_escape(model)} on {lbio.tex_escape(f32[0]['dataset'])}" + master_note(nb),
+                     diverged=sum(y["diverged"] for y in spec), baselines=base_curves)
         if f"{key}_generic" in RUNS[model]:
             gen_ = seeds_of(model, f"{key}_generic")
             claims.judge("P2b_specific", [y["acc"] - x["acc"] for x, y in zip(gen_, spec)], run,
-                         f"{model} on {f32[0]['dataset']}")
+                         f"{lbio.tex_escape(model)} on {lbio.tex_escape(f32[0]['dataset'])}",
+                         diverged=sum(x["diverged"] or y["diverged"] for x, y in zip(gen_, spec)),
+                         baselines=base_curves)
 claims.write(sm.output[2])

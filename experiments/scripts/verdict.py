@@ -51,6 +51,8 @@ class Verdict:
     missing: list = field(default_factory=list)
     statement: str = ""         # the ledger's statement (filled by the report's Claims helper)
     scale: str = ""             # which configuration ran: default, smoke, cluster
+    diverged: int = 0           # runs behind the values that diverged
+    converged: str = ""         # the baseline's convergence note (report scripts), "" if none
 
     @property
     def label(self):
@@ -73,6 +75,21 @@ def load_ledger(path):
         check_entry(e, f"{path}: claim {cid}")
         out[cid] = e
     return out
+
+
+def load_settings(path):
+    """The ledger's `accuracy:` block: how a run's accuracy is read (the median of the last
+    `last_epochs` epochs) and when a baseline counts as converged (its median moved by at most
+    `plateau_points` between the last two windows). ValueError names the key."""
+    with open(path) as fh:
+        doc = yaml.safe_load(fh)
+    acc = (doc or {}).get("accuracy") or {}
+    k, p = acc.get("last_epochs", 3), acc.get("plateau_points", 0.5)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100:
+        raise ValueError(f"{path}: accuracy.last_epochs = {k!r}: expected an integer in 1..100")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not (0 < float(p) < 100):
+        raise ValueError(f"{path}: accuracy.plateau_points = {p!r}: expected a number in (0, 100)")
+    return {"last_epochs": k, "plateau_points": float(p)}
 
 
 def check_entry(e, where):
@@ -164,10 +181,13 @@ def region_of(regions, x):
     raise ValueError(f"{x} is in no region")
 
 
-def judge(entry, values, run, smoke=False, unit=None, what=None):
+def judge(entry, values, run, smoke=False, unit=None, what=None, diverged=0):
     """The verdict on ledger entry `entry` from `values` (the measured quantity per seed, or per
     unit table for deterministic claims; None/NaN for a run that gave no number) on a run with
-    conditions `run` (dict). `unit` formats the numbers in the sentence ("points", "x", "%")."""
+    conditions `run` (dict). `unit` formats the numbers in the sentence ("points", "x", "%").
+    `diverged`: how many of the runs behind `values` diverged (non-finite loss or chance
+    accuracy); they stay in the values at the accuracy they reached (a diverged low-precision
+    run is a result, not a missing one) and are counted in the sentence."""
     cid = entry["id"]
     rule = entry["rule"]
     unit = unit or rule.get("unit", "")
@@ -178,6 +198,16 @@ def judge(entry, values, run, smoke=False, unit=None, what=None):
         return Verdict(cid, "not tested here", "the run lacks what the claim needs: " + "; ".join(_tex(m) for m in miss),
                        n=0, smoke=smoke, missing=miss)
     vals = list(values)
+    if diverged < 0 or diverged > len(vals):
+        raise ValueError(f"judge({cid}): diverged = {diverged} of {len(vals)} runs")
+    v = _judge(entry, vals, kind, unit, what, rule, cid, smoke)
+    v.diverged = diverged
+    if diverged:
+        v.text += f"; {diverged} of {len(vals)} runs diverged (counted at the accuracy they reached)"
+    return v
+
+
+def _judge(entry, vals, kind, unit, what, rule, cid, smoke):
     nan_count = sum(1 for x in vals if x is None or not math.isfinite(float(x)))
     mean, lo, hi, n = interval(vals, kind, float(entry.get("noise", 0.0)))
 

@@ -161,3 +161,39 @@ def test_no_claim_is_supported_on_a_run_lacking_a_condition():
             assert v.status == "not tested here", f"{cid}: supported although {k} is not met"
             del lacking[k.removesuffix("_min").removesuffix("_max")]
             assert V.judge(e, vals, lacking).status == "not tested here", f"{cid}: {k} absent"
+
+
+def test_diverged_runs_are_counted_and_kept():
+    v = V.judge(ACC, [0.5, -20.0, 0.2], RUN, diverged=1)
+    assert v.diverged == 1 and "1 of 3 runs diverged" in v.text
+    assert v.n == 3  # the diverged run stays in the interval at the accuracy it reached
+    with pytest.raises(ValueError):
+        V.judge(ACC, [0.5], RUN, diverged=2)
+
+
+def test_settings_of_the_ledger_and_bad_values(tmp_path):
+    s = V.load_settings(LEDGER)
+    assert s["last_epochs"] >= 1 and s["plateau_points"] > 0
+    for bad in ("{last_epochs: 0}", "{last_epochs: 2.5}", "{plateau_points: -1}",
+                "{plateau_points: .nan}", "{last_epochs: true}"):
+        p = tmp_path / "l.yaml"
+        p.write_text(f"accuracy: {bad}\nclaims: []\n")
+        with pytest.raises(ValueError, match="accuracy"):
+            V.load_settings(str(p))
+
+
+def test_accuracy_is_the_median_of_the_last_epochs_and_plateau_by_hand():
+    import lbio
+    acc = [0.50, 0.70, 0.80, 0.90, 0.60, 0.85]
+    assert lbio.final_acc(acc, 3) == pytest.approx(85.0)   # median of 90, 60, 85
+    assert lbio.final_acc(acc, 1) == pytest.approx(85.0)
+    assert lbio.final_acc(acc[:2], 3) == pytest.approx(60.0)  # shorter run: its epochs
+    # windows: last 3 -> median 85; the 3 before -> median 70: +15 points, still rising
+    assert lbio.plateau(acc, 3, 0.5) == (pytest.approx(15.0), "still rising")
+    flat = [0.1, 0.8, 0.801, 0.802, 0.803]
+    g, st = lbio.plateau(flat, 2, 0.5)
+    assert st == "plateaued" and g == pytest.approx(0.2)  # 80.25 - 80.05
+    assert lbio.plateau(flat[:2], 2, 0.5)[1] == "too few epochs"
+    assert lbio.plateau([0.9, 0.9, 0.5], 1, 0.5)[1] == "falling"
+    with pytest.raises(ValueError):
+        lbio.final_acc([], 3)

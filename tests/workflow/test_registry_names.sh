@@ -46,4 +46,8 @@ rejected() { # WHAT YAML...: the dry run fails at start naming WHAT and listing 
 rejected "unknown optimizer 'adamx'" 'recipes:' '  adam_rec: {W: fp32, A: fp32, E: fp32, G: fp32, optimizer: adamx}'
 rejected "unknown model 'mlp9'" 'training:' '  models: [mlp9]'
 rejected "unknown schedule 'linear'" 'mls:' '  schedule: linear'
+# names that refer to another list of the config
+rejected "unknown model 'lenet9'" 'pwl:' '  train:' '    headline_models: [lenet9]'
+rejected "unknown model 'vgg9'" 'pwl:' '  train:' '    seed_models: [vgg9]'
+rejected "unknown model 'resnet9'" 'mls:' '  difficulty: {model: resnet9, dataset: fashion-mnist}'
 summary test_registry_names
