@@ -82,14 +82,16 @@ for model, runs in RUNS["a"].items():
         r = load("a", model, name)
         rows.append({"model": model, "format": name, "W": r["W"], "bits": bits_per_element(r["W"]),
                      "test_acc": r["acc"], "delta": r["acc"] - base["acc"], "sec": r["sec"],
-                     "epochs": r["epochs"], "train_n": r["train_n"]})
+                     "epochs": r["epochs"], "train_n": r["train_n"], "diverged": r["diverged"]})
 ta = pd.DataFrame(rows)
 piv = ta.pivot(index="format", columns="model", values="test_acc")
 order = [n for n in next(iter(RUNS["a"].values())) if not re.search(r"_s\d+$", n)]
 piv = piv.reindex(order).reset_index()
 piv["bits"] = [bits_per_element(ta[ta.format == n].W.iloc[0]) for n in piv.format]
 models = list(RUNS["a"].keys())
-cols = [("format", "format"), ("bits", "bits/elem")] + [(m, m) for m in models]
+piv["diverged_on"] = [" ".join(ta[(ta.format == n) & ta.diverged].model) for n in piv.format]
+cols = [("format", "format"), ("bits", "bits/elem")] + [(m, m) for m in models] + [
+    ("diverged_on", "diverged on")]
 ep_n = ", ".join(f"{m}: {ta[ta.model == m].epochs.iloc[0]} epochs on "
                  f"{ta[ta.model == m].train_n.iloc[0]} examples" for m in models)
 lbio.write_table(
@@ -97,7 +99,8 @@ lbio.write_table(
     caption=("P3(a): test accuracy (\\%) with A, W and E of every conv and linear layer in the "
              f"listed format (BN, pooling, loss and optimizer FP32), Fashion-MNIST; {ep_n}. "
              f"MLS: groups of {MLS['group']} along the channel axis, {MLS['gbits']}-bit group "
-             "exponents, rne. Bits/elem include amortised scale bits."),
+             "exponents, rne. Bits/elem include amortised scale bits. Diverged on: the models "
+             "where the run diverged (non-finite loss or chance accuracy; its accuracy is kept)."),
     label="tab:p3a", fmt={m: pct for m in models} | {"bits": lambda v: f"{v:.2f}"})
 
 # verdicts (a): the CIFAR-10 claim (E=2, M=1 within 1 point) and the ImageNet claim (E=2, M=4)
@@ -172,6 +175,9 @@ for a_, model in zip(ax[0], models):
     for fam, mk, lab in (("mls_", "o", "MLS"), ("mx", "s", "OCP MX"), ("fp8", "^", "FP8")):
         h = g[g.format.str.startswith(fam)]
         a_.scatter(h.bits, h.test_acc, marker=mk, s=14, label=lab)
+    d = g[g.diverged]
+    if len(d):
+        a_.scatter(d.bits, d.test_acc, marker="x", s=30, color="red", label="diverged")
         for _, row in h.iterrows():
             a_.annotate(row.format.replace("mls_", "").replace("_", ""), (row.bits, row.test_acc),
                         fontsize=5, xytext=(2, 2), textcoords="offset points")

@@ -77,7 +77,7 @@ df = pd.DataFrame(rows)
 lbio.write_table(
     df, os.path.splitext(sm.output[0])[0],
     [("model", "model"), ("classes", "C"), ("epochs", "ep."), ("bits", "bits/frac"),
-     ("approx_label", "LNS addition"), ("test_acc", "test acc. (\\%)"), ("delta", "vs FP32"), ("vanish", "lost upd. (\\%)"),
+     ("approx_label", "LNS addition"), ("test_acc", "test acc. (\\%)"), ("diverged", "div."), ("delta", "vs FP32"), ("vanish", "lost upd. (\\%)"),
      ("sec_epoch", "s/epoch"), ("x_fp32", "$\\times$ FP32 time")],
     f"P2(b): all-LNS training (bit-true LNS GEMMs, every tensor role, the element-wise "
     f"arithmetic, SGD with momentum and the stored weights in LNS; softmax float32; "
@@ -92,7 +92,7 @@ lbio.write_table(
     + (f"; {', '.join(lbio.tex_escape(m) for m in T['headline_models'])}: only the headline runs"
        if T.get("headline_models") else "") + ".",
     "tab:p2b",
-    fmt={"test_acc": lambda v: f"{v:.2f}", "classes": lambda v: f"{int(v)}", "epochs": lambda v: f"{int(v)}", "delta": lambda v: f"{v:+.2f}",
+    fmt={"test_acc": lambda v: f"{v:.2f}", "diverged": lambda v: "yes" if v else "", "classes": lambda v: f"{int(v)}", "epochs": lambda v: f"{int(v)}", "delta": lambda v: f"{v:+.2f}",
          "vanish": lambda v: "--" if math.isnan(v) else f"{v:.0f}",
          "sec_epoch": lambda v: f"{v:.1f}", "x_fp32": lambda v: f"{v:.1f}"})
 
