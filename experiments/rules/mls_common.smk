@@ -60,7 +60,7 @@ def mls_runs():
                              f"of mls.models: {', '.join(MLS_MODELS)})")
         r = runs["c"] = {mo: {}}
         r = r[mo]
-        ds = f"--dataset '{dif['dataset']}'"
+        ds = f"--dataset '{dif['dataset']}'" + (f" --data-dir '{dif['data_dir']}'" if dif.get("data_dir") else "")
         base = MLS["baselines"][0]
         r[base[0]] = _mls_flags(mo, base[1], base[2], with_round(base[3], E_ROUND), ds)
         for e, m in MLS.get("seed_elements", []):
