@@ -166,7 +166,8 @@ lbio.write_table(
 fig, ax = plt.subplots(1, len(models), figsize=(2.4 * len(models), 2.4), squeeze=False)
 for a_, model in zip(ax[0], models):
     g = ta[ta.model == model]
-    for fam, mk, lab in (("mls_", "o", "MLS"), ("mx", "s", "OCP MX"), ("fp8", "^", "FP8")):
+    for fam, mk, lab in (("mls_", "o", "MLS"), ("mx", "s", "OCP MX"), ("nvfp4", "D", "NVFP4"),
+                         ("fp8", "^", "FP8")):
         h = g[g.format.str.startswith(fam)]
         a_.scatter(h.bits, h.test_acc, marker=mk, s=14, label=lab)
         for _, row in h.iterrows():
