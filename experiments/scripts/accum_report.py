@@ -99,13 +99,14 @@ FLOOR = 1e-9
 panels = [(o, d) for o in GE["orders"] for d in dists]
 lines = [r"\begin{tikzpicture}",
          r"\begin{groupplot}[group style={group size=" + f"{len(dists)} by {len(GE['orders'])}" +
-         r", horizontal sep=1.4cm, vertical sep=1.5cm}, width=0.47\linewidth, height=4.6cm, "
+         r", horizontal sep=1.4cm, vertical sep=1.5cm}, width=0.46\linewidth, height=4.6cm, "
          r"xmode=log, ymode=log, log basis x=2, xlabel={$K$}, ylabel={rel.\ error}, "
          r"grid=major, grid style={gray!25}, tick label style={font=\scriptsize}, "
          r"label style={font=\scriptsize}, title style={font=\scriptsize}, "
-         f"ymin={FLOOR:g}, legend style={{font=\\tiny, at={{(1.02,1)}}, anchor=north west}}]"]
+         f"ymin={FLOOR:g}, legend style={{font=\\scriptsize}}]"]
 for i, (o, d) in enumerate(panels):
-    lines.append(r"\nextgroupplot[title={" + f"{o}, {d} operands" + "}]")
+    leg = ", legend to name=accumgemmlegend, legend columns=4" if i == 0 else ""
+    lines.append(r"\nextgroupplot[title={" + f"{o}, {d} operands" + "}" + leg + "]")
     for j, m in enumerate(ACC["acc_m"]):
         for p in GE["promote"]:
             sub = g[(g.dist == d) & (g.order == o) & (g.promote == p) & (g.acc_m == m)]
@@ -113,9 +114,9 @@ for i, (o, d) in enumerate(panels):
             style = f"color={COLORS[j % len(COLORS)]}, mark=*, mark size=1pt" + \
                 (", dashed" if p else "")
             lines.append(f"\\addplot[{style}] coordinates {{{coords}}};")
-            if i == len(dists) - 1:
+            if i == 0:
                 lines.append(f"\\addlegendentry{{e{ae}m{m}" + (f", promote {p}" if p else "") + "}")
-lines += [r"\end{groupplot}", r"\end{tikzpicture}", ""]
+lines += [r"\end{groupplot}", r"\end{tikzpicture}", "", r"\ref{accumgemmlegend}", ""]
 with open(f"{gen}/fig_accum_gemm.tex", "w") as fh:
     fh.write("\n".join(lines))
 
