@@ -26,6 +26,8 @@ include: "experiments/rules/mls_common.smk"
 include: "experiments/rules/mls.smk"
 include: "experiments/rules/pwl_common.smk"
 include: "experiments/rules/pwl.smk"
+include: "experiments/rules/accum_common.smk"
+include: "experiments/rules/accum.smk"
 include: "experiments/rules/report.smk"
 
 

@@ -81,6 +81,7 @@ rule report:
         rules.mls_report.output,
         rules.pwl_report.output,
         rules.pwl_train_report.output,
+        rules.accum_report.output,
         "reports/report.tex",
         expand("reports/sections/{s}.tex", s=glob_wildcards("reports/sections/{s}.tex").s),
     output:

@@ -33,6 +33,21 @@ def quantize(lowbit, spec, x, round_mode="rne", seed=0):
     return y
 
 
+_bpe = {}
+
+
+def bits_per_element(lowbit, spec):
+    """Storage bits per element including the amortised block-scale bits, as lowbit reports it
+    (`lowbit formats --csv --spec`, column bits_per_element: MLS 1+E+M + G/group, MX bits + 8/32,
+    others their width; a per-tensor scale is amortised over the tensor)."""
+    if spec not in _bpe:
+        import csv
+        import io
+        out = run_lowbit(lowbit, ["formats", "--csv", "--spec", spec]).decode()
+        _bpe[spec] = float(next(csv.DictReader(io.StringIO(out)))["bits_per_element"])
+    return _bpe[spec]
+
+
 def read_idx_images(path):
     """IDX3 images (gzip or plain) as uint8 (N, H, W); clear errors for bad files."""
     if not os.path.exists(path):

@@ -6,8 +6,6 @@ from experiments/data/published_figures.csv, never typed here.
 Verdicts: claims P3a_e2m1 and P3a_e2m4 of experiments/claims.yaml, decided by verdict.py on
 the paired seeds (runs <name>_s<seed> repeat FP32 and the claims' element formats); the
 tables show the first seed."""
-import csv
-import io
 import math
 import os
 import re
@@ -53,17 +51,8 @@ def seeds_of(exp, model, name):
             if n == name or re.fullmatch(re.escape(name) + r"_s\d+", n)]
 
 
-_bpe = {}
-
-
 def bits_per_element(spec):
-    """Storage bits per element including the amortised block-scale bits, as lowbit reports it
-    (`lowbit formats --csv --spec`, column bits_per_element: MLS 1+E+M + G/group, MX bits + 8/32,
-    others their width; a per-tensor scale is amortised over the tensor)."""
-    if spec not in _bpe:
-        out = lbio.run_lowbit(sm.input.lowbit, ["formats", "--csv", "--spec", spec]).decode()
-        _bpe[spec] = float(next(csv.DictReader(io.StringIO(out)))["bits_per_element"])
-    return _bpe[spec]
+    return lbio.bits_per_element(sm.input.lowbit, spec)
 
 
 pub = pd.read_csv(sm.input.published, comment="#")
@@ -172,7 +161,8 @@ lbio.write_table(
 fig, ax = plt.subplots(1, len(models), figsize=(2.4 * len(models), 2.4), squeeze=False)
 for a_, model in zip(ax[0], models):
     g = ta[ta.model == model]
-    for fam, mk, lab in (("mls_", "o", "MLS"), ("mx", "s", "OCP MX"), ("fp8", "^", "FP8")):
+    for fam, mk, lab in (("mls_", "o", "MLS"), ("mx", "s", "OCP MX"), ("nvfp4", "D", "NVFP4"),
+                         ("fp8", "^", "FP8")):
         h = g[g.format.str.startswith(fam)]
         a_.scatter(h.bits, h.test_acc, marker=mk, s=14, label=lab)
     d = g[g.diverged]

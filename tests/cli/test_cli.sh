@@ -75,7 +75,7 @@ expect_usage_error '' frobnicate
 expect_usage_error '' formats --bogus
 expect_usage_error '' info extra
 "$lb" help > /dev/null && ok || bad "lowbit help failed"
-for c in train quantize energy lns-delta pwl-fit; do # `lowbit CMD --help`: usage, exit 0
+for c in train quantize energy lns-delta pwl-fit gemm-err; do # `lowbit CMD --help`: usage, exit 0
   "$lb" $c --help > "$tmp/o" 2> "$tmp/e" && grep -q "^usage: lowbit $c" "$tmp/o" && [[ ! -s "$tmp/e" ]] \
     && ok || bad "lowbit $c --help: $(head -c 200 "$tmp/e")"
 done

@@ -39,6 +39,14 @@ static double mac_pj(const lb_units *u, const char *spec, int k)
     return c.energy_pj;
 }
 
+/* row o with operand formats fa, fb */
+static lb_op_row with_formats(lb_op_row o, const char *fa, const char *fb)
+{
+    snprintf(o.fmt_a, sizeof o.fmt_a, "%s", fa);
+    snprintf(o.fmt_b, sizeof o.fmt_b, "%s", fb);
+    return o;
+}
+
 #define NEAR(got, want)                                                                            \
     CHECK(fabs((got) - (want)) <= 1e-9 * (1 + fabs(want)), "%s: %.12g vs %.12g", #got,             \
           (double)(got), (double)(want))
@@ -82,6 +90,34 @@ int main(void)
         CHECK(lb_mac_parse(&m, "mac:fp,e=4,m=3,acc=24", &err) == LB_OK, "%s", err.msg);
         CHECK(lb_mac_cost_get(u, &m, &c, &err) == LB_ERR_SPEC && strstr(err.msg, "acc"),
               "an FP accumulator of 24 bits is refused: %s", err.msg);
+    }
+    /* an FP accumulator of any width (the fpacc kernel's eXmY): fp8 e4m3 products into e5m7,
+     * w = 11: mult(4) 0.25 + add(5) 0.625 + [add(5) 0.625 + shifter(11) 11*4*0.1 = 4.4 +
+     * add(11) 1.375 + lzd(11) 2.2 + shifter(11) 4.4 + add(5) 0.625 = 13.625] */
+    NEAR(mac_pj(u, "mac:fp,e=4,m=3,ae=5,am=7", 0), 0.875 + 13.625);
+    NEAR(mac_pj(u, "mac:fp,e=4,m=3,ae=5,am=7,acc=13", 0), 0.875 + 13.625);
+    NEAR(mac_pj(u, "mac:fp,e=5,m=10,ae=5,am=10", 0), mac_pj(u, "mac:fp,e=5,m=10,acc=16", 0));
+    /* promote=128: one FP32 accumulation per 128 products, [add(8) 1 + shifter(27) 13.5 +
+     * add(27) 3.375 + lzd(27) 6.75 + shifter(27) 13.5 + add(8) 1 = 39.125] / 128; kahan=1:
+     * four accumulations per product */
+    NEAR(mac_pj(u, "mac:fp,e=4,m=3,ae=5,am=7,promote=128", 0), 0.875 + 13.625 + 39.125 / 128);
+    NEAR(mac_pj(u, "mac:fp,e=4,m=3,ae=5,am=7,kahan=1", 0), 0.875 + 4 * 13.625);
+    {
+        static const char *const bad[] = {"mac:fp,e=4,m=3,ae=5",
+                                          "mac:fp,e=4,m=3,am=7",
+                                          "mac:fp,e=4,m=3,ae=5,am=7,acc=16",
+                                          "mac:int,bits=8,promote=4",
+                                          "mac:fp,e=4,m=3,ae=1,am=7",
+                                          "mac:fp,e=4,m=3,ae=5,am=53"};
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            lb_mac m;
+            CHECK(lb_mac_parse(&m, bad[i], &err) == LB_ERR_SPEC && strstr(err.msg, bad[i]),
+                  "%s refused with its name: %s", bad[i], err.msg);
+        }
+        lb_mac m;
+        CHECK(lb_mac_parse(&m, "mac:fp,e=4,m=3,ae=5,am=7,promote=128", &err) == LB_OK &&
+                  lb_mac_acc_width(&m) == 13 + 32,
+              "an e5m7 accumulator promoted to FP32 keeps 13 + 32 bits per output");
     }
     /* LNS-Madam lns8 (L = 7, F = 3) at the kernel's defaults acc 40, table 8, K = 64:
      * add(8) 1 + decode(8) 0.8 + shifter(40) 40*6*0.1 = 24 + add(40) 5 + per dot product
@@ -173,9 +209,7 @@ int main(void)
     lb_gemm_destroy(gk);
     /* an LNS-Madam run (lns8 operands, K = 4 from the row) priced with that datapath costs what
      * the explicit 24-bit model costs at K = 4, not the 40-bit default */
-    op = shp[0].o;
-    snprintf(op.fmt_a, sizeof op.fmt_a, "lns8");
-    snprintf(op.fmt_b, sizeof op.fmt_b, "lns8");
+    op = with_formats(shp[0].o, "lns8", "lns8");
     eo = (lb_energy_opts){0};
     eo.datapath = &dp;
     CHECK(lb_energy_rows(u, &op, 1, &eo, &r, &err) == LB_OK, "%s", err.msg);
@@ -192,12 +226,38 @@ int main(void)
               dp.acc == 48 && dp.e == 2 && dp.m == 1 && dp.group == 16 && dp.gbits == 8,
           "mls datapath");
     lb_gemm_destroy(gk);
-    op = shp[0].o;
-    snprintf(op.fmt_a, sizeof op.fmt_a, "fp32");
-    snprintf(op.fmt_b, sizeof op.fmt_b, "fp32");
+    op = with_formats(shp[0].o, "fp32", "fp32");
     CHECK(lb_energy_rows(u, &op, 1, &eo, &r, &err) == LB_OK, "%s", err.msg);
     NEAR(r.mac_pj, mac_pj(u, "mac:mls,e=2,m=1,group=16,gbits=8,gacc=16,acc=48", 0));
     NEAR(r.memory_pj, 0.1 * 4.5 * (8 + 12 + 6));
+    /* fpacc: the operands' own products (fp8 e4m3 recorded), its accumulator, promotion and
+     * Kahan; the name it is priced under says so */
+    CHECK(lb_gemm_create(&gk, "fpacc:acc=e5m7,promote=128,kahan=1", &err) == LB_OK, "%s", err.msg);
+    CHECK(gk && lb_gemm_mac(gk, &dp, &err) == LB_OK && dp.kind == LB_MAC_FP && dp.e == 0 &&
+              dp.m == 0 && dp.acc_e == 5 && dp.acc_m == 7 && dp.promote == 128 && dp.kahan == 1,
+          "fpacc datapath: kind %d e%dm%d promote %d kahan %d", dp.kind, dp.acc_e, dp.acc_m,
+          dp.promote, dp.kahan);
+    lb_gemm_destroy(gk);
+    op = with_formats(shp[0].o, "fp8_e4m3", "fp8_e4m3");
+    CHECK(lb_energy_rows(u, &op, 1, &eo, &r, &err) == LB_OK, "%s", err.msg);
+    NEAR(r.mac_pj, mac_pj(u, "mac:fp,e=4,m=3,ae=5,am=7,promote=128,kahan=1", 0));
+    CHECK(strstr(r.mac, "mac:fp,e=4,m=3,ae=5,am=7,promote=128,kahan=1") != NULL,
+          "fpacc datapath named: %s", r.mac);
+    /* the same run as fake quantization: an FP32 accumulator, cheaper than Kahan in e5m7 */
+    {
+        lb_energy_row r0;
+        CHECK(lb_energy_rows(u, &op, 1, NULL, &r0, &err) == LB_OK, "%s", err.msg);
+        NEAR(r0.mac_pj, mac_pj(u, "mac:fp,e=4,m=3", 0));
+        CHECK(r0.mac_pj < r.mac_pj, "fp32 accumulation %g vs Kahan e5m7 %g", r0.mac_pj, r.mac_pj);
+    }
+    /* an accumulator override replaces the kernel's: --acc fp16 prices FP16 accumulation */
+    eo.fp_acc = 16;
+    CHECK(lb_energy_rows(u, &op, 1, &eo, &r, &err) == LB_OK, "%s", err.msg);
+    NEAR(r.mac_pj, mac_pj(u, "mac:fp,e=4,m=3,acc=16,promote=128,kahan=1", 0));
+    eo.fp_acc = 0;
+    /* ... and integer operands have no floating-point product to accumulate */
+    CHECK(lb_energy_rows(u, &shp[0].o, 1, &eo, &r, &err) == LB_ERR_SPEC && strstr(err.msg, "int8"),
+          "fpacc on int8: %s", err.msg);
     /* float kernels have no datapath of their own */
     CHECK(lb_gemm_create(&gk, "fp32", &err) == LB_OK, "%s", err.msg);
     CHECK(gk && lb_gemm_mac(gk, &dp, &err) == LB_ERR_ARG, "fp32 has no MAC model");
@@ -214,6 +274,13 @@ int main(void)
             snprintf(spec, sizeof spec, "mac:fp,e=8,m=%d", m);
             double v = mac_pj(u, spec, 0);
             CHECK(v > prev, "fp m=%d not above m=%d", m, m - 1);
+            prev = v;
+        }
+        prev = 0;
+        for (int am = 1; am <= 23; am++) { /* the fpacc accumulator: wider costs more */
+            snprintf(spec, sizeof spec, "mac:fp,e=4,m=3,ae=8,am=%d", am);
+            double v = mac_pj(u, spec, 0);
+            CHECK(v > prev, "fp accumulator am=%d not above am=%d", am, am - 1);
             prev = v;
         }
         prev = 0;

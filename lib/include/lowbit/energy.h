@@ -18,7 +18,14 @@
  *                 floating point of ea exponent and ma mantissa bits: exponent compare
  *                 int_add(ea), align shifter(ma+4), add int_add(ma+4), normalise lzd(ma+4) +
  *                 shifter(ma+4), exponent adjust int_add(ea). The accumulator is a parameter,
- *                 acc = 32 (FP32: ea 8, ma 23; the default) or acc = 16 (FP16: ea 5, ma 10).
+ *                 acc = 32 (FP32: ea 8, ma 23; the default) or acc = 16 (FP16: ea 5, ma 10),
+ *                 or any ea = ae, ma = am (the fpacc kernel's eXmY; ae 2..11, am 1..52; the
+ *                 alignment's rounding, truncation or RNE/SR, is priced alike: w = ma+4 holds
+ *                 the guard bits either way, SR's random bits are not priced). kahan = 1: four
+ *                 such accumulations per product (Kahan's y, t, c). promote = P: one FP32
+ *                 accumulation (ea 8, ma 23 as above) per P products, amortized 1/P; the
+ *                 output then keeps an FP32 sum beside the narrow one (the reuse model's
+ *                 width: 32 + 1 + ae + am bits).
  *   int(b)        int_mult(b) + accumulator int_add(acc), acc = 2b + 8 by default
  *   lns-binned(L,F)  LNS-Madam datapath: code add int_add(L+1), bin select decode(2^F),
  *                 one-hot shift shifter(acc) and add int_add(acc) into a bin; per dot product:
@@ -79,6 +86,9 @@ typedef struct lb_mac {
     int acc_bits;     /* accumulator bits; 0: the model's default */
     int gacc;         /* mls: group-pair accumulator bits; 0: default */
     int table;        /* lns-binned: table fraction bits; 0: default */
+    int acc_e, acc_m; /* fp: accumulator exponent/mantissa bits; 0: from acc_bits (32 or 16) */
+    int promote;      /* fp: FP32 promotion every `promote` products; 0: none */
+    int kahan;        /* fp: 1: Kahan-compensated accumulation */
     int k;            /* dot-product length for amortized per-output work (default 256) */
     char name[128];
 } lb_mac;
@@ -89,7 +99,9 @@ typedef struct lb_mac {
  * mls(e, m, 32, 8), MXINT8 as e 0, m 6; mls -> mls(e, m, group, gbits)), or an explicit model
  * "mac:KIND,key=value..." with KIND fp (e, m), int (bits), lns-binned / lns-pwl / lns-lut
  * (bits, frac), mls (e, m, group, gbits), mx (e, m), and optional acc, gacc (mls), table
- * (lns-binned), k. Unknown specs, keys or out-of-range values: LB_ERR_SPEC naming them. */
+ * (lns-binned), ae, am, promote, kahan (fp: the fpacc kernel's accumulator; ae and am
+ * together, acc if also given must be 1 + ae + am), k. Unknown specs, keys or out-of-range values:
+ * LB_ERR_SPEC naming them. */
 lb_status lb_mac_parse(lb_mac *mac, const char *spec, lb_error *err);
 /* The MAC of a model (lb_format_mac, lb_gemm_mac), its widths included; name as given. */
 void lb_mac_from_model(lb_mac *mac, const lb_mac_model *mm, const char *name);

@@ -165,6 +165,10 @@ typedef struct lb_mac_model {
      * (lowbit/energy.h). acc: accumulator bits (fp: 16 or 32, the FP accumulator format);
      * gacc: MLS group-pair accumulator bits; table: LNS-Madam table fraction bits */
     int acc, gacc, table;
+    /* fp only (the fpacc kernel): an accumulator of acc_e exponent and acc_m mantissa bits
+     * (0: the one acc names), its partial sums added to an FP32 sum every `promote` products
+     * (0: never), kahan 1: Kahan-compensated (four accumulator additions per product) */
+    int acc_e, acc_m, promote, kahan;
 } lb_mac_model;
 
 /* "fp", "int", "lns-binned", "lns-pwl", "lns-lut", "mls"; NULL for an unknown kind. */

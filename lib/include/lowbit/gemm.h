@@ -58,7 +58,8 @@ int lb_gemm_is_float(const lb_gemm_kernel *k);
 
 /* The datapath the kernel simulates, for the cost model (lowbit/energy.h): its MAC model with
  * the widths it computes with (accumulator, group accumulator, table bits; lowbit/format.h).
- * bits 0 means "the operands' own width" (lns-binned takes its operands as given). Float
+ * bits 0 means "the operands' own width" (lns-binned takes its operands as given); an fp
+ * model with e = m = 0 (fpacc) multiplies the operands' own format. Float
  * kernels (fp32, fp64) and kernels without a hardware model: LB_ERR_ARG naming the kernel. */
 lb_status lb_gemm_mac(const lb_gemm_kernel *k, lb_mac_model *m, lb_error *err);
 

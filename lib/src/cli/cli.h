@@ -32,6 +32,7 @@ int lb_cmd_models(int argc, char **argv);
 int lb_cmd_optimizers(int argc, char **argv);
 int lb_cmd_schedules(int argc, char **argv);
 int lb_cmd_kernels(int argc, char **argv);
+int lb_cmd_gemm_err(int argc, char **argv);
 
 /* The text input of `lowbit quantize`: one float per line of buf[0..len) (modified in place;
  * buf[len] must exist: a last line without a newline gets its terminator there), blank lines

@@ -134,18 +134,20 @@ int lb_cmd_energy(int argc, char **argv)
     if (mac_spec) {
         lb_mac m;
         lb_mac_cost c;
-        if (lb_mac_parse(&m, mac_spec, &err) ||
-            ((m.k = k),
-             (m.acc_bits = acc                             ? acc
-                           : fp_acc && m.kind == LB_MAC_FP ? fp_acc
-                                                           : m.acc_bits),
-             lb_mac_cost_get(u, &m, &c, &err))) {
+        lb_status pst = lb_mac_parse(&m, mac_spec, &err);
+        if (!pst) {
+            m.k = k;
+            /* an accumulator override replaces an fp model's ae/am accumulator too */
+            int ov = acc ? acc : fp_acc && m.kind == LB_MAC_FP ? fp_acc : 0;
+            if (ov) m.acc_bits = ov, m.acc_e = m.acc_m = 0;
+        }
+        if (pst || lb_mac_cost_get(u, &m, &c, &err)) {
             lb_units_free(u);
             return lb_cli_error("energy: --mac: %s", err.msg);
         }
         lb_units_free(u);
-        lb_mac_model mm = {m.kind,  m.e,     m.m,        m.bits, m.frac,
-                           m.group, m.gbits, m.acc_bits, m.gacc, m.table};
+        lb_mac_model mm = {m.kind,     m.e,    m.m,     m.bits,  m.frac,  m.group,   m.gbits,
+                           m.acc_bits, m.gacc, m.table, m.acc_e, m.acc_m, m.promote, m.kahan};
         char model[128];
         lb_mac_model_spec(&mm, model, sizeof model);
         if (csv) {

@@ -85,6 +85,10 @@ static const lb_cmd cmds[] = {
     {"kernels", lb_cmd_kernels,
      "list the GEMM kernels of --gemm (lib/src/gemm/kernels.def), or check --spec SPEC (--csv "
      "for CSV: name, ref, description, keys, spec)"},
+    {"gemm-err", lb_cmd_gemm_err,
+     "error of one GEMM kernel vs the exact (double) sum on seeded random operands: --gemm SPEC "
+     "--m M --n N --k K [--seed S --dist normal|positive --operands FORMAT --csv]; relative "
+     "error, swamped products, overflows"},
     {"info", lb_cmd_info, "version, build and CPU/BLIS kernel choice"},
 };
 

@@ -211,6 +211,19 @@ static void put(lb_mac_cost *c, double *part, acc2 x, double times)
     c->area_um2 += x.a * (times < 1 ? 1 : times); /* an amortized unit still exists once */
 }
 
+/* `times` floating-point accumulations of ea exponent and ma mantissa bits (lowbit/energy.h):
+ * exponent compare, align, add, normalise, exponent adjust on w = ma + 4 bits. */
+static void fp_accumulate(const lb_units *u, lb_mac_cost *c, int ea, int ma, double times)
+{
+    const int w = ma + 4;
+    put(c, &c->other_pj, add(u, ea), times); /* exponent compare */
+    put(c, &c->other_pj, shifter(u, w), times);
+    put(c, &c->add_pj, add(u, w), times);
+    put(c, &c->other_pj, lzd(u, w), times);
+    put(c, &c->other_pj, shifter(u, w), times);
+    put(c, &c->other_pj, add(u, ea), times);
+}
+
 /* ---- MAC specs --------------------------------------------------------------------------- */
 void lb_mac_from_model(lb_mac *mac, const lb_mac_model *mm, const char *name)
 {
@@ -220,6 +233,8 @@ void lb_mac_from_model(lb_mac *mac, const lb_mac_model *mm, const char *name)
     mac->e = mm->e, mac->m = mm->m, mac->bits = mm->bits, mac->frac = mm->frac;
     mac->group = mm->group, mac->gbits = mm->gbits;
     mac->acc_bits = mm->acc, mac->gacc = mm->gacc, mac->table = mm->table;
+    mac->acc_e = mm->acc_e, mac->acc_m = mm->acc_m, mac->promote = mm->promote;
+    mac->kahan = mm->kahan;
     snprintf(mac->name, sizeof mac->name, "%s", name);
 }
 
@@ -229,8 +244,11 @@ enum { BINNED_ACC = 40, BINNED_TABLE = 8, MLS_GACC = 32, MLS_ACC = 64 };
 int lb_mac_acc_width(const lb_mac *m)
 {
     switch (m->kind) {
-    case LB_MAC_FP:
-        return m->acc_bits ? m->acc_bits : 32;
+    case LB_MAC_FP: /* an FP32 sum beside the narrow one when it is promoted */
+        return (m->acc_m      ? 1 + m->acc_e + m->acc_m
+                : m->acc_bits ? m->acc_bits
+                              : 32) +
+               (m->promote ? 32 : 0);
     case LB_MAC_INT:
         return m->acc_bits ? m->acc_bits : 2 * m->bits + 8;
     case LB_MAC_LNS_BINNED:
@@ -279,6 +297,10 @@ static lb_status mac_parse_explicit(lb_mac *mac, const char *spec, lb_error *err
                 {"acc", 1, 128, &mac->acc_bits},
                 {"gacc", 1, 128, &mac->gacc},
                 {"table", 1, 32, &mac->table},
+                {"ae", 2, 11, &mac->acc_e},
+                {"am", 1, 52, &mac->acc_m},
+                {"promote", 0, 1 << 24, &mac->promote},
+                {"kahan", 0, 1, &mac->kahan},
                 {"k", 1, 1 << 30, &mac->k}};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (mx && (!strcmp(keys[i].key, "group") || !strcmp(keys[i].key, "gbits"))) continue;
@@ -293,6 +315,14 @@ static lb_status mac_parse_explicit(lb_mac *mac, const char *spec, lb_error *err
                            keys[i].key);
     }
     if (mx) mac->group = 32, mac->gbits = 8;
+    if ((mac->acc_e || mac->acc_m || mac->promote || mac->kahan) && mac->kind != LB_MAC_FP)
+        return lb_fail(err, LB_ERR_SPEC,
+                       "MAC model '%s': ae, am, promote and kahan are keys of mac:fp only", spec);
+    if (!mac->acc_e != !mac->acc_m)
+        return lb_fail(err, LB_ERR_SPEC, "MAC model '%s': ae and am go together", spec);
+    if (mac->acc_m && mac->acc_bits && mac->acc_bits != 1 + mac->acc_e + mac->acc_m)
+        return lb_fail(err, LB_ERR_SPEC, "MAC model '%s': acc=%d is not 1 + ae + am = %d", spec,
+                       mac->acc_bits, 1 + mac->acc_e + mac->acc_m);
     for (int i = 0; i < nkv; i++)
         if (!kv[i].used)
             return lb_fail(err, LB_ERR_SPEC, "MAC model '%s': unknown key '%s'", spec, kv[i].key);
@@ -320,20 +350,21 @@ lb_status lb_mac_cost_get(const lb_units *u, const lb_mac *m, lb_mac_cost *c, lb
     const double K = m->k > 0 ? m->k : 256;
     switch (m->kind) {
     case LB_MAC_FP: {
-        if (m->acc_bits && m->acc_bits != 16 && m->acc_bits != 32)
+        if (!m->acc_m && m->acc_bits && m->acc_bits != 16 && m->acc_bits != 32)
             return lb_fail(err, LB_ERR_SPEC,
                            "MAC '%s': a floating-point accumulator is acc=32 (FP32) or acc=16 "
-                           "(FP16), not %d",
+                           "(FP16), or ae=E,am=M, not %d",
                            m->name, m->acc_bits);
-        const int ea = m->acc_bits == 16 ? 5 : 8, w = (m->acc_bits == 16 ? 10 : 23) + 4;
+        const int ea = m->acc_m            ? m->acc_e
+                       : m->acc_bits == 16 ? 5
+                                           : 8,
+                  ma = m->acc_m            ? m->acc_m
+                       : m->acc_bits == 16 ? 10
+                                           : 23;
         put(c, &c->mult_pj, mult(u, m->m + 1), 1);
         put(c, &c->other_pj, add(u, m->e + 1), 1);
-        put(c, &c->other_pj, add(u, ea), 1); /* exponent compare */
-        put(c, &c->other_pj, shifter(u, w), 1);
-        put(c, &c->add_pj, add(u, w), 1);
-        put(c, &c->other_pj, lzd(u, w), 1);
-        put(c, &c->other_pj, shifter(u, w), 1);
-        put(c, &c->other_pj, add(u, ea), 1);
+        fp_accumulate(u, c, ea, ma, m->kahan ? 4 : 1);
+        if (m->promote) fp_accumulate(u, c, 8, 23, 1.0 / m->promote); /* into FP32 */
         break;
     }
     case LB_MAC_INT: {
@@ -484,6 +515,15 @@ lb_status lb_energy_rows(const lb_units *u, const lb_op_row *ops, size_t n,
             /* the kernel's datapath; a width it leaves at 0 is the operands' (lns-binned) */
             lb_mac_model d = *op->datapath;
             if (!d.bits) d.bits = mm.bits;
+            /* an FP accumulator kernel (fpacc) multiplies the operands as recorded */
+            if (d.kind == LB_MAC_FP && !d.e && !d.m) {
+                if (mm.kind != LB_MAC_FP && mm.kind != LB_MAC_MLS)
+                    return lb_fail(err, LB_ERR_SPEC,
+                                   "/ops row %s %s: the floating-point accumulator datapath needs "
+                                   "floating-point operands, the run recorded '%s'",
+                                   o->layer, o->pass, wide ? fb : fa);
+                d.e = mm.e, d.m = mm.m;
+            }
             if (d.kind == LB_MAC_LNS_BINNED && mm.kind != LB_MAC_LNS_BINNED)
                 return lb_fail(err, LB_ERR_SPEC,
                                "/ops row %s %s: the LNS-Madam datapath needs LNS operands, the run "
@@ -496,8 +536,10 @@ lb_status lb_energy_rows(const lb_units *u, const lb_op_row *ops, size_t n,
             lb_mac_from_model(&mac, &d, name);
         } else
             lb_mac_from_model(&mac, &mm, wide ? fb : fa);
-        if (op->acc_bits) mac.acc_bits = op->acc_bits;
-        if (op->fp_acc && mac.kind == LB_MAC_FP) mac.acc_bits = op->fp_acc;
+        /* an accumulator override replaces the datapath's FP accumulator format too */
+        if (op->acc_bits) mac.acc_bits = op->acc_bits, mac.acc_e = mac.acc_m = 0;
+        if (op->fp_acc && mac.kind == LB_MAC_FP)
+            mac.acc_bits = op->fp_acc, mac.acc_e = mac.acc_m = 0;
         mac.k = K > (1 << 30) ? 1 << 30 : (int)K;
         lb_mac_cost mc;
         if ((st = lb_mac_cost_get(u, &mac, &mc, err))) return st;

@@ -229,7 +229,11 @@ void lb_mac_model_spec(const lb_mac_model *m, char *s, size_t n)
     size_t len = strlen(s);
     if (m->acc && len < n) len += (size_t)snprintf(s + len, n - len, ",acc=%d", m->acc);
     if (m->gacc && len < n) len += (size_t)snprintf(s + len, n - len, ",gacc=%d", m->gacc);
-    if (m->table && len < n) snprintf(s + len, n - len, ",table=%d", m->table);
+    if (m->table && len < n) len += (size_t)snprintf(s + len, n - len, ",table=%d", m->table);
+    if (m->acc_m && len < n)
+        len += (size_t)snprintf(s + len, n - len, ",ae=%d,am=%d", m->acc_e, m->acc_m);
+    if (m->promote && len < n) len += (size_t)snprintf(s + len, n - len, ",promote=%d", m->promote);
+    if (m->kahan && len < n) snprintf(s + len, n - len, ",kahan=1");
 }
 
 lb_status lb_format_mac(const lb_format *f, lb_mac_model *m, lb_error *err)

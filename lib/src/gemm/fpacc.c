@@ -536,6 +536,17 @@ static lb_status run(const void *state, const lb_gemm_call *c, lb_gemm_counts *c
     return LB_OK;
 }
 
+/* The datapath for the cost model (lowbit/energy.h): products of the operands' own format
+ * (e, m left 0: the recorded role formats'), an eXmY accumulator, promotion, Kahan. The
+ * alignment mode and the order are not priced apart (one accumulator addition per product
+ * either way; a pairwise tree has K - 1 adders for K products as a sequence has K). */
+static void fpacc_mac(const void *state, lb_mac_model *m)
+{
+    const fpk *f = state;
+    m->kind = LB_MAC_FP;
+    m->acc_e = f->e, m->acc_m = f->m, m->promote = f->promote, m->kahan = f->kahan;
+}
+
 #define FPACC_KEYS                                                                                 \
     "acc=e<2..10>m<1..50>,align=trunc|rne|sr,promote=0..2^24,order=seq|pairwise|blocked,"          \
     "block=1..2^24,kahan=0|1,seed=N"
@@ -550,7 +561,7 @@ const lb_gemm_vtable lb_gemm_fpacc = {
     destroy,
     NULL,
     NULL,
-    NULL}; /* mac: no cost model of an FP accumulator of arbitrary width yet */
+    fpacc_mac};
 
 const lb_gemm_vtable lb_gemm_fpacc_ref = {
     "fpacc-ref",
@@ -561,4 +572,4 @@ const lb_gemm_vtable lb_gemm_fpacc_ref = {
     destroy,
     NULL,
     NULL,
-    NULL}; /* mac: no cost model of an FP accumulator of arbitrary width yet */
+    fpacc_mac};
