@@ -66,6 +66,7 @@ rule accum_report:
         runs=ACC_FILES,
         energy=ACC_ENERGY,
         p3=accum_p3_files,
+        ledger="experiments/claims.yaml",  # how a run's accuracy is read (accuracy: block)
     output:
         f"{GEN}/accum_gemm.tex",
         f"{GEN}/accum_gemm.csv",

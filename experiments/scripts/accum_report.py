@@ -34,6 +34,7 @@ SMOKE = sm.params.scale == "smoke"
 ONSET = 0.01  # "swamping starts": the smallest K at which at least 1 % of additions swamp
 COLORS = ["blue", "red", "green!50!black", "orange", "violet", "cyan!60!black", "brown", "gray"]
 SEED_RE = re.compile(r"_s\d+$")
+LAST = verdict.load_settings(sm.input.ledger)["last_epochs"]  # accuracy: median of the last epochs
 
 
 def macro(name, text):
@@ -155,7 +156,7 @@ def load(model, name):
         ep = f["epochs"]
         classes = int(f.attrs["classes"]) if "classes" in f.attrs else 10
         macs = int(f.attrs.get("gemm_macs", 0))
-        return {"acc": 100 * float(ep["test_acc"][-1]), "loss": float(ep["train_loss"][-1]),
+        return {"acc": lbio.final_acc(ep["test_acc"][:], LAST), "loss": float(ep["train_loss"][-1]),
                 "epochs": int(len(ep["epoch"][:])), "train_n": int(f.attrs["train_examples"]),
                 "gemm": lbio.h5attr(f, "gemm", "fp32"),
                 "swamped": int(f.attrs.get("gemm_underflows", 0)) / macs if macs else math.nan,
@@ -275,7 +276,7 @@ for path in sm.input.p3:
         classes = int(f.attrs["classes"]) if "classes" in f.attrs else 10
         rows.append({"model": model, "format": name, "W": lbio.h5attr(f, "w_format", ""),
                      "E": lbio.h5attr(f, "e_format", ""),
-                     "test_acc": 100 * float(ep["test_acc"][-1]),
+                     "test_acc": lbio.final_acc(ep["test_acc"][:], LAST),
                      "diverged": lbio.diverged(ep, classes), "epochs": int(len(ep["epoch"][:]))})
 tp = pd.DataFrame(rows)
 if len(tp):

@@ -53,14 +53,16 @@ class RegistryEntry(C.Structure):  # lb_registry_entry
 class MacModel(C.Structure):  # lb_mac_model
     _fields_ = [("kind", C.c_int), ("e", C.c_int), ("m", C.c_int), ("bits", C.c_int),
                 ("frac", C.c_int), ("group", C.c_int), ("gbits", C.c_int), ("acc", C.c_int),
-                ("gacc", C.c_int), ("table", C.c_int)]
+                ("gacc", C.c_int), ("table", C.c_int), ("acc_e", C.c_int), ("acc_m", C.c_int),
+                ("promote", C.c_int), ("kahan", C.c_int)]
 
 
 class Mac(C.Structure):  # lb_mac
     _fields_ = [("kind", C.c_int), ("e", C.c_int), ("m", C.c_int), ("bits", C.c_int),
                 ("frac", C.c_int), ("group", C.c_int), ("gbits", C.c_int),
-                ("acc_bits", C.c_int), ("gacc", C.c_int), ("table", C.c_int), ("k", C.c_int),
-                ("name", C.c_char * 128)]
+                ("acc_bits", C.c_int), ("gacc", C.c_int), ("table", C.c_int),
+                ("acc_e", C.c_int), ("acc_m", C.c_int), ("promote", C.c_int), ("kahan", C.c_int),
+                ("k", C.c_int), ("name", C.c_char * 128)]
 
 
 class MacCost(C.Structure):  # lb_mac_cost
