@@ -1,4 +1,4 @@
-# accum.smk — the accumulation study (issue 19 item 5; run definitions in accum_common.smk from
+# accum.smk — the accumulation study (run definitions in accum_common.smk from
 # config["accum"]): (a) the error of the fpacc GEMM against an exact sum vs K (`lowbit
 # gemm-err`), (b) training with FP8 operands and accumulators of M mantissa bits with and
 # without FP32 promotion, (c) MLS, NVFP4, MXFP4 and FP8 from the P3 matrix (mls.smk), (d) the

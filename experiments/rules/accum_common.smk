@@ -1,5 +1,5 @@
 # accum_common.smk — the run definitions of accum.smk (functions only): the accumulation study
-# (issue 19 item 5) from config["accum"]. The kernel is fpacc (lowbit kernels --csv): exact
+# from config["accum"]. The kernel is fpacc (lowbit kernels --csv): exact
 # products summed in an e<acc_e>m<M> float accumulator, optionally promoted to FP32 every P
 # products, in sequential or pairwise order.
 ACC = config["accum"]

@@ -1,4 +1,4 @@
-"""The accumulation study (issue 19 item 5) for the report (snakemake script), from the results
+"""The accumulation study for the report (snakemake script), from the results
 of experiments/rules/accum.smk and the P3 runs of mls.smk:
   (a) accum_gemm: error of the fpacc GEMM vs K (lowbit gemm-err) per accumulator mantissa M,
       FP32 promotion and summation order; fig_accum_gemm.tex (pgfplots);

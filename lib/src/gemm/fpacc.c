@@ -1,4 +1,4 @@
-/* gemm/fpacc.c — bit-true floating-point accumulation (issue 19 item 1):
+/* gemm/fpacc.c — bit-true floating-point accumulation:
  *
  *   "fpacc:acc=eXmY,align=trunc|rne|sr,promote=P,order=seq|pairwise|blocked,block=B,kahan=0|1,
  *    seed=S"   (and "fpacc-ref", same keys)
