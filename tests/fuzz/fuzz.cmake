@@ -16,8 +16,10 @@ if(LOWBIT_FUZZ)
     message(FATAL_ERROR "LOWBIT_FUZZ needs clang (libFuzzer): cmake -DCMAKE_C_COMPILER=clang ...")
   endif()
   set(LB_FUZZ_SAN -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g)
-  # (gcc-only attributes such as optimize("no-tree-vectorize") are no error for clang)
-  target_compile_options(lowbit PRIVATE -fsanitize=fuzzer-no-link ${LB_FUZZ_SAN} -Wno-unknown-attributes)
+  # (gcc-only attributes and pragmas such as optimize("no-tree-vectorize") and
+  # "#pragma GCC optimize" are no error for clang)
+  target_compile_options(lowbit PRIVATE -fsanitize=fuzzer-no-link ${LB_FUZZ_SAN} -Wno-unknown-attributes
+                         -Wno-unknown-pragmas)
   target_link_options(lowbit INTERFACE -fsanitize=address,undefined)
   add_custom_target(fuzz_all)
 endif()
