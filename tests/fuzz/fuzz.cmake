@@ -10,6 +10,10 @@ option(LOWBIT_FUZZ "Build the libFuzzer harnesses (clang, with ASan/UBSan)" OFF)
 file(GLOB LB_FUZZ_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_*.c)
 # fuzz_quantize_text calls the CLI's text parser (lib/src/cli/cmd_quantize.c)
 set(LB_FUZZ_EXTRA_quantize_text ${CMAKE_SOURCE_DIR}/lib/src/cli/cmd_quantize.c)
+# the HDF5 readers' replays also get the files that crash or hang libhdf5 itself
+# (tests/fuzz/libhdf5/): the readers' forked probe must turn each into an error return
+set(LB_FUZZ_REPLAY_hdf5 ${CMAKE_SOURCE_DIR}/tests/fuzz/libhdf5)
+set(LB_FUZZ_REPLAY_ops ${CMAKE_SOURCE_DIR}/tests/fuzz/libhdf5)
 
 if(LOWBIT_FUZZ)
   if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
@@ -36,8 +40,10 @@ foreach(src ${LB_FUZZ_SOURCES})
   else()
     set(exe fuzz_replay_${name})
     add_executable(${exe} ${src} ${CMAKE_SOURCE_DIR}/tests/fuzz/replay.c ${LB_FUZZ_EXTRA_${name}})
-    add_test(NAME ${exe} COMMAND ${exe} ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${name})
-    set_tests_properties(${exe} PROPERTIES LABELS quick)
+    add_test(NAME ${exe} COMMAND ${exe} ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${name}
+                                 ${LB_FUZZ_REPLAY_${name}})
+    # (the probe's time limit, short: one libhdf5 input loops forever)
+    set_tests_properties(${exe} PROPERTIES LABELS quick ENVIRONMENT LOWBIT_H5_PROBE_TIMEOUT=3)
   endif()
   target_include_directories(${exe} PRIVATE ${CMAKE_SOURCE_DIR}/lib/src)
   target_compile_options(${exe} PRIVATE ${LB_WARN} ${LB_ARCH})
