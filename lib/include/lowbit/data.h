@@ -90,7 +90,9 @@ lb_status lb_idx_load(lb_dataset *d, const char *images_path, const char *labels
 lb_status lb_cifar_load(lb_dataset *train, lb_dataset *test, const char *dir, int classes,
                         lb_error *err);
 
-/* An HDF5 file in the layout above. */
+/* An HDF5 file in the layout above. The load runs first in a forked child process: a file that
+ * crashes or hangs the HDF5 library itself is LB_ERR_DATA ("PATH: corrupt HDF5 file: ..."; time
+ * limit 30 s + 1 s per 8 MiB, or LOWBIT_H5_PROBE_TIMEOUT seconds). */
 lb_status lb_hdf5_load(lb_dataset *train, lb_dataset *test, const char *path, lb_error *err);
 
 /* A synthetic split of n examples of 1×size×size, classes classes: class k has a prototype

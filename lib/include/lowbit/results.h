@@ -62,6 +62,8 @@ const lb_epoch_row *lb_results_epoch(const lb_results *r, size_t i);
 /* Write atomically (temporary name, then rename). */
 lb_status lb_results_write(const lb_results *r, const char *path, lb_error *err);
 
+/* The two readers below run first in a forked child process: a file that crashes or hangs the
+ * HDF5 library itself is LB_ERR_DATA ("PATH: corrupt HDF5 file: ..."), see lb_hdf5_load. */
 /* Read back a result file's epochs (for --resume and tests): fills r's epoch table and the
  * string/number attributes. */
 lb_status lb_results_read(lb_results *r, const char *path, lb_error *err);

@@ -7,7 +7,8 @@
  * wrong rank, element type or shape, label count, train/test shapes, labels out of range
  * (LB_ERR_DATA). Images are read in blocks of examples, so memory is the float array plus a
  * few MB. HDF5's automatic error printing is switched off while loading and then restored:
- * the library never prints. */
+ * the library never prints. The load runs first in a forked child (io/h5probe.h), so that a
+ * file that crashes or hangs libhdf5 itself is refused with LB_ERR_DATA. */
 #define _POSIX_C_SOURCE 200809L
 #include <hdf5.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "data/internal.h"
+#include "io/h5probe.h"
 #include "lowbit/data.h"
 
 #define H5_BLOCK_BYTES ((size_t)8 << 20) /* uint8 pixels read per hyperslab */
@@ -193,16 +195,31 @@ static lb_status h5_load_quiet(lb_dataset *train, lb_dataset *test, const char *
     return st;
 }
 
+typedef struct h5_load_args {
+    lb_dataset *train, *test;
+    const char *path;
+} h5_load_args;
+
+/* The whole load, as the probe of io/h5probe.h runs it (in the child, then here). */
+static lb_status h5_load(void *arg, lb_error *err)
+{
+    h5_load_args *a = arg;
+    memset(a->train, 0, sizeof *a->train);
+    memset(a->test, 0, sizeof *a->test);
+    H5E_auto2_t func = NULL;
+    void *data = NULL;
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    lb_status st = h5_load_quiet(a->train, a->test, a->path, err);
+    H5Eset_auto2(H5E_DEFAULT, func, data);
+    return st;
+}
+
 lb_status lb_hdf5_load(lb_dataset *train, lb_dataset *test, const char *path, lb_error *err)
 {
     if (!train || !test || !path) return lb_fail(err, LB_ERR_ARG, "lb_hdf5_load: NULL argument");
     memset(train, 0, sizeof *train);
     memset(test, 0, sizeof *test);
-    H5E_auto2_t func = NULL;
-    void *data = NULL;
-    H5Eget_auto2(H5E_DEFAULT, &func, &data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    lb_status st = h5_load_quiet(train, test, path, err);
-    H5Eset_auto2(H5E_DEFAULT, func, data);
-    return st;
+    h5_load_args a = {train, test, path};
+    return lb_h5_probe_read(path, h5_load, &a, err);
 }

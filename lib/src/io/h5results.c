@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io/h5probe.h"
 #include "lowbit/results.h"
 
 typedef enum { ATTR_STR, ATTR_INT, ATTR_NUM } attr_kind;
@@ -353,7 +354,7 @@ static int read_col(hid_t f, const char *name, double **out, size_t *n)
     return rc;
 }
 
-lb_status lb_results_read(lb_results *r, const char *path, lb_error *err)
+static lb_status results_read(lb_results *r, const char *path, lb_error *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (access(path, R_OK)) return lb_fail(err, LB_ERR_IO, "%s: no such readable file", path);
@@ -414,7 +415,7 @@ static int read_ops_col(hid_t f, const char *col, size_t *n, int64_t **ibuf, cha
     return rc;
 }
 
-lb_status lb_results_read_ops(const char *path, lb_op_row **rows, size_t *n, lb_error *err)
+static lb_status results_read_ops(const char *path, lb_op_row **rows, size_t *n, lb_error *err)
 {
     *rows = NULL, *n = 0;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -460,4 +461,38 @@ lb_status lb_results_read_ops(const char *path, lb_op_row **rows, size_t *n, lb_
         free(v[c]);
     H5Fclose(f);
     return st;
+}
+
+/* The readers run first in a forked child (io/h5probe.h): a result file that crashes or hangs
+ * libhdf5 itself is refused with LB_ERR_DATA. */
+typedef struct read_args {
+    lb_results *r;
+    const char *path;
+    lb_op_row **rows;
+    size_t *n;
+} read_args;
+
+static lb_status read_cb(void *arg, lb_error *err)
+{
+    read_args *a = arg;
+    return results_read(a->r, a->path, err);
+}
+
+static lb_status read_ops_cb(void *arg, lb_error *err)
+{
+    read_args *a = arg;
+    return results_read_ops(a->path, a->rows, a->n, err);
+}
+
+lb_status lb_results_read(lb_results *r, const char *path, lb_error *err)
+{
+    read_args a = {r, path, NULL, NULL};
+    return lb_h5_probe_read(path, read_cb, &a, err);
+}
+
+lb_status lb_results_read_ops(const char *path, lb_op_row **rows, size_t *n, lb_error *err)
+{
+    *rows = NULL, *n = 0;
+    read_args a = {NULL, path, rows, n};
+    return lb_h5_probe_read(path, read_ops_cb, &a, err);
 }
