@@ -5,6 +5,7 @@
 ACC = config["accum"]
 ACC_GE = ACC["gemm_err"]
 ACC_TR = ACC["train"]
+check_dataset(ACC_TR.get("dataset", "fashion-mnist"), ACC_TR.get("data_dir"), "accum.train.dataset")
 ACC_MODELS = dict(ACC_TR["models"])  # name -> lowbit train flags
 ACC_OPS = {o[0]: {"W": o[1], "A": o[2], "E": o[3], "G": o[4]} for o in ACC_TR["operands"]}
 

@@ -94,6 +94,28 @@ def check_kernel(spec, where):
     return spec
 
 
+_checked_data = set()
+
+
+def check_dataset(name, data_dir, where):
+    """A --dataset NAME with its --data-dir, checked by lowbit itself (`lowbit datasets --check`:
+    the name, its parameters and, unless data.check_files is false, its files present; no data
+    read), so that a bad name or a missing directory stops the workflow before any job."""
+    data_dir = data_dir or config["data"]["fashion_mnist"]
+    if (name, data_dir) in _checked_data:
+        return name
+    cmd = [LOWBIT, "datasets", "--check", name, "--data-dir", data_dir]
+    if not config["data"].get("check_files", True):
+        cmd.append("--names-only")
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        msg = p.stderr.strip().removeprefix("lowbit: datasets: ")
+        raise ValueError(f"{where}: {msg or 'lowbit datasets --check failed'}")
+    _checked_data.add((name, data_dir))
+    return name
+
+
+check_dataset("fashion-mnist", config["data"]["fashion_mnist"], "data.fashion_mnist")
 QE_FORMATS = FORMATS if config["quanterr"]["formats"] == "all" else config["quanterr"]["formats"]
 for _f in QE_FORMATS + config["quanterr"]["figure_formats"]:
     check_spec(_f, "quanterr")

@@ -2,6 +2,7 @@
 # one `lowbit train` run per (experiment, name), defined from config["lowprec"] below, and one
 # report step that turns them into tables, figures and verdicts.
 LP = config["lowprec"]
+check_dataset(LP.get("dataset", "fashion-mnist"), LP.get("data_dir"), "lowprec.dataset")
 
 
 def _lns_weights(bits):
@@ -89,7 +90,8 @@ def lowprec_runs():
     ll = p4["last_layer"]
     real = {int(k): v for k, v in (ll.get("datasets") or {}).items()}
     for c in ll["classes"]:
-        ds = real.get(c, f"synthetic:classes={c},n={ll['synthetic_n']}")
+        ds = check_dataset(real.get(c, f"synthetic:classes={c},n={ll['synthetic_n']}"),
+                           LP.get("data_dir"), f"lowprec.p4.last_layer.datasets.{c}")
         ls = ll.get("loss_scale", 0) or LP["batch"]  # 0: the batch size (per-example errors)
         data = f"--dataset {ds} --hidden {ll['hidden']} --loss-scale {ls}"
         runs["p4b"][f"C{c}_fp32"] = _run("mlp", ll["epochs"], opt=sgd, extra=data)

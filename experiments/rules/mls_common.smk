@@ -1,6 +1,7 @@
 # mls_common.smk — the run definitions of mls.smk (functions only), docs/methods.md#p3: one
 # `lowbit train` run per (experiment, model, name) from config["mls"].
 MLS = config["mls"]
+check_dataset(MLS.get("dataset", "fashion-mnist"), MLS.get("data_dir"), "mls.dataset")
 MLS_MODELS = dict(MLS["models"])  # name -> flags
 MLS_BASE = {b[0]: {"W": b[1], "A": b[2], "E": b[3]} for b in MLS["baselines"]}
 E_ROUND = MLS.get("e_round", "sr")  # rounding of E in every quantized (a) and (b) run
@@ -58,6 +59,8 @@ def mls_runs():
         if mo not in MLS_MODELS:
             raise ValueError(f"mls.difficulty.model: unknown model '{mo}' (accepted: the names "
                              f"of mls.models: {', '.join(MLS_MODELS)})")
+        check_dataset(dif["dataset"], dif.get("data_dir") or MLS.get("data_dir"),
+                      "mls.difficulty.dataset")
         r = runs["c"] = {mo: {}}
         r = r[mo]
         ds = f"--dataset '{dif['dataset']}'" + (f" --data-dir '{dif['data_dir']}'" if dif.get("data_dir") else "")

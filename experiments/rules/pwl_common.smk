@@ -3,6 +3,7 @@ PWL = config["pwl"]
 PWL_OURS = [f"{RESULTS}/pwl/ours_{b}_{f}.csv" for b, f in PWL["bitwidths"]]
 # P2(b): all-LNS training, one run per (model, bit-width, approximation) and FP32
 PT = PWL["train"]
+check_dataset(PT.get("dataset", "fashion-mnist"), PT.get("data_dir"), "pwl.train.dataset")
 PT_MODELS = dict(PT["models"])
 for _k in ("seed_models", "headline_models"):
     for _m in PT.get(_k) or []:

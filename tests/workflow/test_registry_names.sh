@@ -2,7 +2,8 @@
 # tests/workflow/test_registry_names.sh BUILD_DIR — the workflow and the binary's registries:
 # a recipe's optimizer reaches `lowbit train` (the command of the workflow's train job, taken
 # from a dry run and run here, gives a result whose `optimizer` attribute says adam), and an unknown model, optimizer or schedule in the config stops the workflow at start
-# (before any job) with a message naming the key and the accepted names from the binary.
+# (before any job) with a message naming the key and the accepted names from the binary; so
+# does a data set name, parameter or directory that `lowbit datasets --check` rejects.
 set -u
 build=$(cd "$1" && pwd)
 cd "$(dirname "$0")/../.."
@@ -37,7 +38,7 @@ rejected() { # WHAT YAML...: the dry run fails at start naming WHAT and listing 
   printf '%s\n' "$@" | overlay
   if "${sm[@]}" "$tmp/over.yaml" -n -- "$tmp/results/train/mlp_adam_rec.h5" > "$tmp/log" 2>&1; then
     bad "$what accepted"
-  elif grep -q "$what" "$tmp/log" && grep -q "accepted: " "$tmp/log"; then
+  elif grep -qF -- "$what" "$tmp/log" && { [[ -n ${no_list:-} ]] || grep -q "accepted: " "$tmp/log"; }; then
     ok
   else
     bad "$what: no message naming it: $(grep -m1 -i error "$tmp/log")"
@@ -50,4 +51,22 @@ rejected "unknown schedule 'linear'" 'mls:' '  schedule: linear'
 rejected "unknown model 'lenet9'" 'pwl:' '  train:' '    headline_models: [lenet9]'
 rejected "unknown model 'vgg9'" 'pwl:' '  train:' '    seed_models: [vgg9]'
 rejected "unknown model 'resnet9'" 'mls:' '  difficulty: {model: resnet9, dataset: fashion-mnist}'
+# data sets: checked by `lowbit datasets --check` at start (name, parameters, files present)
+rejected "mls.dataset: unknown data set 'fashion-mnists'" 'mls:' '  dataset: fashion-mnists'
+no_list=1 rejected "mls.difficulty.dataset: pairs: n=0 out of range" \
+  'mls:' '  difficulty: {model: mlp, dataset: "fashion-mnist-pairs:n=0"}'
+no_list=1 rejected "lowprec.p4.last_layer.datasets.10: synthetic: unknown key 'clases'" \
+  'lowprec:' '  p4:' '    last_layer:' '      datasets: {10: "synthetic:clases=10"}'
+no_list=1 rejected "pwl.train.dataset: $tmp/nodir: no such data directory for cifar100" \
+  'pwl:' '  train:' '    dataset: cifar100' "    data_dir: $tmp/nodir"
+no_list=1 rejected "data.fashion_mnist: $tmp/nodir: no such data directory for fashion-mnist" \
+  'data:' "  fashion_mnist: $tmp/nodir"
+# with data.check_files false only names and parameters are checked (a dry run of a config on a
+# machine without its data)
+printf '%s\n' 'pwl:' '  train:' '    dataset: cifar100' "    data_dir: $tmp/nodir" \
+  'data:' '  check_files: false' | overlay
+"${sm[@]}" "$tmp/over.yaml" -n -- "$tmp/results/train/mlp_adam_rec.h5" > "$tmp/log" 2>&1 \
+  && ok || bad "data.check_files false: the dry run failed: $(grep -m1 Error "$tmp/log")"
+no_list=1 rejected "accum.train.dataset: synthetic: classes=1 out of range" \
+  'data:' '  check_files: false' 'accum:' '  train:' '    dataset: "synthetic:classes=1"'
 summary test_registry_names

@@ -80,6 +80,17 @@ void lb_dataset_free(lb_dataset *d);
 lb_status lb_dataset_load(lb_dataset *train, lb_dataset *test, const char *name, const char *dir,
                           lb_error *err);
 
+/* What lb_dataset_load(name, dir) rejects before it reads any data: an unknown name, bad
+ * parameters (pairs, synthetic), no data directory where one is needed (LB_ERR_ARG; the same
+ * one-line messages), and with files != 0 a missing data directory or file (LB_ERR_IO).
+ * Reads no pixels, so passing it does not promise that the files parse: the loader still
+ * checks all of them. For workflows that check a configuration before they start any job
+ * (`lowbit datasets --check NAME [--data-dir DIR] [--names-only]`). */
+lb_status lb_dataset_check(const char *name, const char *dir, int files, lb_error *err);
+
+/* The accepted names, as one line ("fashion-mnist, mnist, ..."). */
+const char *lb_dataset_names(void);
+
 /* One IDX image file (magic 0x00000803, n, rows, cols, then n·rows·cols bytes) and its label
  * file (0x00000801, n, then n bytes), each plain or gzip; labels must be < classes. */
 lb_status lb_idx_load(lb_dataset *d, const char *images_path, const char *labels_path, int classes,

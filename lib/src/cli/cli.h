@@ -31,6 +31,7 @@ int lb_cmd_pwl_fit(int argc, char **argv);
 int lb_cmd_models(int argc, char **argv);
 int lb_cmd_optimizers(int argc, char **argv);
 int lb_cmd_schedules(int argc, char **argv);
+int lb_cmd_datasets(int argc, char **argv);
 int lb_cmd_kernels(int argc, char **argv);
 int lb_cmd_gemm_err(int argc, char **argv);
 

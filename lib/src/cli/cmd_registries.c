@@ -1,9 +1,12 @@
 /* cli/cmd_registries.c — `lowbit models|optimizers|schedules [--csv]`: the registries of
- * lib/src/nn/models.def, lib/src/optim/optimizers.def and lib/src/optim/schedules.def. The CSV
- * is what the workflow reads to check a config's names. */
+ * lib/src/nn/models.def, lib/src/optim/optimizers.def and lib/src/optim/schedules.def; and
+ * `lowbit datasets [--check NAME [--data-dir DIR] [--names-only]]`, the data set names of
+ * lowbit/data.h. The CSV and the check are what the workflow reads to check a config's names before
+ * any job. */
 #include <string.h>
 
 #include "cli/cli.h"
+#include "lowbit/data.h"
 #include "lowbit/train.h"
 
 /* argv is [CMD] or [CMD, --csv]; -1 (after printing the error) for anything else. */
@@ -78,5 +81,37 @@ int lb_cmd_schedules(int argc, char **argv)
         const char *f[2] = {e[i].name, e[i].description};
         row(csv, 2, f, 10);
     }
+    return 0;
+}
+
+int lb_cmd_datasets(int argc, char **argv)
+{
+    const char *name = NULL, *dir = NULL;
+    int files = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if ((!strcmp(a, "--check") || !strcmp(a, "--data-dir")) && i + 1 >= argc)
+            return lb_cli_error("datasets: %s needs a value", a);
+        if (!strcmp(a, "--check"))
+            name = argv[++i];
+        else if (!strcmp(a, "--data-dir"))
+            dir = argv[++i];
+        else if (!strcmp(a, "--names-only"))
+            files = 0;
+        else
+            return lb_cli_error("datasets: unknown option '%s' (accepted: --check NAME, "
+                                "--data-dir DIR, --names-only)",
+                                a);
+    }
+    if ((dir || !files) && !name)
+        return lb_cli_error("datasets: --data-dir and --names-only need --check NAME");
+    if (!name) {
+        printf("%s\n", lb_dataset_names());
+        return 0;
+    }
+    lb_error err = {{0}};
+    if (lb_dataset_check(name, dir && *dir ? dir : NULL, files, &err))
+        return lb_cli_error("datasets: %s", err.msg);
+    printf("%s: ok\n", name);
     return 0;
 }

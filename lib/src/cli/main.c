@@ -71,6 +71,9 @@ static const lb_cmd cmds[] = {
     {"models", lb_cmd_models, "list the models `train --model` accepts, with options (--csv)"},
     {"optimizers", lb_cmd_optimizers, "list the optimizers `train --optimizer` accepts (--csv)"},
     {"schedules", lb_cmd_schedules, "list the schedules `train --schedule` accepts (--csv)"},
+    {"datasets", lb_cmd_datasets,
+     "list the data set names `train --dataset` accepts, or check --check NAME [--data-dir DIR] "
+     "[--names-only] (name, parameters, files present; reads no data)"},
     {"energy", lb_cmd_energy,
      "energy per training iteration of a run, with the datapath it simulated: RUN.h5 "
      "[--units TABLE.csv] [--csv OUT|-] [--formats w=SPEC,a=SPEC,e=SPEC] "

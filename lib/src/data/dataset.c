@@ -136,8 +136,10 @@ void lb_dataset_normalize(lb_dataset *d, const double *mean, const double *std)
     "fashion-mnist, mnist, fashion-mnist-pairs[:n=N,test=M,seed=K], mnist-pairs[:...], cifar10, "  \
     "cifar100, hdf5:PATH, synthetic:classes=C[,n=N,test=M,size=S,noise=A,seed=K]"
 
-static lb_status load_idx_pair(lb_dataset *train, lb_dataset *test, const char *name,
-                               const char *dir, lb_error *err)
+/* The four IDX files of "fashion-mnist"/"mnist" in dir (the Debian package's directory if dir is
+ * NULL for fashion-mnist): p[split][images, labels], each the plain file if it exists, else
+ * the .gz. */
+static lb_status idx_paths(const char *name, const char *dir, char p[2][2][4096], lb_error *err)
 {
     if (!dir && !strcmp(name, "fashion-mnist")) dir = "/usr/share/datasets/fashion-mnist";
     if (!dir) return lb_fail(err, LB_ERR_ARG, "data set %s needs a data directory", name);
@@ -148,16 +150,25 @@ static lb_status load_idx_pair(lb_dataset *train, lb_dataset *test, const char *
                            : " (Debian: apt-get install dataset-fashion-mnist)");
     static const char *const stems[2][2] = {{"train-images-idx3-ubyte", "train-labels-idx1-ubyte"},
                                             {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}};
-    lb_dataset *out[2] = {train, test};
-    char p[2][2][4096]; /* [split][images, labels] */
-    for (int s = 0; s < 2; s++) {
-        for (int k = 0; k < 2; k++) { /* the plain file if it exists, else the .gz */
+    for (int s = 0; s < 2; s++)
+        for (int k = 0; k < 2; k++) {
             int len = snprintf(p[s][k], sizeof p[s][k], "%s/%s", dir, stems[s][k]);
             if (len < 0 || (size_t)len + 3 >= sizeof p[s][k])
                 return lb_fail(err, LB_ERR_ARG, "%s: data directory path too long", dir);
             if (access(p[s][k], F_OK)) strcat(p[s][k], ".gz");
         }
-        lb_status st = lb_idx_load(out[s], p[s][0], p[s][1], 10, err);
+    return LB_OK;
+}
+
+static lb_status load_idx_pair(lb_dataset *train, lb_dataset *test, const char *name,
+                               const char *dir, lb_error *err)
+{
+    char p[2][2][4096]; /* [split][images, labels] */
+    lb_status st = idx_paths(name, dir, p, err);
+    if (st) return st;
+    lb_dataset *out[2] = {train, test};
+    for (int s = 0; s < 2; s++) {
+        st = lb_idx_load(out[s], p[s][0], p[s][1], 10, err);
         /* the model is built for the training images: test images of another size would be
          * read past their end */
         if (!st && s == 1 && (test->h != train->h || test->w != train->w))
@@ -173,18 +184,34 @@ static lb_status load_idx_pair(lb_dataset *train, lb_dataset *test, const char *
     return LB_OK;
 }
 
-lb_status lb_dataset_load(lb_dataset *train, lb_dataset *test, const char *name, const char *dir,
-                          lb_error *err)
+enum { OPEN_LOAD, OPEN_NAME, OPEN_FILES };
+
+/* The lookup by name for lb_dataset_load (OPEN_LOAD) and lb_dataset_check (the same branches,
+ * checking the name and parameters, and with OPEN_FILES the paths, without reading data). */
+static lb_status dataset_open(lb_dataset *train, lb_dataset *test, const char *name,
+                              const char *dir, int mode, lb_error *err)
 {
-    if (!train || !test) return lb_fail(err, LB_ERR_ARG, "lb_dataset_load: NULL split");
-    memset(train, 0, sizeof *train);
-    memset(test, 0, sizeof *test);
+    const int check = mode != OPEN_LOAD, files = mode == OPEN_FILES;
     if (!name) return lb_fail(err, LB_ERR_ARG, "no data set name (accepted: " LB_DATASET_NAMES ")");
-    if (!strcmp(name, "fashion-mnist") || !strcmp(name, "mnist"))
-        return load_idx_pair(train, test, name, dir, err);
+    if (!strcmp(name, "fashion-mnist") || !strcmp(name, "mnist")) {
+        if (!check) return load_idx_pair(train, test, name, dir, err);
+        if (!files) /* idx_paths' first check, the one that needs no file system */
+            return dir || !strcmp(name, "fashion-mnist")
+                       ? LB_OK
+                       : lb_fail(err, LB_ERR_ARG, "data set %s needs a data directory", name);
+        char p[2][2][4096];
+        lb_status st = idx_paths(name, dir, p, err);
+        for (int i = 0; i < 4 && !st; i++)
+            st = lb_data_check_file(p[i / 2][i % 2], "an IDX file", err);
+        return st;
+    }
     if (!strcmp(name, "cifar10") || !strcmp(name, "cifar100")) {
         if (!dir) return lb_fail(err, LB_ERR_ARG, "data set %s needs a data directory", name);
-        return lb_cifar_load(train, test, dir, strcmp(name, "cifar10") ? 100 : 10, err);
+        if (!check) return lb_cifar_load(train, test, dir, strcmp(name, "cifar10") ? 100 : 10, err);
+        struct stat sb;
+        if (files && (stat(dir, &sb) || !S_ISDIR(sb.st_mode)))
+            return lb_fail(err, LB_ERR_IO, "%s: no such data directory for %s", dir, name);
+        return LB_OK;
     }
     if (!strncmp(name, "hdf5:", 5)) {
         const char *path = name + 5;
@@ -193,17 +220,43 @@ lb_status lb_dataset_load(lb_dataset *train, lb_dataset *test, const char *name,
             int len = snprintf(joined, sizeof joined, "%s/%s", dir, path);
             if (len > 0 && (size_t)len < sizeof joined && !access(joined, F_OK)) path = joined;
         }
+        if (!*path) return lb_fail(err, LB_ERR_ARG, "data set hdf5: needs a file (hdf5:PATH)");
+        if (check) return files ? lb_data_check_file(path, "an HDF5 file", err) : LB_OK;
         return lb_hdf5_load(train, test, path, err);
     }
     static const char *const pair_bases[2] = {"fashion-mnist", "mnist"};
     for (int b = 0; b < 2; b++) { /* "<base>-pairs" or "<base>-pairs:params" */
         size_t len = strlen(pair_bases[b]);
         if (!strncmp(name, pair_bases[b], len) && !strncmp(name + len, "-pairs", 6) &&
-            (name[len + 6] == 0 || name[len + 6] == ':'))
-            return lb_pairs_load(train, test, pair_bases[b], name[len + 6] ? name + len + 7 : "",
-                                 dir, err);
+            (name[len + 6] == 0 || name[len + 6] == ':')) {
+            const char *params = name[len + 6] ? name + len + 7 : "";
+            return check ? lb_pairs_check(pair_bases[b], params, dir, files, err)
+                         : lb_pairs_load(train, test, pair_bases[b], params, dir, err);
+        }
     }
-    if (!strncmp(name, "synthetic:", 10)) return lb_synthetic_load(train, test, name + 10, err);
-    if (!strcmp(name, "synthetic")) return lb_synthetic_load(train, test, "", err);
+    if (!strncmp(name, "synthetic:", 10) || !strcmp(name, "synthetic")) {
+        const char *params = name[9] ? name + 10 : "";
+        return check ? lb_synthetic_check(params, err)
+                     : lb_synthetic_load(train, test, params, err);
+    }
     return lb_fail(err, LB_ERR_ARG, "unknown data set '%s' (accepted: " LB_DATASET_NAMES ")", name);
+}
+
+lb_status lb_dataset_load(lb_dataset *train, lb_dataset *test, const char *name, const char *dir,
+                          lb_error *err)
+{
+    if (!train || !test) return lb_fail(err, LB_ERR_ARG, "lb_dataset_load: NULL split");
+    memset(train, 0, sizeof *train);
+    memset(test, 0, sizeof *test);
+    return dataset_open(train, test, name, dir, OPEN_LOAD, err);
+}
+
+lb_status lb_dataset_check(const char *name, const char *dir, int files, lb_error *err)
+{
+    return dataset_open(NULL, NULL, name, dir, files ? OPEN_FILES : OPEN_NAME, err);
+}
+
+const char *lb_dataset_names(void)
+{
+    return LB_DATASET_NAMES;
 }

@@ -135,6 +135,14 @@ static lb_status parse_params(const char *params, long long *n, long long *ntest
     return LB_OK;
 }
 
+lb_status lb_pairs_check(const char *base, const char *params, const char *dir, int files,
+                         lb_error *err)
+{
+    long long n = 60000, ntest = 10000, seed = 1;
+    lb_status st = parse_params(params, &n, &ntest, &seed, err);
+    return st ? st : lb_dataset_check(base, dir, files, err);
+}
+
 lb_status lb_pairs_load(lb_dataset *train, lb_dataset *test, const char *base, const char *params,
                         const char *dir, lb_error *err)
 {

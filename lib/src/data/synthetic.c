@@ -52,11 +52,14 @@ lb_status lb_synthetic_make(lb_dataset *d, int classes, int64_t n, int size, dou
     return LB_OK;
 }
 
-lb_status lb_synthetic_load(lb_dataset *train, lb_dataset *test, const char *params, lb_error *err)
+typedef struct syn_params {
+    long long classes, n, ntest, size, seed;
+    double noise;
+} syn_params;
+
+/* the parameter part of "synthetic:...", every value range-checked */
+static lb_status syn_parse(const char *params, syn_params *o, lb_error *err)
 {
-    if (!train || !test) return lb_fail(err, LB_ERR_ARG, "lb_synthetic_load: NULL split");
-    memset(train, 0, sizeof *train);
-    memset(test, 0, sizeof *test);
     long long classes = 10, n = 20000, ntest = -1, size = 16, seed = 1;
     double noise = 2.0;
     const char *p = params ? params : "";
@@ -111,10 +114,29 @@ lb_status lb_synthetic_load(lb_dataset *train, lb_dataset *test, const char *par
         return lb_fail(err, LB_ERR_ARG, "synthetic: n=%lld out of range [1, 2^31-1]", n);
     if (ntest < 1 || ntest > INT32_MAX)
         return lb_fail(err, LB_ERR_ARG, "synthetic: test=%lld out of range [1, 2^31-1]", ntest);
-    lb_status st =
-        lb_synthetic_make(train, (int)classes, n, (int)size, noise, (uint64_t)seed, 0, err);
+    *o = (syn_params){classes, n, ntest, size, seed, noise};
+    return LB_OK;
+}
+
+lb_status lb_synthetic_check(const char *params, lb_error *err)
+{
+    syn_params p;
+    return syn_parse(params, &p, err);
+}
+
+lb_status lb_synthetic_load(lb_dataset *train, lb_dataset *test, const char *params, lb_error *err)
+{
+    if (!train || !test) return lb_fail(err, LB_ERR_ARG, "lb_synthetic_load: NULL split");
+    memset(train, 0, sizeof *train);
+    memset(test, 0, sizeof *test);
+    syn_params p;
+    lb_status st = syn_parse(params, &p, err);
+    if (st) return st;
+    st = lb_synthetic_make(train, (int)p.classes, p.n, (int)p.size, p.noise, (uint64_t)p.seed, 0,
+                           err);
     if (!st)
-        st = lb_synthetic_make(test, (int)classes, ntest, (int)size, noise, (uint64_t)seed, 1, err);
+        st = lb_synthetic_make(test, (int)p.classes, p.ntest, (int)p.size, p.noise,
+                               (uint64_t)p.seed, 1, err);
     if (st) lb_dataset_free(train);
     return st;
 }
