@@ -16,7 +16,6 @@ import os
 import re
 import sys
 
-import h5py
 import numpy as np
 import pandas as pd
 
@@ -152,7 +151,7 @@ res = sm.params.results
 
 
 def load(model, name):
-    with h5py.File(f"{res}/train/{model}/{name}.h5", "r") as f:
+    with lbio.open_results(f"{res}/train/{model}/{name}.h5") as f:
         ep = f["epochs"]
         classes = int(f.attrs["classes"]) if "classes" in f.attrs else 10
         macs = int(f.attrs.get("gemm_macs", 0))
@@ -271,7 +270,7 @@ def bits_per_element(spec):
 
 for path in sm.input.p3:
     model, name = path.split(os.sep)[-2], os.path.splitext(os.path.basename(path))[0]
-    with h5py.File(path, "r") as f:
+    with lbio.open_results(path) as f:
         ep = f["epochs"]
         classes = int(f.attrs["classes"]) if "classes" in f.attrs else 10
         rows.append({"model": model, "format": name, "W": lbio.h5attr(f, "w_format", ""),

@@ -6,6 +6,8 @@ import math
 import os
 import struct
 import subprocess
+import sys
+import zlib
 
 import numpy as np
 
@@ -110,6 +112,49 @@ def sci(v, digits=2):
     m, e = f"{v:.{digits}e}".split("e")
     e = int(e)
     return f"${m}$" if e == 0 else f"${m}\\times10^{{{e}}}$"
+
+
+SEAL_BYTES = 512  # lowbit/results.h: LB_RESULTS_SEAL_BYTES, the HDF5 user block
+SEAL_MAGIC = b"lowbit-results 1\n"
+
+
+def verify_results(path):
+    """None if path is a result file lowbit sealed and its bytes still match the seal
+    (lowbit/results.h: "lowbit-results 1", the CRC-32 and size of the bytes after the 512-byte
+    user block); else the one-line reason."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SEAL_BYTES)
+            if len(head) < SEAL_BYTES or not head.startswith(SEAL_MAGIC):
+                return (f"{path}: not a sealed lowbit result file (written by another program "
+                        f"or by a lowbit older than the seal: rerun it)")
+            try:
+                fields = dict(line.split(" ", 1) for line in
+                              head[len(SEAL_MAGIC):].rstrip(b"\0").decode("ascii").splitlines())
+                want_crc, want_size = int(fields["crc32"], 16), int(fields["size"])
+            except (ValueError, KeyError, UnicodeDecodeError):
+                return f"{path}: damaged seal of a lowbit result file"
+            crc, size = 0, 0
+            while chunk := fh.read(1 << 20):
+                crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+    except OSError as e:
+        return f"{path}: cannot read: {e.strerror}"
+    if (crc, size) != (want_crc, want_size):
+        return (f"{path}: checksum mismatch (sealed: crc32 {want_crc:08x}, {want_size} bytes; "
+                f"now: {crc:08x}, {size} bytes): the file changed after lowbit wrote it")
+    return None
+
+
+def open_results(path):
+    """h5py.File (read-only) of a lowbit result file whose seal was just checked; a file that
+    fails the check ends the script with its one-line reason and exit status 2 before any
+    HDF5 parsing, so a damaged or foreign file never reaches libhdf5 or a table."""
+    import h5py
+    why = verify_results(path)
+    if why:
+        print(why, file=sys.stderr)
+        sys.exit(2)
+    return h5py.File(path, "r")
 
 
 def h5attr(f, key, default=None):

@@ -11,7 +11,6 @@ import os
 import re
 import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
@@ -34,7 +33,7 @@ plt.rcParams.update({"font.size": 8, "figure.dpi": 150})
 
 
 def load(exp, name):
-    with h5py.File(f"{res}/{exp}/{name}.h5", "r") as f:
+    with lbio.open_results(f"{res}/{exp}/{name}.h5") as f:
         ep = {k: f["epochs"][k][:] for k in f["epochs"]}
         return {
             "acc": claims.acc(ep["test_acc"]), "curve": ep["test_acc"],

@@ -11,7 +11,6 @@ import os
 import re
 import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
@@ -33,7 +32,7 @@ plt.rcParams.update({"font.size": 8, "figure.dpi": 150})
 
 
 def load(exp, model, name):
-    with h5py.File(f"{res}/{exp}/{model}/{name}.h5", "r") as f:
+    with lbio.open_results(f"{res}/{exp}/{model}/{name}.h5") as f:
         ep = f["epochs"]
         return {"acc": claims.acc(ep["test_acc"]), "curve": ep["test_acc"][:], "loss": float(ep["train_loss"][-1]),
                 "sec": float(np.median(ep["seconds"][:])), "epochs": int(len(ep["epoch"][:])),

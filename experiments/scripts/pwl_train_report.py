@@ -19,7 +19,6 @@ import os
 import re
 import sys
 
-import h5py
 import numpy as np
 import pandas as pd
 
@@ -37,7 +36,7 @@ claim_bits = int(claim_bits.value.iloc[0]) if len(claim_bits) else 12
 
 
 def load(model, name):
-    with h5py.File(f"{res}/{model}/{name}.h5", "r") as f:
+    with lbio.open_results(f"{res}/{model}/{name}.h5") as f:
         ep = f["epochs"]
         stored = lbio.h5attr(f, "weight_format", "fp32") != "fp32" and "update_zero_frac" in ep
         return {"acc": claims.acc(ep["test_acc"]), "curve": ep["test_acc"][:],

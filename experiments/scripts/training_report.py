@@ -5,7 +5,6 @@ PyTorch + lowbit roles, and the training targets against the measurements."""
 import os
 import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
@@ -22,7 +21,7 @@ plt.rcParams.update({"font.size": 8, "figure.dpi": 150})
 
 
 def load(path):
-    with h5py.File(path, "r") as f:
+    with lbio.open_results(path) as f:
         ep = {k: f["epochs"][k][:] for k in f["epochs"]}
         return {"model": lbio.h5attr(f, "model"),
                 **{r: lbio.h5attr(f, f"{r}_format") for r in "waeg"},

@@ -12,7 +12,13 @@
  *                      at their stored formats' widths), batch (int64)
  *   /extra/<name>      optional 1-D float64 series an experiment adds (e.g. update errors)
  * The file is written to "<path>.tmp.<pid>" and renamed over <path>, so an interrupted run
- * never leaves a file that looks complete. */
+ * never leaves a file that looks complete. Before the rename it is sealed: the HDF5 file
+ * starts after a 512-byte user block (HDF5's own mechanism; libhdf5 and h5py skip it) that
+ * holds, in text padded with NUL bytes,
+ *   lowbit-results 1\n crc32 XXXXXXXX\n size N\n
+ * the CRC-32 (zlib's polynomial: Python's zlib.crc32) of the N bytes after the user block.
+ * Readers check the seal before they parse anything (lb_results_verify here,
+ * experiments/scripts/lbio.py's open_results in the workflow). */
 #ifndef LOWBIT_RESULTS_H
 #define LOWBIT_RESULTS_H
 
@@ -59,11 +65,23 @@ lb_status lb_results_add_extra(lb_results *r, const char *name, double value);
 size_t lb_results_epoch_count(const lb_results *r);
 const lb_epoch_row *lb_results_epoch(const lb_results *r, size_t i);
 
-/* Write atomically (temporary name, then rename). */
+#define LB_RESULTS_SEAL_BYTES 512
+#define LB_RESULTS_SEAL_MAGIC "lowbit-results 1"
+
+/* Write atomically (temporary name, sealed, then rename). */
 lb_status lb_results_write(const lb_results *r, const char *path, lb_error *err);
 
-/* The two readers below run first in a forked child process: a file that crashes or hangs the
- * HDF5 library itself is LB_ERR_DATA ("PATH: corrupt HDF5 file: ..."), see lb_hdf5_load. */
+/* Check a result file's seal. A sealed file (*sealed = 1) whose bytes no longer match it, or
+ * whose seal is damaged: LB_ERR_DATA "PATH: checksum mismatch (...): the file changed after
+ * lowbit wrote it". A file without a seal (*sealed = 0: not written by lowbit, e.g. a
+ * hand-made /ops table for `lowbit energy`) passes: callers that accept only lowbit's own
+ * files check *sealed. LB_ERR_IO if it cannot be read. Reads the file once; parses nothing. */
+lb_status lb_results_verify(const char *path, int *sealed, lb_error *err);
+
+/* The two readers below check the seal first (lb_results_verify: a sealed file that changed is
+ * LB_ERR_DATA; an unsealed one is read), then run in a forked child process: a file that
+ * crashes or hangs the HDF5 library itself is LB_ERR_DATA ("PATH: corrupt HDF5 file: ..."),
+ * see lb_hdf5_load. */
 /* Read back a result file's epochs (for --resume and tests): fills r's epoch table and the
  * string/number attributes. */
 lb_status lb_results_read(lb_results *r, const char *path, lb_error *err);

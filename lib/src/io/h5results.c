@@ -1,12 +1,19 @@
 /* io/h5results.c — the HDF5 result file (layout in lowbit/results.h).
  * Strings are variable-length UTF-8 so h5py returns str; numbers are float64 or int64.
- * Writing goes to "<path>.tmp.<pid>" and is renamed into place only after H5Fclose succeeds. */
+ * Writing goes to "<path>.tmp.<pid>", is sealed (a CRC-32 of the HDF5 bytes in the file's
+ * 512-byte user block, which libhdf5 and h5py skip) and renamed into place only after
+ * H5Fclose succeeds. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "io/h5probe.h"
 #include "lowbit/results.h"
@@ -282,16 +289,96 @@ static int write_file(const lb_results *r, hid_t f)
     return rc;
 }
 
+/* ---- the seal: "lowbit-results 1\ncrc32 XXXXXXXX\nsize N\n" in the user block ---------- */
+
+/* CRC-32 (zlib's, as Python's zlib.crc32) of bytes [LB_RESULTS_SEAL_BYTES, end) of fd and
+ * their count; -1 on a read error. */
+static int seal_crc(int fd, uint32_t *crc, int64_t *size)
+{
+    unsigned char buf[1 << 16];
+    uLong c = crc32(0L, Z_NULL, 0);
+    int64_t n = 0;
+    off_t off = LB_RESULTS_SEAL_BYTES;
+    for (;;) {
+        ssize_t k = pread(fd, buf, sizeof buf, off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return -1;
+        if (k == 0) break;
+        c = crc32(c, buf, (uInt)k);
+        n += k, off += k;
+    }
+    *crc = (uint32_t)c, *size = n;
+    return 0;
+}
+
+static int seal_write(const char *path)
+{
+    int fd = open(path, O_RDWR);
+    if (fd < 0) return -1;
+    uint32_t crc;
+    int64_t size;
+    char head[LB_RESULTS_SEAL_BYTES] = {0};
+    int rc = seal_crc(fd, &crc, &size);
+    if (!rc) {
+        snprintf(head, sizeof head, "%s\ncrc32 %08" PRIx32 "\nsize %" PRId64 "\n",
+                 LB_RESULTS_SEAL_MAGIC, crc, size);
+        rc = pwrite(fd, head, sizeof head, 0) == (ssize_t)sizeof head ? 0 : -1;
+    }
+    if (close(fd)) rc = -1;
+    return rc;
+}
+
+lb_status lb_results_verify(const char *path, int *sealed, lb_error *err)
+{
+    *sealed = 0;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return lb_fail(err, LB_ERR_IO, "%s: no such readable file", path);
+    char head[LB_RESULTS_SEAL_BYTES + 1] = {0};
+    ssize_t k = pread(fd, head, LB_RESULTS_SEAL_BYTES, 0);
+    const size_t ml = strlen(LB_RESULTS_SEAL_MAGIC);
+    if (k != LB_RESULTS_SEAL_BYTES || strncmp(head, LB_RESULTS_SEAL_MAGIC, ml) ||
+        head[ml] != '\n') {
+        close(fd);
+        return LB_OK; /* not sealed: not written by lowbit (or by one before the seal) */
+    }
+    *sealed = 1;
+    unsigned long long want_crc = 0;
+    long long want_size = -1;
+    char tail = 0;
+    lb_status st = LB_OK;
+    if (sscanf(head + ml, "\ncrc32 %8llx\nsize %lld%c", &want_crc, &want_size, &tail) != 3 ||
+        tail != '\n' || want_size < 0)
+        st = lb_fail(err, LB_ERR_DATA, "%s: damaged seal of a lowbit result file", path);
+    uint32_t crc = 0;
+    int64_t size = 0;
+    if (!st && seal_crc(fd, &crc, &size))
+        st = lb_fail(err, LB_ERR_IO, "%s: read error: %s", path, strerror(errno));
+    if (!st && (size != want_size || crc != (uint32_t)want_crc))
+        st = lb_fail(err, LB_ERR_DATA,
+                     "%s: checksum mismatch (sealed: crc32 %08llx, %lld bytes; now: %08" PRIx32
+                     ", %" PRId64 " bytes): the file changed after lowbit wrote it",
+                     path, want_crc, want_size, crc, size);
+    close(fd);
+    return st;
+}
+
 lb_status lb_results_write(const lb_results *r, const char *path, lb_error *err)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return lb_fail(err, LB_ERR_ARG, "%s: path too long", path);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* the library reports errors, HDF5 stays quiet */
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (fcpl < 0 || H5Pset_userblock(fcpl, LB_RESULTS_SEAL_BYTES) < 0) {
+        if (fcpl >= 0) H5Pclose(fcpl);
+        return lb_fail(err, LB_ERR_IO, "%s: cannot set up the HDF5 user block", tmp);
+    }
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    H5Pclose(fcpl);
     if (f < 0) return lb_fail(err, LB_ERR_IO, "%s: cannot create HDF5 file", tmp);
     int rc = write_file(r, f);
     if (H5Fclose(f) < 0) rc = -1;
+    if (!rc) rc = seal_write(tmp);
     if (rc) {
         unlink(tmp);
         return lb_fail(err, LB_ERR_IO, "%s: writing the HDF5 result file failed", path);
@@ -486,6 +573,9 @@ static lb_status read_ops_cb(void *arg, lb_error *err)
 
 lb_status lb_results_read(lb_results *r, const char *path, lb_error *err)
 {
+    int sealed;
+    lb_status st = lb_results_verify(path, &sealed, err);
+    if (st) return st;
     read_args a = {r, path, NULL, NULL};
     return lb_h5_probe_read(path, read_cb, &a, err);
 }
@@ -493,6 +583,9 @@ lb_status lb_results_read(lb_results *r, const char *path, lb_error *err)
 lb_status lb_results_read_ops(const char *path, lb_op_row **rows, size_t *n, lb_error *err)
 {
     *rows = NULL, *n = 0;
+    int sealed;
+    lb_status st = lb_results_verify(path, &sealed, err);
+    if (st) return st;
     read_args a = {NULL, path, rows, n};
     return lb_h5_probe_read(path, read_ops_cb, &a, err);
 }
