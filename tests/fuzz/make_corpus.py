@@ -152,6 +152,17 @@ def corpus_format_spec():
         put("format_spec", "%02d" % i, sp)
 
 
+def corpus_dataset_name():
+    names = ["fashion-mnist", "mnist", "cifar10", "cifar100", "hdf5:data.h5", "hdf5:",
+             "hdf5:/abs/path.h5", "fashion-mnist-pairs", "fashion-mnist-pairs:n=100,test=50,seed=3",
+             "mnist-pairs:n=0", "fashion-mnist-pairs:n=1,,test=2", "fashion-mnist-pairsx",
+             "synthetic", "synthetic:classes=100,n=5000,test=100,size=8,noise=1.5,seed=2",
+             "synthetic:clases=3", "synthetic:noise=1e999", "synthetic:classes=-1", "synthetic:",
+             "nope", ""]
+    for i, n in enumerate(names):
+        put("dataset_name", "%02d" % i, n)
+
+
 def corpus_gemm_spec():
     specs = ["fp32", "lns-pwl", "lns-lut", "lns-exactadd", "lns-pwl:bits=13,frac=5",
              "lns-pwl-ref", "lns-madam", "lns-madam:bits=8,gamma=8", "mls", "mls:e=2,m=1",
@@ -298,7 +309,7 @@ def corpus_checkpoint():
 CORPORA = {"checkpoint": corpus_checkpoint, "idx": corpus_idx, "cifar": corpus_cifar, "hdf5": corpus_hdf5,
            "format_spec": corpus_format_spec, "gemm_spec": corpus_gemm_spec,
            "quantize_text": corpus_quantize_text, "units": corpus_units, "pwl": corpus_pwl,
-           "ops": corpus_ops}
+           "ops": corpus_ops, "dataset_name": corpus_dataset_name}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or sorted(CORPORA):
