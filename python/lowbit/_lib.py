@@ -131,11 +131,15 @@ def _load():
 
 lib = _load()
 
-# The layouts above mirror the public headers; the library says its own sizes, so a header
-# change that the mirror missed stops the import here, naming the struct, instead of corrupting
-# memory later.
+# The layouts above mirror the public headers; the library says its own sizes and every field's
+# offset and size (lb_abi_field), so a header change that the mirror missed stops the import
+# here, naming the struct and field, instead of corrupting memory later.
 lib.lb_abi_sizeof.restype = C.c_size_t
 lib.lb_abi_sizeof.argtypes = [C.c_char_p]
+lib.lb_abi_field.restype = C.c_int
+lib.lb_abi_field.argtypes = [C.c_char_p, C.c_char_p, C.POINTER(C.c_size_t), C.POINTER(C.c_size_t)]
+lib.lb_abi_nfields.restype = C.c_int
+lib.lb_abi_nfields.argtypes = [C.c_char_p]
 for _name, _cls in (("lb_error", Error), ("lb_format", Format), ("lb_qctx", QCtx),
                     ("lb_format_info", FormatInfo), ("lb_registry_entry", RegistryEntry),
                     ("lb_mac_model", MacModel), ("lb_mac", Mac), ("lb_mac_cost", MacCost),
@@ -146,6 +150,22 @@ for _name, _cls in (("lb_error", Error), ("lb_format", Format), ("lb_qctx", QCtx
     if _c != C.sizeof(_cls):
         raise ImportError(f"lowbit: {_name} is {_c} bytes in the library, {C.sizeof(_cls)} in "
                           f"python/lowbit/_lib.py: update the mirror of the header")
+    # every field: the same offset and size (a reorder or a resize that keeps the total size)
+    if lib.lb_abi_nfields(_name.encode()) != len(_cls._fields_):
+        raise ImportError(f"lowbit: {_name} has {lib.lb_abi_nfields(_name.encode())} fields in "
+                          f"the library, {len(_cls._fields_)} in python/lowbit/_lib.py: update "
+                          f"the mirror of the header")
+    for _f, _t in _cls._fields_:
+        _off, _sz = C.c_size_t(), C.c_size_t()
+        _cf = _f.rstrip("_")  # pass_ mirrors the C field pass
+        _d = getattr(_cls, _f)
+        if lib.lb_abi_field(_name.encode(), _cf.encode(), C.byref(_off), C.byref(_sz)) != 0:
+            raise ImportError(f"lowbit: {_name}.{_cf} is not a field of the library's {_name}: "
+                              f"update the mirror in python/lowbit/_lib.py")
+        if (_off.value, _sz.value) != (_d.offset, _d.size):
+            raise ImportError(f"lowbit: {_name}.{_cf} is at offset {_off.value} ({_sz.value} "
+                              f"bytes) in the library, {_d.offset} ({_d.size} bytes) in "
+                              f"python/lowbit/_lib.py: update the mirror of the header")
 
 
 def library_path():

@@ -52,3 +52,32 @@ def test_internal_symbols_hidden():
                 if re.match(r"^[0-9a-f]+ [TDBR] lb_", line)} - declared()
     assert len(internal) > 20  # the static library does have internals (lb_kv_split, ...)
     assert not internal & exported()
+
+
+def _import_with_mirror(tmp_path, edit):
+    """Import a copy of the binding whose _lib.py went through edit (old, new); the import's
+    stderr and exit status."""
+    import shutil
+    tmp_path = tmp_path / f"copy{len(list(tmp_path.iterdir()))}"
+    pkg = tmp_path / "lowbit"
+    shutil.copytree(os.path.join(ROOT, "python", "lowbit"), pkg,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    src = (pkg / "_lib.py").read_text()
+    assert edit[0] in src, edit[0]
+    (pkg / "_lib.py").write_text(src.replace(edit[0], edit[1], 1))
+    env = dict(os.environ, LOWBIT_LIBRARY=LIB, PYTHONPATH=str(tmp_path))
+    p = subprocess.run(["/usr/bin/python3", "-c", "import lowbit"], capture_output=True,
+                       text=True, env=env, cwd=str(tmp_path))
+    return p.returncode, p.stderr
+
+
+def test_mirror_checked_field_by_field(tmp_path):
+    """The struct mirrors are checked field by field against the library (lb_abi_field): two
+    int fields swapped keep the size but are caught, naming the struct and the field; so is a
+    field the library does not have; the unchanged mirror imports."""
+    assert _import_with_mirror(tmp_path, ("", ""))[0] == 0
+    rc, err = _import_with_mirror(
+        tmp_path, ('("acc_e", C.c_int), ("acc_m", C.c_int)', '("acc_m", C.c_int), ("acc_e", C.c_int)'))
+    assert rc != 0 and "lb_mac_model.acc_m is at offset" in err, err
+    rc, err = _import_with_mirror(tmp_path, ('("ta", C.c_int)', '("tx", C.c_int)'))
+    assert rc != 0 and "lb_gemm_call.tx is not a field" in err, err

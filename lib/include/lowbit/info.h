@@ -14,6 +14,12 @@ const char *lb_compiler(void); /* compiler id and version */
 /* sizeof the public struct named (e.g. "lb_format", "lb_mac"), 0 for an unknown name: language
  * bindings that mirror the layouts (python/lowbit/_lib.py) check theirs against it on load. */
 size_t lb_abi_sizeof(const char *type_name);
+/* Offset and size of one field of such a struct (0), or -1 for a struct or field it does not
+ * list; and how many fields it lists for the struct. A binding checks every field it mirrors
+ * and the count, so a field added, removed, reordered or resized in a header is caught on
+ * load even when the struct's size stays the same. */
+int lb_abi_field(const char *type_name, const char *field, size_t *offset, size_t *size);
+int lb_abi_nfields(const char *type_name);
 
 /* BLIS 0.9 picks kernels from the CPU id and falls back to slow generic kernels on CPUs it
  * does not know (on a Zen 5 machine it picked "generic", 3-4x slower sgemm). If BLIS_ARCH_TYPE is
