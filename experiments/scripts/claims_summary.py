@@ -1,5 +1,6 @@
-"""The report's first table (snakemake script): one line per verdict of every section, in the
-ledger's order (experiments/claims.yaml): the claim, the paper's number (from
+"""The report's first table (snakemake script): one line per claim, in the ledger's order
+(experiments/claims.yaml; a claim several runs judged shows the judged one with the most seeds and
+counts the others): the claim, the paper's number (from
 experiments/data/published_figures.csv), ours as mean with its interval over the seeds (or the
 span over unit tables), the verdict and the scale it was judged at. A claim no section judged in
 this configuration is listed as "not run". Also written as CSV."""
@@ -53,10 +54,10 @@ def ours(r, e):
     if n == 0 or math.isnan(mean):
         return "--"
     div = int(r.get("diverged") or 0)
-    conv = r.get("converged") or ""
-    unconv = "plateaued" not in conv and conv != ""
+    unconv = r.get("baseline") not in ("", None, "plateaued")
     return (_ours(n, mean, lo, hi, e) + (f", {div} diverged" if div else "")
-            + ("; baseline not plateaued" if unconv else ""))
+            + ("; baseline not plateaued" if unconv else "")
+            + (f" ({r['_others']} more runs in its section)" if r.get("_others") else ""))
 
 
 def _ours(n, mean, lo, hi, e):
@@ -69,9 +70,18 @@ def _ours(n, mean, lo, hi, e):
             else f"{mean:.3g}{u} [{lo:.3g}, {hi:.3g}]" if lo != hi else f"{mean:.3g}{u}")
 
 
+def one_row(rs):
+    """The summary's one line of a claim that several runs judged (e.g. one per model): the
+    judged ones before "not tested here"; among them the one with the most seeds (the first of
+    equals); the others counted on its line (the section lists each)."""
+    judged = [r for r in rs if r["status"] != "not tested here"] or rs[:1]
+    best = max(judged, key=lambda r: int(r["n"] or 0))  # max keeps the first of equals
+    return dict(best, _others=len(rs) - 1)
+
+
 out = []
 for cid, e in ledger.items():
-    for r in rows.get(cid, [None]):
+    for r in [one_row(rows[cid])] if cid in rows else [None]:
         label = r["label"] if r else "not run"
         out.append({"claim": cid, "paper": e["paper"], "statement": e["statement"],
                     "paper_number": paper_number(e), "ours": ours(r, e) if r else "--",

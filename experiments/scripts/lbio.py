@@ -189,10 +189,10 @@ def write_verdicts(path, verdicts):
     with open(os.path.splitext(path)[0] + ".csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["claim", "status", "label", "mean", "lo", "hi", "n", "scale", "diverged",
-                    "converged", "text"])
+                    "converged", "baseline", "text"])
         for v in verdicts:
             w.writerow([v.claim, v.status, v.label, v.mean, v.lo, v.hi, v.n, v.scale, v.diverged,
-                        v.converged, v.text])
+                        v.converged, v.baseline, v.text])
 
 
 def model_family(model):
@@ -249,28 +249,28 @@ class Claims:
         return final_acc(test_acc, self.last_epochs)
 
     def converged(self, baselines, name="FP32 baseline"):
-        """A note on whether the baseline runs (their per-epoch test accuracy arrays) had
-        plateaued: the median over seeds of plateau()'s gain and its status."""
+        """(state, note): whether the baseline runs (their per-epoch test accuracy arrays) had
+        plateaued, from the median over seeds of plateau()'s gain; state is one of
+        verdict.BASELINE_STATES."""
         gains = [plateau(a, self.last_epochs, self.plateau_points)[0] for a in baselines]
         gains = [g for g in gains if not math.isnan(g)]
         if not gains:
-            return (f"{name}: too few epochs to tell whether it plateaued (needs more than "
-                    f"{self.last_epochs})")
+            return ("too few epochs", f"{name}: too few epochs to tell whether it plateaued "
+                    f"(needs more than {self.last_epochs})")
         g = float(np.median(gains))
         st = ("plateaued" if abs(g) <= self.plateau_points else "still rising" if g > 0 else "falling")
-        return (f"{name} {st} ({g:+.2f} points between the last two {self.last_epochs}-epoch "
-                f"windows, limit {self.plateau_points:g})")
+        return st, (f"{name} {st} ({g:+.2f} points between the last two {self.last_epochs}-epoch "
+                    f"windows, limit {self.plateau_points:g})")
 
     def judge(self, cid, values, run, note="", diverged=0, baselines=None):
         """The verdict on `cid`; `baselines`: the FP32 baseline runs' test accuracy per epoch
-        (one array per seed) for the convergence note."""
+        (one array per seed): their convergence is stated, and unless they plateaued the
+        verdict is inconclusive (verdict.judge's `baseline`)."""
         import verdict
         if cid not in self.ledger:
             raise KeyError(f"claim '{cid}' is not in the ledger")
-        v = verdict.judge(self.ledger[cid], values, run, smoke=self.smoke, diverged=diverged)
-        if baselines is not None and v.status != "not tested here":
-            v.converged = self.converged(baselines)
-            v.text += "; " + v.converged
+        v = verdict.judge(self.ledger[cid], values, run, smoke=self.smoke, diverged=diverged,
+                          baseline=None if baselines is None else self.converged(baselines))
         v.statement = self.ledger[cid]["statement"]
         v.scale = self.scale
         if note:

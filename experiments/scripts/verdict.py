@@ -53,6 +53,7 @@ class Verdict:
     scale: str = ""             # which configuration ran: default, smoke, cluster
     diverged: int = 0           # runs behind the values that diverged
     converged: str = ""         # the baseline's convergence note (report scripts), "" if none
+    baseline: str = ""          # its state (BASELINE_STATES), "" if no baseline was given
 
     @property
     def label(self):
@@ -181,13 +182,21 @@ def region_of(regions, x):
     raise ValueError(f"{x} is in no region")
 
 
-def judge(entry, values, run, smoke=False, unit=None, what=None, diverged=0):
+BASELINE_STATES = ("plateaued", "still rising", "falling", "too few epochs")
+
+
+def judge(entry, values, run, smoke=False, unit=None, what=None, diverged=0, baseline=None):
     """The verdict on ledger entry `entry` from `values` (the measured quantity per seed, or per
     unit table for deterministic claims; None/NaN for a run that gave no number) on a run with
     conditions `run` (dict). `unit` formats the numbers in the sentence ("points", "x", "%").
     `diverged`: how many of the runs behind `values` diverged (non-finite loss or chance
     accuracy); they stay in the values at the accuracy they reached (a diverged low-precision
-    run is a result, not a missing one) and are counted in the sentence."""
+    run is a result, not a missing one) and are counted in the sentence.
+    `baseline`: (state, note) of the FP32 baseline behind an accuracy comparison, state one of
+    BASELINE_STATES (the ledger's `accuracy:` rule, lbio.Claims.converged). Unless it
+    plateaued, a supported / partly / not supported outcome becomes inconclusive: a gap (or no
+    gap) at a budget where the baseline was still moving says how fast each trains, not where
+    each ends, and the claims are about where they end."""
     cid = entry["id"]
     rule = entry["rule"]
     unit = unit or rule.get("unit", "")
@@ -204,6 +213,17 @@ def judge(entry, values, run, smoke=False, unit=None, what=None, diverged=0):
     v.diverged = diverged
     if diverged:
         v.text += f"; {diverged} of {len(vals)} runs diverged (counted at the accuracy they reached)"
+    if baseline is not None:
+        state, note = baseline
+        if state not in BASELINE_STATES:
+            raise ValueError(f"judge({cid}): baseline state '{state}' (expected one of "
+                             f"{', '.join(BASELINE_STATES)})")
+        v.converged, v.baseline = note, state
+        v.text += "; " + note
+        if state != "plateaued" and v.status in ("supported", "partly", "not supported"):
+            v.text = (f"the FP32 baseline had not plateaued ({state}), so this budget cannot "
+                      f"decide (it would read {v.status}): " + v.text)
+            v.status = "inconclusive"
     return v
 
 

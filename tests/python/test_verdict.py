@@ -197,3 +197,43 @@ def test_accuracy_is_the_median_of_the_last_epochs_and_plateau_by_hand():
     assert lbio.plateau([0.9, 0.9, 0.5], 1, 0.5)[1] == "falling"
     with pytest.raises(ValueError):
         lbio.final_acc([], 3)
+
+
+def test_a_baseline_that_did_not_plateau_makes_the_verdict_inconclusive():
+    """verdict.judge's baseline rule: supported, partly and not supported become inconclusive
+    (naming what they would have been) unless the FP32 baseline plateaued; the note is kept;
+    an outcome that is already inconclusive or not tested here stays; a bad state is refused."""
+    for vals, would in (([-0.2, 0.1, -0.1], "supported"), ([-2.0, -2.1, -1.9], "partly"),
+                        ([-6.0, -5.5, -6.2], "not supported")):
+        assert V.judge(ACC, vals, RUN, baseline=("plateaued", "FP32 plateaued")).status == would
+        for state in ("still rising", "falling", "too few epochs"):
+            v = V.judge(ACC, vals, RUN, baseline=(state, f"FP32 baseline {state}"))
+            assert v.status == "inconclusive" and v.baseline == state, (vals, state, v.status)
+            assert f"it would read {would}" in v.text and f"FP32 baseline {state}" in v.text
+    v = V.judge(ACC, [-3.0, -0.5, -1.5], RUN, baseline=("still rising", "n"))
+    assert v.status == "inconclusive" and "would read" not in v.text  # straddles anyway
+    v = V.judge(ACC, [0.0, 0.1, 0.2], {"classes": 10, "model_family": "vgg"},
+                baseline=("still rising", "n"))
+    assert v.status == "not tested here"
+    with pytest.raises(ValueError):
+        V.judge(ACC, [0.0, 0.1, 0.2], RUN, baseline=("converged", "n"))
+
+
+def test_lbio_claims_pass_the_baseline_state_to_the_verdict(tmp_path):
+    """lbio.Claims.judge computes the baseline's state from its curves (the ledger's accuracy
+    rule) and the verdict follows it; the CSV row carries the state for the summary."""
+    import lbio
+    c = lbio.Claims(LEDGER, "default")
+    cid = "P1a"
+    run = {"classes": 10, "model_family": "lenet5", "act_bits": 8, "update_bits": 16}
+    rising = [[0.5, 0.6, 0.7, 0.8, 0.85, 0.88]] * 3  # +15 points between the windows
+    flat = [[0.5, 0.88, 0.881, 0.88, 0.881, 0.88]] * 3
+    v1 = c.judge(cid, [-5.0, -5.4, -5.2], run, baselines=rising)
+    v2 = c.judge(cid, [-5.0, -5.4, -5.2], run, baselines=flat)
+    if v1.status == "not tested here":  # the ledger's conditions for P1a changed: say so
+        pytest.fail(f"P1a not tested on {run}: {v1.text}")
+    assert (v1.status, v1.baseline) == ("inconclusive", "still rising"), v1.text
+    assert (v2.status, v2.baseline) == ("not supported", "plateaued"), v2.text
+    c.write(str(tmp_path / "v.tex"))
+    rows = list(csv.DictReader(open(tmp_path / "v.csv")))
+    assert [r["baseline"] for r in rows] == ["still rising", "plateaued"]
