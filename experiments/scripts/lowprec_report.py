@@ -224,7 +224,9 @@ claims.judge("P4a", vals, {"stall_observed": bool(len(stalled))},
                 + ", plain SGD minus master: " + ", ".join(f"{s_ - m:+.2f}" for s_, m in zip(stalled.sgd_acc, stalled.master_acc))
                 if len(stalled) else "")
              + "; fixed point: more than half of the updates vanish at "
-             + (", ".join(str(b) for b in fx[fx.sgd_vanished > 0.5].bits) or "none") + " bits")
+             + (", ".join(str(b) for b in fx[fx.sgd_vanished > 0.5].bits) or "none") + " bits",
+             # the FP32 master-copy runs at those widths are the baseline whose plateau decides
+             baselines=[m["curve"] for tag in stalled.tag for m in per_seed[tag][2]] if len(stalled) else None)
 
 # ---------------------------------------------------------------- P4(b)
 ll = p4["last_layer"]
