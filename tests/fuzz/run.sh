@@ -64,7 +64,8 @@ for h in "${harnesses[@]}"; do
     # LOWBIT_H5_PROBE_TIMEOUT (3 s, below -timeout). Some files make libhdf5 allocate GBs and
     # still finish: fork mode goes on after an out-of-memory (sorted below); a crash is counted
     # (-ignore_crashes only keeps the count going) and fails the run.
-    hdf5) opts+=(-detect_leaks=0 -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1) ;;
+    # FUZZ_JOBS=N runs N fork-mode workers (one per free core).
+    hdf5) opts+=(-detect_leaks=0 -fork="${FUZZ_JOBS:-1}" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1) ;;
     # text rows only: on corrupted files libhdf5 itself loops forever in its global-heap reader
     # (tests/fuzz/libhdf5/); the committed HDF5 seeds still replay the /ops reader (contained by
     # the same probe, but this harness has not been run through it at length)
@@ -74,7 +75,11 @@ for h in "${harnesses[@]}"; do
   # the file and handles the failure); libhdf5's free lists look leaked when a process exits,
   # and fork mode's jobs end by exiting (each such exit would count as a crash)
   san=allocator_may_return_null=1
-  [[ $h == hdf5 ]] && san+=:detect_leaks=0
+  # hdf5 forks once per input (the probe): ASan's 256 MB free-memory quarantine makes the
+  # process ~340 MB and every fork copies its page tables; a 1 MB quarantine keeps it ~46 MB and
+  # the harness 2.4x faster (3000 runs: 53/s -> 130/s on one core); use-after-free is still
+  # caught for blocks freed within the last MB
+  [[ $h == hdf5 ]] && san+=:detect_leaks=0:quarantine_size_mb=1:malloc_context_size=5
   ASAN_OPTIONS=${ASAN_OPTIONS:-$san} LOWBIT_H5_PROBE_TIMEOUT=3 \
     "$build/bin/fuzz_$h" -max_total_time="$seconds" -print_final_stats=1 -timeout=20 \
     -rss_limit_mb=2048 "${opts[@]}" -artifact_prefix="$art/" "$work" "tests/fuzz/corpus/$h" \
