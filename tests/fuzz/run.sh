@@ -125,7 +125,7 @@ for h in "${harnesses[@]}"; do
   [[ $inlib -gt 0 ]] && echo "fuzz $h: $inlib inputs make libhdf5 allocate more than the limit (pass with room)"
   [[ $gone -gt 0 ]] && echo "fuzz $h: $gone inputs the run kept do not fail when run alone"
   # fork mode exits non-zero after crashes it ignored: only the sorting above counts then
-  if [[ ${#ours[@]} -eq 0 && ($rc -eq 0 || " ${opts[*]} " == *" -fork=1 "*) ]]; then
+  if [[ ${#ours[@]} -eq 0 && ($rc -eq 0 || " ${opts[*]} " == *" -fork="*) ]]; then
     passed=$((passed + 1))
     echo "fuzz $h: ${execs:-?} executions in ${secs:-?} s (${rate:-?}/s), corpus $ncorp inputs: ok"
   else
