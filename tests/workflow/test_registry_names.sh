@@ -69,4 +69,7 @@ printf '%s\n' 'pwl:' '  train:' '    dataset: cifar100' "    data_dir: $tmp/nodi
   && ok || bad "data.check_files false: the dry run failed: $(grep -m1 Error "$tmp/log")"
 no_list=1 rejected "accum.train.dataset: synthetic: classes=1 out of range" \
   'data:' '  check_files: false' 'accum:' '  train:' '    dataset: "synthetic:classes=1"'
+# a value of another type is refused by the schema, naming the key ("maybe" is a string in YAML,
+# unlike yes/no)
+no_list=1 rejected "check_files" 'data:' '  check_files: "maybe"'
 summary test_registry_names

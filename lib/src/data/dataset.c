@@ -139,10 +139,20 @@ void lb_dataset_normalize(lb_dataset *d, const double *mean, const double *std)
 /* The four IDX files of "fashion-mnist"/"mnist" in dir (the Debian package's directory if dir is
  * NULL for fashion-mnist): p[split][images, labels], each the plain file if it exists, else
  * the .gz. */
+static lb_status no_dir(const char *name, lb_error *err)
+{
+    return lb_fail(err, LB_ERR_ARG, "data set %s needs a data directory", name);
+}
+
+/* The directory of an IDX pair: dir, or for fashion-mnist the Debian package's; NULL if none. */
+static const char *idx_dir(const char *name, const char *dir)
+{
+    return dir ? dir : strcmp(name, "fashion-mnist") ? NULL : "/usr/share/datasets/fashion-mnist";
+}
+
 static lb_status idx_paths(const char *name, const char *dir, char p[2][2][4096], lb_error *err)
 {
-    if (!dir && !strcmp(name, "fashion-mnist")) dir = "/usr/share/datasets/fashion-mnist";
-    if (!dir) return lb_fail(err, LB_ERR_ARG, "data set %s needs a data directory", name);
+    if (!(dir = idx_dir(name, dir))) return no_dir(name, err);
     if (access(dir, F_OK))
         return lb_fail(err, LB_ERR_IO, "%s: no such data directory for %s%s", dir, name,
                        strcmp(name, "fashion-mnist")
@@ -196,9 +206,7 @@ static lb_status dataset_open(lb_dataset *train, lb_dataset *test, const char *n
     if (!strcmp(name, "fashion-mnist") || !strcmp(name, "mnist")) {
         if (!check) return load_idx_pair(train, test, name, dir, err);
         if (!files) /* idx_paths' first check, the one that needs no file system */
-            return dir || !strcmp(name, "fashion-mnist")
-                       ? LB_OK
-                       : lb_fail(err, LB_ERR_ARG, "data set %s needs a data directory", name);
+            return idx_dir(name, dir) ? LB_OK : no_dir(name, err);
         char p[2][2][4096];
         lb_status st = idx_paths(name, dir, p, err);
         for (int i = 0; i < 4 && !st; i++)
@@ -206,7 +214,7 @@ static lb_status dataset_open(lb_dataset *train, lb_dataset *test, const char *n
         return st;
     }
     if (!strcmp(name, "cifar10") || !strcmp(name, "cifar100")) {
-        if (!dir) return lb_fail(err, LB_ERR_ARG, "data set %s needs a data directory", name);
+        if (!dir) return no_dir(name, err);
         if (!check) return lb_cifar_load(train, test, dir, strcmp(name, "cifar10") ? 100 : 10, err);
         struct stat sb;
         if (files && (stat(dir, &sb) || !S_ISDIR(sb.st_mode)))
