@@ -71,7 +71,7 @@ step "portable build (x86-64-v3, -Werror)" portable_build
 # LOWBIT_BUILD_DIR: the Python binding's tests load $build/lib/liblowbit.so and compare with
 # $build/bin/lowbit (a missing library is then a failure, not a skip)
 LOWBIT_BUILD_DIR=$(cd "$build" && pwd) \
-  step "python tests (pytest: verdict function, claims ledger, python/lowbit binding)" \
+  step "python tests (pytest: verdict function, claims ledger, python/lowbit binding, paired timing)" \
   /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
 if [[ -x tests/workflow/run_smoke.sh ]]; then
   step "workflow (lint, dry run, smoke run, tolerance check)" tests/workflow/run_smoke.sh

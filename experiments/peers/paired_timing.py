@@ -18,9 +18,11 @@ import csv
 import os
 import subprocess
 import sys
+import math
 import tempfile
 
-import h5py
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import lbio  # noqa: E402
 
 
 def parse():
@@ -54,6 +56,25 @@ def run(cmd):
         sys.exit(2)
 
 
+def seconds(value, what):
+    """An epoch's seconds as a program reported them: finite and positive, else exit 2."""
+    try:
+        t = float(value)
+    except (TypeError, ValueError):
+        t = math.nan
+    if not (math.isfinite(t) and t > 0):
+        print(f"paired_timing: {what}: epoch seconds {value!r}, expected a finite number > 0",
+              file=sys.stderr)
+        sys.exit(2)
+    return t
+
+
+def last_epoch_seconds(h5):
+    """The last epoch's seconds of a result file lowbit just wrote, read after its seal check."""
+    with lbio.open_results(h5) as f:
+        return seconds(f["epochs"]["seconds"][-1], f"{h5}: /epochs/seconds")
+
+
 def main():
     a = parse()
     common = ["--batch", str(a.batch), "--lr", str(a.lr), "--momentum", str(a.momentum),
@@ -73,17 +94,17 @@ def main():
               *a.model_flags.split(), *common]
         for r in range(1, a.rounds + 1):
             run(lb + ["--out", h5])
-            with h5py.File(h5, "r") as f:
-                t32 = float(f["epochs"]["seconds"][-1])
+            t32 = last_epoch_seconds(h5)
             tpt = float("nan")
             if a.pytorch:
                 run([a.python, os.path.join(here, "pytorch_baseline.py"), "--model", a.model,
                      *common, "--out", pcsv])
                 with open(pcsv) as fh:
-                    tpt = float(list(csv.DictReader(fh))[-1]["seconds"])
+                    rows_pt = list(csv.DictReader(fh))
+                tpt = seconds(rows_pt[-1].get("seconds") if rows_pt else None,
+                              f"{pcsv}: column seconds")
             run(lb + bf16 + ["--out", h5b])
-            with h5py.File(h5b, "r") as f:
-                tbf = float(f["epochs"]["seconds"][-1])
+            tbf = last_epoch_seconds(h5b)
             rows.append({"round": r, "lowbit_fp32_s": t32, "pytorch_s": tpt,
                          "lowbit_bf16_s": tbf, "vs_pytorch": t32 / tpt,
                          "bf16_vs_fp32": tbf / t32})
