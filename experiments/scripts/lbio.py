@@ -118,6 +118,14 @@ SEAL_BYTES = 512  # lowbit/results.h: LB_RESULTS_SEAL_BYTES, the HDF5 user block
 SEAL_MAGIC = b"lowbit-results 1\n"
 
 
+def seal_block(crc, size):
+    """The 512-byte user block lowbit writes for bytes after it with this CRC-32 and size;
+    None for numbers it never writes."""
+    if not (0 <= crc <= 0xFFFFFFFF and size >= 0):
+        return None
+    return (SEAL_MAGIC + f"crc32 {crc:08x}\nsize {size}\n".encode()).ljust(SEAL_BYTES, b"\0")
+
+
 def verify_results(path):
     """None if path is a result file lowbit sealed and its bytes still match the seal
     (lowbit/results.h: "lowbit-results 1", the CRC-32 and size of the bytes after the 512-byte
@@ -133,6 +141,10 @@ def verify_results(path):
                               head[len(SEAL_MAGIC):].rstrip(b"\0").decode("ascii").splitlines())
                 want_crc, want_size = int(fields["crc32"], 16), int(fields["size"])
             except (ValueError, KeyError, UnicodeDecodeError):
+                want_crc = want_size = None
+            # the block those numbers give must be the file's, byte for byte (the split above
+            # would take other spacing, signs or fields)
+            if want_crc is None or seal_block(want_crc, want_size) != head:
                 return f"{path}: damaged seal of a lowbit result file"
             crc, size = 0, 0
             while chunk := fh.read(1 << 20):

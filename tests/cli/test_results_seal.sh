@@ -69,6 +69,25 @@ b = bytearray(open(sys.argv[1], 'rb').read())
 b[17:23] = b'crc33 '
 open(sys.argv[2], 'wb').write(b)" "$run" "$tmp/seal.h5"
 refused "$tmp/seal.h5" "a damaged seal" "damaged seal"
+# the same numbers in another form: only the block lowbit writes is a seal (a lenient parse
+# took these), each refused by the C and the Python reader
+reseal() { # DST PYTHON-EXPR: a copy whose user block is EXPR of (crc, size) of the bytes after it
+  $py -c "
+import sys, zlib
+b = bytearray(open(sys.argv[1], 'rb').read()); crc, size = zlib.crc32(b[512:]), len(b) - 512
+blk = eval(sys.argv[3]); b[:512] = blk.ljust(512, b'\0')[:512]
+open(sys.argv[2], 'wb').write(b)" "$run" "$1" "$2"
+}
+reseal "$tmp/same.h5" "b'lowbit-results 1\\ncrc32 %08x\\nsize %d\\n' % (crc, size)"
+"$lb" energy "$tmp/same.h5" > "$tmp/o" 2> "$tmp/e" && ok || bad "the block rewritten as lowbit writes it was refused: $(cat "$tmp/e")"
+reseal "$tmp/upper.h5" "b'lowbit-results 1\\ncrc32 %08X\\nsize %d\\n' % (crc, size)"
+refused "$tmp/upper.h5" "upper-case hex digits" "damaged seal"
+reseal "$tmp/space.h5" "b'lowbit-results 1\\ncrc32  %08x\\nsize %d\\n' % (crc, size)"
+refused "$tmp/space.h5" "a second space" "damaged seal"
+reseal "$tmp/short_crc.h5" "b'lowbit-results 1\\ncrc32 %x\\nsize +%d\\n' % (crc, size)"
+refused "$tmp/short_crc.h5" "a sign before the size" "damaged seal"
+reseal "$tmp/pad.h5" "(b'lowbit-results 1\\ncrc32 %08x\\nsize %d\\n' % (crc, size)).ljust(300, b'\\0') + b'x'"
+refused "$tmp/pad.h5" "a byte in the padding" "damaged seal"
 
 # no seal (the user block zeroed): libhdf5 still reads it; energy costs it as another
 # program's /ops table, the workflow's reader refuses it

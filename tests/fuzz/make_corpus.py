@@ -306,10 +306,35 @@ def corpus_checkpoint():
     put("checkpoint", "empty", b"\x00")
 
 
+# ---- result-file seals (lowbit/results.h) --------------------------------------------------
+def corpus_seal():
+    import zlib
+
+    def sealed(body, text=None, pad=b""):
+        crc, size = zlib.crc32(body), len(body)
+        t = text if text is not None else b"lowbit-results 1\ncrc32 %08x\nsize %d\n" % (crc, size)
+        return (t + pad).ljust(512, b"\0")[:512] + body
+
+    body = h5bytes(lambda f: f.create_dataset("epochs/test_acc", data=[0.5, 0.75]))
+    put("seal", "good", sealed(body))
+    put("seal", "good-empty-body", sealed(b""))
+    put("seal", "bad-crc", sealed(body)[:600] + bytes([body[88] ^ 1]) + sealed(body)[601:])
+    put("seal", "truncated", sealed(body)[:-1])
+    put("seal", "appended", sealed(body) + b"x")
+    put("seal", "upper-hex", sealed(body, b"lowbit-results 1\ncrc32 %08X\nsize %d\n" % (zlib.crc32(body), len(body))))
+    put("seal", "two-spaces", sealed(body, b"lowbit-results 1\ncrc32  %08x\nsize %d\n" % (zlib.crc32(body), len(body))))
+    put("seal", "signed-size", sealed(body, b"lowbit-results 1\ncrc32 %08x\nsize +%d\n" % (zlib.crc32(body), len(body))))
+    put("seal", "padding-byte", sealed(body, pad=b"\0" * 100 + b"x"))
+    put("seal", "crc33", sealed(body).replace(b"crc32 ", b"crc33 ", 1))
+    put("seal", "no-seal", body)
+    put("seal", "short-magic", b"lowbit-results 1\ncrc32 00000000\nsize 0\n")
+    put("seal", "empty", b"")
+
+
 CORPORA = {"checkpoint": corpus_checkpoint, "idx": corpus_idx, "cifar": corpus_cifar, "hdf5": corpus_hdf5,
            "format_spec": corpus_format_spec, "gemm_spec": corpus_gemm_spec,
            "quantize_text": corpus_quantize_text, "units": corpus_units, "pwl": corpus_pwl,
-           "ops": corpus_ops, "dataset_name": corpus_dataset_name}
+           "ops": corpus_ops, "dataset_name": corpus_dataset_name, "seal": corpus_seal}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or sorted(CORPORA):

@@ -311,17 +311,25 @@ static int seal_crc(int fd, uint32_t *crc, int64_t *size)
     return 0;
 }
 
+/* The user block of a file whose bytes after it have this CRC-32 and size: the seal's text,
+ * then NUL bytes to the end of the block. The one form a reader accepts. */
+static void seal_render(char head[LB_RESULTS_SEAL_BYTES], uint32_t crc, int64_t size)
+{
+    memset(head, 0, LB_RESULTS_SEAL_BYTES);
+    snprintf(head, LB_RESULTS_SEAL_BYTES, "%s\ncrc32 %08" PRIx32 "\nsize %" PRId64 "\n",
+             LB_RESULTS_SEAL_MAGIC, crc, size);
+}
+
 static int seal_write(const char *path)
 {
     int fd = open(path, O_RDWR);
     if (fd < 0) return -1;
     uint32_t crc;
     int64_t size;
-    char head[LB_RESULTS_SEAL_BYTES] = {0};
+    char head[LB_RESULTS_SEAL_BYTES];
     int rc = seal_crc(fd, &crc, &size);
     if (!rc) {
-        snprintf(head, sizeof head, "%s\ncrc32 %08" PRIx32 "\nsize %" PRId64 "\n",
-                 LB_RESULTS_SEAL_MAGIC, crc, size);
+        seal_render(head, crc, size);
         rc = pwrite(fd, head, sizeof head, 0) == (ssize_t)sizeof head ? 0 : -1;
     }
     if (close(fd)) rc = -1;
@@ -346,9 +354,16 @@ lb_status lb_results_verify(const char *path, int *sealed, lb_error *err)
     long long want_size = -1;
     char tail = 0;
     lb_status st = LB_OK;
-    if (sscanf(head + ml, "\ncrc32 %8llx\nsize %lld%c", &want_crc, &want_size, &tail) != 3 ||
-        tail != '\n' || want_size < 0)
-        st = lb_fail(err, LB_ERR_DATA, "%s: damaged seal of a lowbit result file", path);
+    /* the numbers, then the block they render must be the file's, byte for byte (sscanf alone
+     * would take other spacing, signs or trailing bytes) */
+    int ok = sscanf(head + ml, "\ncrc32 %8llx\nsize %lld%c", &want_crc, &want_size, &tail) == 3 &&
+             tail == '\n' && want_size >= 0 && want_crc <= UINT32_MAX;
+    if (ok) {
+        char want[LB_RESULTS_SEAL_BYTES];
+        seal_render(want, (uint32_t)want_crc, want_size);
+        ok = !memcmp(want, head, LB_RESULTS_SEAL_BYTES);
+    }
+    if (!ok) st = lb_fail(err, LB_ERR_DATA, "%s: damaged seal of a lowbit result file", path);
     uint32_t crc = 0;
     int64_t size = 0;
     if (!st && seal_crc(fd, &crc, &size))
