@@ -8,6 +8,8 @@
 # replays it. Prints one line per harness (executions, seconds, exec/s, corpus size) and
 # "fuzz: N passed, M failed" (a harness fails if it found a crash); exits non-zero then.
 # FUZZ_RUNS=N stops each harness after N executions (or SECONDS, whichever comes first).
+# FUZZ_JOBS=N: N fork-mode workers for the harnesses that read HDF5 through the forked probe
+# (hdf5; ops with FUZZ_OPS_HDF5=1, which fuzzes its HDF5 result-file form instead of text rows).
 # Installs Debian's clang, libclang-rt-14-dev (libFuzzer) and libomp-dev if missing.
 set -uo pipefail
 build=${1:-build-fuzz}
@@ -66,11 +68,17 @@ for h in "${harnesses[@]}"; do
     # (-ignore_crashes only keeps the count going) and fails the run.
     # FUZZ_JOBS=N runs N fork-mode workers (one per free core).
     hdf5) opts+=(-detect_leaks=0 -fork="${FUZZ_JOBS:-1}" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1) ;;
-    # text rows only: on corrupted files libhdf5 itself loops forever in its global-heap reader
-    # (tests/fuzz/libhdf5/); the committed HDF5 seeds still replay the /ops reader (contained by
-    # the same probe, but this harness has not been run through it at length)
-    ops) opts+=(-only_ascii=1) ;;
+    # text rows only by default: a binary input is an HDF5 result file, read through the forked
+    # probe like fuzz_hdf5 (a fork per input, ~100 times slower than text); FUZZ_OPS_HDF5=1 runs
+    # the result-file reader (lb_results_read_ops) that way, with fuzz_hdf5's options
+    ops) if [[ -n ${FUZZ_OPS_HDF5:-} ]]; then
+        opts+=(-detect_leaks=0 -fork="${FUZZ_JOBS:-1}" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+      else
+        opts+=(-only_ascii=1)
+      fi ;;
   esac
+  probed=""
+  [[ $h == hdf5 || ($h == ops && -n ${FUZZ_OPS_HDF5:-}) ]] && probed=1
   # a huge allocation returns NULL as it does without ASan (libhdf5 asks for sizes read from
   # the file and handles the failure); libhdf5's free lists look leaked when a process exits,
   # and fork mode's jobs end by exiting (each such exit would count as a crash)
@@ -79,7 +87,7 @@ for h in "${harnesses[@]}"; do
   # process ~340 MB and every fork copies its page tables; a 1 MB quarantine keeps it ~46 MB and
   # the harness 2.4x faster (3000 runs: 53/s -> 130/s on one core); use-after-free is still
   # caught for blocks freed within the last MB
-  [[ $h == hdf5 ]] && san+=:detect_leaks=0:quarantine_size_mb=1:malloc_context_size=5
+  [[ -n $probed ]] && san+=:detect_leaks=0:quarantine_size_mb=1:malloc_context_size=5
   ASAN_OPTIONS=${ASAN_OPTIONS:-$san} LOWBIT_H5_PROBE_TIMEOUT=3 \
     "$build/bin/fuzz_$h" -max_total_time="$seconds" -print_final_stats=1 -timeout=20 \
     -rss_limit_mb=2048 "${opts[@]}" -artifact_prefix="$art/" "$work" "tests/fuzz/corpus/$h" \
@@ -114,7 +122,7 @@ for h in "${harnesses[@]}"; do
       "$build/bin/fuzz_$h" -detect_leaks=0 -timeout=20 "${room[@]}" \
       -artifact_prefix="$build/fuzz-rerun/" "$a" > /dev/null 2>&1
     rcr=$?
-    if [[ $rcr -eq 0 && ${#room[@]} -gt 0 && $h == hdf5 ]]; then
+    if [[ $rcr -eq 0 && ${#room[@]} -gt 0 && -n $probed ]]; then
       inlib=$((inlib + 1))
     elif [[ $rcr -eq 0 ]]; then
       gone=$((gone + 1)) # e.g. a leak report: see the hdf5 case above
