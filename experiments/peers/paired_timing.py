@@ -15,10 +15,10 @@ ratios. Progress goes to stderr. A failing run stops the script with its command
 status (exit 2), and the output is written only when every round finished."""
 import argparse
 import csv
+import math
 import os
 import subprocess
 import sys
-import math
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))

@@ -310,10 +310,9 @@ def corpus_checkpoint():
 def corpus_seal():
     import zlib
 
-    def sealed(body, text=None, pad=b""):
-        crc, size = zlib.crc32(body), len(body)
-        t = text if text is not None else b"lowbit-results 1\ncrc32 %08x\nsize %d\n" % (crc, size)
-        return (t + pad).ljust(512, b"\0")[:512] + body
+    def sealed(body, form=b"lowbit-results 1\ncrc32 %08x\nsize %d\n", pad=b""):
+        """body after a 512-byte block: form filled with the body's CRC-32 and size, then pad"""
+        return (form % (zlib.crc32(body), len(body)) + pad).ljust(512, b"\0")[:512] + body
 
     body = h5bytes(lambda f: f.create_dataset("epochs/test_acc", data=[0.5, 0.75]))
     put("seal", "good", sealed(body))
@@ -321,9 +320,9 @@ def corpus_seal():
     put("seal", "bad-crc", sealed(body)[:600] + bytes([body[88] ^ 1]) + sealed(body)[601:])
     put("seal", "truncated", sealed(body)[:-1])
     put("seal", "appended", sealed(body) + b"x")
-    put("seal", "upper-hex", sealed(body, b"lowbit-results 1\ncrc32 %08X\nsize %d\n" % (zlib.crc32(body), len(body))))
-    put("seal", "two-spaces", sealed(body, b"lowbit-results 1\ncrc32  %08x\nsize %d\n" % (zlib.crc32(body), len(body))))
-    put("seal", "signed-size", sealed(body, b"lowbit-results 1\ncrc32 %08x\nsize +%d\n" % (zlib.crc32(body), len(body))))
+    put("seal", "upper-hex", sealed(body, b"lowbit-results 1\ncrc32 %08X\nsize %d\n"))
+    put("seal", "two-spaces", sealed(body, b"lowbit-results 1\ncrc32  %08x\nsize %d\n"))
+    put("seal", "signed-size", sealed(body, b"lowbit-results 1\ncrc32 %08x\nsize +%d\n"))
     put("seal", "padding-byte", sealed(body, pad=b"\0" * 100 + b"x"))
     put("seal", "crc33", sealed(body).replace(b"crc32 ", b"crc33 ", 1))
     put("seal", "no-seal", body)

@@ -136,9 +136,6 @@ void lb_dataset_normalize(lb_dataset *d, const double *mean, const double *std)
     "fashion-mnist, mnist, fashion-mnist-pairs[:n=N,test=M,seed=K], mnist-pairs[:...], cifar10, "  \
     "cifar100, hdf5:PATH, synthetic:classes=C[,n=N,test=M,size=S,noise=A,seed=K]"
 
-/* The four IDX files of "fashion-mnist"/"mnist" in dir (the Debian package's directory if dir is
- * NULL for fashion-mnist): p[split][images, labels], each the plain file if it exists, else
- * the .gz. */
 static lb_status no_dir(const char *name, lb_error *err)
 {
     return lb_fail(err, LB_ERR_ARG, "data set %s needs a data directory", name);
@@ -150,6 +147,9 @@ static const char *idx_dir(const char *name, const char *dir)
     return dir ? dir : strcmp(name, "fashion-mnist") ? NULL : "/usr/share/datasets/fashion-mnist";
 }
 
+/* The four IDX files of "fashion-mnist"/"mnist" in dir (the Debian package's directory if dir is
+ * NULL for fashion-mnist): p[split][images, labels], each the plain file if it exists, else
+ * the .gz. */
 static lb_status idx_paths(const char *name, const char *dir, char p[2][2][4096], lb_error *err)
 {
     if (!(dir = idx_dir(name, dir))) return no_dir(name, err);
